@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the test suite drives for real (no mocks):
+#   ansible-core    ansible-playbook / ansible-inventory / ansible-galaxy, run on fixture playbooks
+#   openssh-server  a real sshd on loopback as the target host; openssh-client for ssh-keyscan
+#   knot            an authoritative DNS server on 127.0.0.0/8 for interoperability tests
+#   knot-dnsutils   kdig, used by tests to cross-check our DNS client
+#   git             playbook fetch against a local repository
+#   iproute2, procps  network namespaces and process checks in tests
+# Idempotent; runs as root (or via sudo when available).
+set -euo pipefail
+packages=(ansible-core openssh-server openssh-client knot knot-dnsutils git iproute2 procps tmux)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "system packages: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts services on install; the tests start their own instances on loopback.
+for svc in knot ssh; do
+  $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || $SUDO service "$svc" stop >/dev/null 2>&1 || true
+done
+echo "system packages: done"

@@ -1,0 +1,27 @@
+import { type Clock, systemClock } from '../adapters/clock.js';
+import { appendLine } from '../adapters/files.js';
+import { Redactor } from '../secrets/redact.js';
+
+/** One line of journal.jsonl: what was done, when, and how it ended. */
+export interface JournalEntry {
+  command: string;
+  result: 'ok' | 'failed' | 'interrupted' | 'skipped' | 'dry-run';
+  stage?: string;
+  exit_code?: number;
+  duration_ms?: number;
+  [extra: string]: unknown;
+}
+
+/**
+ * Append one entry to the case journal. Append-only, never rewritten; the line is passed
+ * through the redactor, so a secret that slipped into a message never lands on disk.
+ */
+export async function journal(
+  path: string,
+  entry: JournalEntry,
+  redactor: Redactor = new Redactor(),
+  clock: Clock = systemClock,
+): Promise<void> {
+  const line = JSON.stringify({ time: clock.now().toISOString(), ...entry });
+  await appendLine(path, redactor.redact(line));
+}

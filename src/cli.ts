@@ -1,0 +1,58 @@
+import { Command, type CommanderError, Option } from 'commander';
+import { registerInit } from './commands/init/command.js';
+import { ExitCode } from './errors.js';
+import type { Output } from './ui/output.js';
+import { VERSION } from './version.js';
+
+/** What every command gets: where to write, and the global flags. */
+export interface CommandContext {
+  out: Output;
+  globals(): GlobalOptions;
+}
+
+export interface GlobalOptions {
+  /** The case folder (default: current directory). */
+  case: string;
+  json: boolean;
+  yes: boolean;
+}
+
+/**
+ * All argv wiring. Each command lives in src/commands/<name>/: `command.ts` declares its flags
+ * (cheap to import) and loads the module that does the work only when the command runs.
+ */
+export function buildProgram(out: Output): Command {
+  const program = new Command('matrix-oob')
+    .description(
+      'Disposable, out-of-band Matrix server for incident response (drives matrix-docker-ansible-deploy).',
+    )
+    .version(VERSION, '-V, --version')
+    .addOption(
+      new Option('-C, --case <dir>', 'case folder (holds matrix-oob.yml, inventory/, logs/)')
+        .env('MATRIX_OOB_CASE')
+        .default('.'),
+    )
+    .option('--json', 'machine-readable output on stdout (human logs stay on stderr)', false)
+    .option('-y, --yes', 'never prompt: use flags, the config file and defaults, or fail', false)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    })
+    .exitOverride((err: CommanderError) => {
+      // Help and --version exit 0; every other commander error is bad usage (exit 2).
+      const ok =
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help';
+      throw Object.assign(err, { exitCode: ok ? ExitCode.OK : ExitCode.USAGE });
+    });
+
+  const ctx: CommandContext = {
+    out,
+    globals: () => program.opts<GlobalOptions>(),
+  };
+
+  registerInit(program, ctx);
+  return program;
+}

@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import {
+  addressProblem,
+  checkDomain,
+  emailProblem,
+  HOMESERVERS,
+  HOMESERVERS_WITH_REGISTER_USER,
+  ipv4Problem,
+  ipv6Problem,
+  localpartProblem,
+  portProblem,
+  sshUserProblem,
+} from './validators.js';
+
+/**
+ * The one config model. The wizard and the config file (matrix-oob.yml) both produce it; every
+ * command reads it. Keys are snake_case, as in the file. docs/config.md documents every field.
+ */
+
+type Check<T> = (value: T) => string | undefined;
+
+function kind(expected: string, fix: string) {
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined
+      ? `is required: ${fix}`
+      : `must be ${expected}, got ${JSON.stringify(issue.input)}: ${fix}`;
+}
+
+function text(fix: string, check?: Check<string>) {
+  const base = z.string({ error: kind('text', fix) });
+  return check
+    ? base.superRefine((v, ctx) => {
+        const problem = check(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+    : base;
+}
+
+const bool = (fix: string) => z.boolean({ error: kind('true or false', fix) });
+
+const domain = z
+  .string({ error: kind('text', 'set the base domain of user IDs, e.g. domain: example.com') })
+  .transform((v, ctx) => {
+    const r = checkDomain(v);
+    if (r.error || r.value === undefined) {
+      ctx.addIssue({ code: 'custom', message: r.error ?? 'is not a domain' });
+      return z.NEVER;
+    }
+    return r.value;
+  });
+
+const server = z.strictObject({
+  address: text(
+    "set the server's public IPv4 address (or IPv6 / host name), e.g. address: 203.0.113.10",
+    addressProblem,
+  ),
+  ssh_user: text('the SSH login, e.g. ssh_user: root', sshUserProblem).default('root'),
+  ssh_port: z
+    .number({ error: kind('a number', 'e.g. ssh_port: 22') })
+    .superRefine((v, ctx) => {
+      const problem = portProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default(22),
+  /** sudo to root; required when ssh_user is not root. Defaults to (ssh_user != root). */
+  become: bool('become: true to sudo to root').optional(),
+  ipv6: text("the server's public IPv6 address, e.g. ipv6: 2001:db8::10", ipv6Problem).optional(),
+});
+
+const user = z.strictObject({
+  name: text('a pseudonymous user name, e.g. name: analyst1'),
+  admin: bool('admin: true or admin: false').default(false),
+});
+
+const audioVideo = z.strictObject({
+  enabled: bool('enabled: true turns on Jitsi (and coturn)').default(false),
+  external_ip: text(
+    "the server's public IPv4 address for TURN, e.g. external_ip: 203.0.113.10",
+    ipv4Problem,
+  ).optional(),
+});
+
+const playbook = z.strictObject({
+  path: text('path to a matrix-docker-ansible-deploy checkout, e.g. path: ./playbook').optional(),
+  repo: text('git URL of the playbook').optional(),
+  ref: text('git revision (tag or commit) of the playbook').optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    domain,
+    server,
+    homeserver: z
+      .enum(HOMESERVERS, {
+        error: kind(`one of ${HOMESERVERS.join(', ')}`, 'homeserver: synapse is the default'),
+      })
+      .default('synapse'),
+    element: bool('element: true serves Element Web at element.<domain>').default(true),
+    serve_base_domain: bool('serve_base_domain: true when <domain> points at this server').default(true),
+    srv_delegation: bool('srv_delegation: true only if you delegate federation with SRV records').default(
+      false,
+    ),
+    audio_video: audioVideo.prefault({}),
+    letsencrypt_email: text(
+      'a contact e-mail, e.g. letsencrypt_email: security@example.com',
+      emailProblem,
+    ).optional(),
+    users: z.array(user, { error: kind('a list', 'users: [{ name: analyst1, admin: true }]') }).default([]),
+    playbook: playbook.prefault({}),
+    case_dir: text('folder for this case, e.g. case_dir: ./case-2026-001').optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    const become = cfg.server.become ?? cfg.server.ssh_user !== 'root';
+    if (cfg.server.ssh_user !== 'root' && !become) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server', 'become'],
+        message: `must be true when ssh_user is "${cfg.server.ssh_user}": the playbook needs root (set become: true, or ssh_user: root)`,
+      });
+    }
+    const seen = new Set<string>();
+    cfg.users.forEach((u, i) => {
+      const problem = localpartProblem(u.name, cfg.domain);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: problem });
+      if (seen.has(u.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', i, 'name'],
+          message: `"${u.name}" is listed twice: remove one`,
+        });
+      }
+      seen.add(u.name);
+    });
+    if (cfg.audio_video.enabled && !cfg.audio_video.external_ip && ipv4Problem(cfg.server.address)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['audio_video', 'external_ip'],
+        message:
+          "is required when server.address is not an IPv4 address: set the server's public IPv4 address",
+      });
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+/** The validated config, with the derived defaults filled in. */
+export type Config = Omit<Parsed, 'server' | 'audio_video'> & {
+  server: Parsed['server'] & { become: boolean };
+  audio_video: Parsed['audio_video'];
+};
+
+/** Fill the defaults that depend on other fields. */
+export function finish(parsed: Parsed): Config {
+  const become = parsed.server.become ?? parsed.server.ssh_user !== 'root';
+  const external =
+    parsed.audio_video.external_ip ??
+    (parsed.audio_video.enabled && !ipv4Problem(parsed.server.address) ? parsed.server.address : undefined);
+  return {
+    ...parsed,
+    server: { ...parsed.server, become },
+    audio_video: external ? { ...parsed.audio_video, external_ip: external } : { ...parsed.audio_video },
+  };
+}
+
+/** Warnings that are not errors (the config is usable). */
+export function configWarnings(cfg: Config): string[] {
+  const warnings: string[] = [];
+  const d = checkDomain(cfg.domain);
+  if (d.warning) warnings.push(`domain: ${d.warning}`);
+  if (!HOMESERVERS_WITH_REGISTER_USER.includes(cfg.homeserver) && cfg.users.length > 0) {
+    warnings.push(
+      `homeserver: ${cfg.homeserver} has no register-user task in the playbook; "matrix-oob user add" only works with synapse or dendrite`,
+    );
+  }
+  if (cfg.users.length > 0 && !cfg.users.some((u) => u.admin)) {
+    warnings.push(
+      'users: nobody is an admin; make one user admin: true to manage the server and the #control room',
+    );
+  }
+  return warnings;
+}
+
+/** The keys the file accepts at a path (array indices ignored), for did-you-mean on unknown keys. */
+export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
+  const named = path.filter((p) => typeof p === 'string').join('.');
+  const shapes: Record<string, object> = {
+    '': configSchema.shape,
+    server: server.shape,
+    users: user.shape,
+    audio_video: audioVideo.shape,
+    playbook: playbook.shape,
+  };
+  return Object.keys(shapes[named] ?? {});
+}

@@ -1,0 +1,61 @@
+import { parseDocument } from 'yaml';
+import { UserError } from '../errors.js';
+import { type Config, configSchema, configWarnings, finish, knownKeysAt } from './schema.js';
+import { didYouMean } from './validators.js';
+
+export interface Validated {
+  config: Config;
+  warnings: string[];
+}
+
+/** `server.address`, `users[1].name`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out || '(config)';
+}
+
+/**
+ * Validate raw data (from YAML or the wizard). Every problem is reported at once, each as
+ * `field.path: what is wrong and how to fix it`.
+ */
+export function validateConfig(raw: unknown, source = 'config'): Validated {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const problems: string[] = [];
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        const known = knownKeysAt(issue.path);
+        for (const key of issue.keys) {
+          const guess = didYouMean(key, known);
+          problems.push(
+            `${fieldPath([...issue.path, key])}: unknown key${guess ? `; did you mean "${guess}"?` : `; known keys here: ${known.join(', ')}`}`,
+          );
+        }
+      } else {
+        problems.push(`${fieldPath(issue.path)}: ${issue.message}`);
+      }
+    }
+    throw new UserError(`${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, {
+      details: problems,
+      hint: 'fix the fields above (docs/config.md lists every field) and run the command again; nothing was written.',
+    });
+  }
+  const config = finish(result.data);
+  return { config, warnings: configWarnings(config) };
+}
+
+/** Parse YAML text; syntax errors name the line and column. */
+export function parseConfigText(text: string, source: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const where = first.linePos?.[0]
+      ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}`
+      : 'somewhere';
+    throw new UserError(`${source}: YAML syntax error at ${where}: ${first.message.split('\n')[0]}`, {
+      hint: 'fix the YAML (indentation with spaces, "key: value" pairs) and run the command again.',
+    });
+  }
+  return doc.toJS();
+}
