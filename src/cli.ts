@@ -1,5 +1,7 @@
 import { Command, type CommanderError, Option } from 'commander';
+import { registerDeploy } from './commands/deploy/command.js';
 import { registerInit } from './commands/init/command.js';
+import { registerUser } from './commands/user/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
 import { VERSION } from './version.js';
@@ -54,5 +56,7 @@ export function buildProgram(out: Output): Command {
   };
 
   registerInit(program, ctx);
+  registerDeploy(program, ctx);
+  registerUser(program, ctx);
   return program;
 }
