@@ -45,6 +45,8 @@ export interface RunPlaybookRequest {
   clock?: Clock;
   /** After forwarding a signal, wait this long before SIGKILL. */
   killGraceMs?: number;
+  /** Private folder for ssh master sockets (see ssh-control.ts); default: Ansible's. */
+  controlDir?: string;
 }
 
 export interface PlaybookResult {
@@ -120,7 +122,10 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
 
   const child = spawn(command.file, command.args, {
     cwd: command.cwd,
-    env: ansibleEnv({ knownHosts: req.caseCtx.paths.knownHosts, colour, base: req.env ?? process.env }),
+    env: {
+      ...ansibleEnv({ knownHosts: req.caseCtx.paths.knownHosts, colour, base: req.env ?? process.env }),
+      ...(req.controlDir ? { ANSIBLE_SSH_CONTROL_PATH_DIR: req.controlDir } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // A new session and process group: signals reach ansible-playbook and all its workers and
     // ssh children, and Ctrl-C on the terminal reaches only us (we forward it).

@@ -4,6 +4,7 @@ import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv } from '../../ansible/env.js';
 import { type PlaybookResult, playbookCommand, runPlaybook } from '../../ansible/run.js';
+import { withSshControl } from '../../ansible/ssh-control.js';
 import {
   checkExtraArgs,
   commandLine,
@@ -92,79 +93,82 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
   const interrupt = req.interrupt ?? interruptOnSignals();
   const results: { stage: string; result: PlaybookResult }[] = [];
   try {
-    if (!opts.stage && !opts.fromStart && skipped.length > 0) {
-      for (const s of skipped) {
-        out.info(`stage ${s}: finished in the last run, skipping (use --from-start to run it again)`);
+    await withSshControl(async (controlDir) => {
+      if (!opts.stage && !opts.fromStart && skipped.length > 0) {
+        for (const s of skipped) {
+          out.info(`stage ${s}: finished in the last run, skipping (use --from-start to run it again)`);
+          await journal(
+            paths.journal,
+            { command: commandName(req), stage: s, result: 'skipped' },
+            redactor,
+            clock,
+          );
+        }
+      }
+      // A new run (not a resume, not a single stage): forget the previous one.
+      let current = state.deploy;
+      if (!current || (!opts.stage && skipped.length === 0)) {
+        current = { plan, started_at: clock.now().toISOString(), stages: {} };
+      }
+      for (const stage of toRun) {
+        if (interrupt.signal.aborted) throw new InterruptedError();
+        out.info(`==> stage ${stage.name}: --tags=${stage.tags.join(',')}${rehearsal ? ' (rehearsal)' : ''}`);
+        const result = await runPlaybook({
+          caseCtx,
+          tags: stage.tags,
+          extraArgs: req.ansibleArgs,
+          stage: stage.name,
+          terminal,
+          redactor,
+          signal: interrupt.signal,
+          env: baseEnv,
+          clock,
+          killGraceMs: killGrace(baseEnv),
+          controlDir,
+        });
+        results.push({ stage: stage.name, result });
+        const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'finished' : 'failed';
+        if (!rehearsal) {
+          current.stages[stage.name] = {
+            status,
+            at: clock.now().toISOString(),
+            tags: [...stage.tags],
+            exit_code: result.exitCode,
+            log: result.logFile,
+          };
+          await writeState(paths.state, { version: 1, deploy: current });
+        }
         await journal(
           paths.journal,
-          { command: commandName(req), stage: s, result: 'skipped' },
+          {
+            command: commandName(req),
+            ansible: commandText(result.command),
+            stage: stage.name,
+            result: status === 'finished' ? 'ok' : status,
+            exit_code: result.exitCode,
+            duration_ms: result.durationMs,
+            recap: result.recap,
+            log: result.logFile,
+            ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
+            ...(result.hint ? { hint: result.hint.id } : {}),
+          },
           redactor,
           clock,
         );
+        if (result.interrupted) throw new InterruptedError();
+        if (result.exitCode !== 0) {
+          if (req.globals.json) out.data(JSON.stringify(jsonResult(results, skipped, false), null, 2));
+          throw new FailureError(`stage ${stage.name} failed`, {
+            details: [
+              ...failureDetails(result),
+              `resume: matrix-oob deploy${req.globals.case !== '.' ? ` --case ${req.globals.case}` : ''} (finished stages are skipped)`,
+            ],
+            hint: result.hint?.hint,
+          });
+        }
+        out.info(successLine(stage.name, result));
       }
-    }
-    // A new run (not a resume, not a single stage): forget the previous one.
-    let current = state.deploy;
-    if (!current || (!opts.stage && skipped.length === 0)) {
-      current = { plan, started_at: clock.now().toISOString(), stages: {} };
-    }
-    for (const stage of toRun) {
-      if (interrupt.signal.aborted) throw new InterruptedError();
-      out.info(`==> stage ${stage.name}: --tags=${stage.tags.join(',')}${rehearsal ? ' (rehearsal)' : ''}`);
-      const result = await runPlaybook({
-        caseCtx,
-        tags: stage.tags,
-        extraArgs: req.ansibleArgs,
-        stage: stage.name,
-        terminal,
-        redactor,
-        signal: interrupt.signal,
-        env: baseEnv,
-        clock,
-        killGraceMs: killGrace(baseEnv),
-      });
-      results.push({ stage: stage.name, result });
-      const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'finished' : 'failed';
-      if (!rehearsal) {
-        current.stages[stage.name] = {
-          status,
-          at: clock.now().toISOString(),
-          tags: [...stage.tags],
-          exit_code: result.exitCode,
-          log: result.logFile,
-        };
-        await writeState(paths.state, { version: 1, deploy: current });
-      }
-      await journal(
-        paths.journal,
-        {
-          command: commandName(req),
-          ansible: commandText(result.command),
-          stage: stage.name,
-          result: status === 'finished' ? 'ok' : status,
-          exit_code: result.exitCode,
-          duration_ms: result.durationMs,
-          recap: result.recap,
-          log: result.logFile,
-          ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
-          ...(result.hint ? { hint: result.hint.id } : {}),
-        },
-        redactor,
-        clock,
-      );
-      if (result.interrupted) throw new InterruptedError();
-      if (result.exitCode !== 0) {
-        if (req.globals.json) out.data(JSON.stringify(jsonResult(results, skipped, false), null, 2));
-        throw new FailureError(`stage ${stage.name} failed`, {
-          details: [
-            ...failureDetails(result),
-            `resume: matrix-oob deploy${req.globals.case !== '.' ? ` --case ${req.globals.case}` : ''} (finished stages are skipped)`,
-          ],
-          hint: result.hint?.hint,
-        });
-      }
-      out.info(successLine(stage.name, result));
-    }
+    }, req.capture);
   } finally {
     if (!req.interrupt) interrupt.dispose();
   }

@@ -7,6 +7,7 @@ import { addSecret, caseRedactor, type OpenedCase, openAnsibleCase } from '../..
 import { ansibleEnv } from '../../ansible/env.js';
 import { withExtraVarsFile } from '../../ansible/extra-vars.js';
 import { runPlaybook } from '../../ansible/run.js';
+import { withSshControl } from '../../ansible/ssh-control.js';
 import { checkExtraArgs, commandText, failureDetails, successLine } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
@@ -101,94 +102,100 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
     .filter(Boolean)
     .join(' ');
   try {
-    for (const target of targets) {
-      if (interrupt.signal.aborted) throw new InterruptedError();
-      const credFile = credentialsPath(paths.credentialsDir, target.name);
-      const pendFile = pendingPath(paths.credentialsDir, target.name);
-      const userId = `@${target.name}:${config.domain}`;
-      if (!opts.reset && (await exists(credFile))) {
+    await withSshControl(async (controlDir) => {
+      for (const target of targets) {
+        if (interrupt.signal.aborted) throw new InterruptedError();
+        const credFile = credentialsPath(paths.credentialsDir, target.name);
+        const pendFile = pendingPath(paths.credentialsDir, target.name);
+        const userId = `@${target.name}:${config.domain}`;
+        if (!opts.reset && (await exists(credFile))) {
+          out.info(
+            `${userId}: already registered, credentials in ${credFile} (use --reset to set a new password)`,
+          );
+          report.push({ name: target.name, user_id: userId, status: 'skipped', credentials: credFile });
+          await journal(
+            paths.journal,
+            { command, stage: tag, user: target.name, result: 'skipped' },
+            redactor,
+            clock,
+          );
+          continue;
+        }
+        // Never regenerate a password that may already be in use: reuse a pending one.
+        const password = givenPassword ?? (await readPassword(pendFile)) ?? generatePassword();
+        addSecret(redactor, password);
+        const creds = credentialsFor(config, target.name, password, target.admin);
+        await writeCredentials(pendFile, creds);
+
         out.info(
-          `${userId}: already registered, credentials in ${credFile} (use --reset to set a new password)`,
+          `==> ${opts.reset ? 'setting a new password for' : 'registering'} ${userId}${target.admin ? ' (admin)' : ''}`,
         );
-        report.push({ name: target.name, user_id: userId, status: 'skipped', credentials: credFile });
+        const vars: Record<string, string> = opts.reset
+          ? { username: target.name, password }
+          : { username: target.name, password, admin: target.admin ? 'yes' : 'no' };
+        const result = await withExtraVarsFile(vars, ['password'], (file) =>
+          runPlaybook({
+            caseCtx: opened.ansible,
+            tags: [tag],
+            extraVarsFile: file,
+            extraArgs: req.ansibleArgs,
+            stage: `${tag}-${target.name.replace(/[^a-z0-9._=-]/g, '_')}`,
+            terminal,
+            redactor,
+            signal: interrupt.signal,
+            env: baseEnv,
+            clock,
+            killGraceMs: killGrace(baseEnv),
+            controlDir,
+          }),
+        );
+        const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'ok' : 'failed';
         await journal(
           paths.journal,
-          { command, stage: tag, user: target.name, result: 'skipped' },
+          {
+            command,
+            ansible: commandText(result.command),
+            stage: tag,
+            user: target.name,
+            admin: target.admin,
+            result: status,
+            exit_code: result.exitCode,
+            duration_ms: result.durationMs,
+            recap: result.recap,
+            log: result.logFile,
+            ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
+            ...(result.hint ? { hint: result.hint.id } : {}),
+          },
           redactor,
           clock,
         );
-        continue;
-      }
-      // Never regenerate a password that may already be in use: reuse a pending one.
-      const password = givenPassword ?? (await readPassword(pendFile)) ?? generatePassword();
-      addSecret(redactor, password);
-      const creds = credentialsFor(config, target.name, password, target.admin);
-      await writeCredentials(pendFile, creds);
-
-      out.info(
-        `==> ${opts.reset ? 'setting a new password for' : 'registering'} ${userId}${target.admin ? ' (admin)' : ''}`,
-      );
-      const vars: Record<string, string> = opts.reset
-        ? { username: target.name, password }
-        : { username: target.name, password, admin: target.admin ? 'yes' : 'no' };
-      const result = await withExtraVarsFile(vars, ['password'], (file) =>
-        runPlaybook({
-          caseCtx: opened.ansible,
-          tags: [tag],
-          extraVarsFile: file,
-          extraArgs: req.ansibleArgs,
-          stage: `${tag}-${target.name.replace(/[^a-z0-9._=-]/g, '_')}`,
-          terminal,
-          redactor,
-          signal: interrupt.signal,
-          env: baseEnv,
-          clock,
-          killGraceMs: killGrace(baseEnv),
-        }),
-      );
-      const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'ok' : 'failed';
-      await journal(
-        paths.journal,
-        {
-          command,
-          ansible: commandText(result.command),
-          stage: tag,
-          user: target.name,
-          admin: target.admin,
-          result: status,
-          exit_code: result.exitCode,
-          duration_ms: result.durationMs,
-          recap: result.recap,
-          log: result.logFile,
-          ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
-          ...(result.hint ? { hint: result.hint.id } : {}),
-        },
-        redactor,
-        clock,
-      );
-      if (result.interrupted) throw new InterruptedError();
-      if (result.exitCode !== 0) {
-        if (req.globals.json) out.data(JSON.stringify({ ok: false, users: report }, null, 2));
-        throw new FailureError(`${opts.reset ? 'setting the password of' : 'registering'} ${userId} failed`, {
-          details: failureDetails(result),
-          hint: result.hint?.hint,
+        if (result.interrupted) throw new InterruptedError();
+        if (result.exitCode !== 0) {
+          if (req.globals.json) out.data(JSON.stringify({ ok: false, users: report }, null, 2));
+          throw new FailureError(
+            `${opts.reset ? 'setting the password of' : 'registering'} ${userId} failed`,
+            {
+              details: failureDetails(result),
+              hint: result.hint?.hint,
+            },
+          );
+        }
+        await writeCredentials(credFile, creds);
+        await removeFile(pendFile);
+        out.info(successLine(tag, result));
+        out.info(
+          `${userId}: ${opts.reset ? 'new password set' : 'registered'}; credentials in ${credFile} (hand them over out of band)`,
+        );
+        if (opts.showPassword && !req.globals.json) out.info(`password for ${userId}: ${password}`);
+        report.push({
+          name: target.name,
+          user_id: userId,
+          status: opts.reset ? 'reset' : 'registered',
+          credentials: credFile,
+          ...(opts.showPassword ? { password } : {}),
         });
       }
-      await writeCredentials(credFile, creds);
-      await removeFile(pendFile);
-      out.info(successLine(tag, result));
-      out.info(
-        `${userId}: ${opts.reset ? 'new password set' : 'registered'}; credentials in ${credFile} (hand them over out of band)`,
-      );
-      if (opts.showPassword && !req.globals.json) out.info(`password for ${userId}: ${password}`);
-      report.push({
-        name: target.name,
-        user_id: userId,
-        status: opts.reset ? 'reset' : 'registered',
-        credentials: credFile,
-        ...(opts.showPassword ? { password } : {}),
-      });
-    }
+    }, req.capture);
   } finally {
     if (!req.interrupt) interrupt.dispose();
   }
