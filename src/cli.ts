@@ -1,4 +1,5 @@
 import { Command, type CommanderError, Option } from 'commander';
+import { registerControlRoom } from './commands/control-room/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerVerify } from './commands/verify/command.js';
 import { ExitCode } from './errors.js';
@@ -56,5 +57,6 @@ export function buildProgram(out: Output): Command {
 
   registerInit(program, ctx);
   registerVerify(program, ctx);
+  registerControlRoom(program, ctx);
   return program;
 }

@@ -27,7 +27,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--timeout <seconds>', 'deadline per check', '10')
     .addHelpText(
       'after',
-      '\nExit codes: 0 every check passed, 1 a check failed, 2 bad usage or config. See docs/verify.md.',
+      '\nExit codes: 0 every check passed, 1 a check failed, 2 bad usage or config. See docs/verify.md.\n',
     )
     .action(async (opts: VerifyCommandOptions) => {
       const { runVerify } = await import('./run.js');
