@@ -192,6 +192,18 @@ describe('verifyDeployment against local HTTPS servers', () => {
     );
   });
 
+  it('refuses to follow a redirect to plain http', async () => {
+    await withRoute(
+      `${DOMAIN}/.well-known/matrix/client`,
+      { status: 302, headers: { location: `http://${DOMAIN}/.well-known/matrix/client` } },
+      async () => {
+        const c = check(await verifyDeployment(config, options(deployment)), 'well-known-client');
+        expect(c.status).toBe('fail');
+        expect(c.detail).toBe(`redirects to http://${DOMAIN}/.well-known/matrix/client, which is not https`);
+      },
+    );
+  });
+
   it('fails a federation certificate issued for another name, naming both', async () => {
     const report = await verifyDeployment(config, options(wrongName));
     const c = check(report, 'federation');
