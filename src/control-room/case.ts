@@ -4,7 +4,7 @@ import { journal } from '../case/journal.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
 import { localpartProblem } from '../config/validators.js';
-import { UserError } from '../errors.js';
+import { InterruptedError, UserError } from '../errors.js';
 import { MatrixClient } from '../matrix/client.js';
 import { Redactor } from '../secrets/redact.js';
 import { readPassword } from './credentials.js';
@@ -30,6 +30,8 @@ export interface ControlRoomCaseOptions {
   sleep?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
   warn?: (line: string) => void;
+  /** Abort (e.g. on Ctrl-C): stops after the current call, logs out, throws InterruptedError. */
+  signal?: AbortSignal;
 }
 
 export interface ControlRoomRecord {
@@ -102,6 +104,7 @@ export async function setUpControlRoom(
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   const started = performance.now();
   try {
@@ -134,7 +137,7 @@ export async function setUpControlRoom(
       paths.journal,
       {
         command: 'control-room',
-        result: 'failed',
+        result: err instanceof InterruptedError ? 'interrupted' : 'failed',
         duration_ms: Math.round(performance.now() - started),
         error: err instanceof Error ? err.message : String(err),
       },

@@ -1,3 +1,4 @@
+import { InterruptedError } from '../errors.js';
 import { Redactor } from '../secrets/redact.js';
 import { VERSION } from '../version.js';
 
@@ -39,6 +40,8 @@ export interface MatrixClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Retries after HTTP 429 M_LIMIT_EXCEEDED. Default 3. */
   rateLimitRetries?: number;
+  /** Aborting it (Ctrl-C) fails the current call with InterruptedError; logout still runs. */
+  signal?: AbortSignal;
 }
 
 /** The homeserver answered with an error (errcode and error text already redacted). */
@@ -81,6 +84,7 @@ export class MatrixClient {
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly retries: number;
+  private readonly signal: AbortSignal | undefined;
   private accessToken: string | undefined;
 
   constructor(options: MatrixClientOptions) {
@@ -90,6 +94,7 @@ export class MatrixClient {
     this.redactor = options.redactor ?? new Redactor();
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.retries = options.rateLimitRetries ?? 3;
+    this.signal = options.signal;
   }
 
   get loggedIn(): boolean {
@@ -121,7 +126,8 @@ export class MatrixClient {
   /** POST /logout: the access token (and its device) stop working. */
   async logout(): Promise<void> {
     if (!this.accessToken) return;
-    await this.call('POST', '/logout', {});
+    // Not interruptible: after Ctrl-C the token must still die.
+    await this.call('POST', '/logout', {}, true, false);
     this.accessToken = undefined;
   }
 
@@ -199,11 +205,18 @@ export class MatrixClient {
     await this.call('PUT', statePath(roomId, type, stateKey), content);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth = true,
+    interruptible = true,
+  ): Promise<T> {
     const name = `${method} ${path.replace(/\/(!|%21|%23|@|%40)[^/]*/g, '/…')}`;
     if (auth && !this.accessToken) throw new Error(`${name} needs a login first`);
     for (let attempt = 0; ; attempt++) {
-      const res = await this.send(method, path, body, auth);
+      if (interruptible && this.signal?.aborted) throw new InterruptedError();
+      const res = await this.send(method, path, body, auth, interruptible);
       const text = await res.text();
       let json: unknown;
       try {
@@ -235,7 +248,13 @@ export class MatrixClient {
     }
   }
 
-  private async send(method: string, path: string, body: unknown, auth: boolean): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    auth: boolean,
+    interruptible: boolean,
+  ): Promise<Response> {
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': `matrix-oob/${VERSION}`,
@@ -248,9 +267,13 @@ export class MatrixClient {
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         redirect: 'error',
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal:
+          interruptible && this.signal
+            ? AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.signal])
+            : AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
+      if (interruptible && this.signal?.aborted) throw new InterruptedError();
       throw this.unreachable(err);
     }
   }

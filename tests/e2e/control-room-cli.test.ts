@@ -98,6 +98,26 @@ describe('matrix-oob control-room (built CLI)', () => {
     );
   });
 
+  it('on Ctrl-C logs out before exiting 130', async () => {
+    const slow = await startFakeHomeserver({
+      domain: DOMAIN,
+      users: { boss: PASSWORD },
+      slow: { endpoint: 'invite', ms: 1500 },
+    });
+    try {
+      const child = runCli(['--case', kase.dir, 'control-room', '--homeserver-url', slow.url]);
+      while (slow.count('invite') === 0) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      expect(String(r.stderr)).toContain('interrupted: logging out before exiting');
+      expect(slow.count('logout')).toBe(1);
+      expect(slow.liveTokens()).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('exits 2 on plain http to a remote host', async () => {
     const r = await runCli([
       '--case',

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 import { stringify } from 'yaml';
 
 /** A temporary case folder holding just matrix-oob.yml. */
@@ -16,7 +16,7 @@ export async function makeCase(
 const BIN = resolve(import.meta.dirname, '../../bin/matrix-oob.js');
 
 /** Spawn the built CLI (run `npm run build` first; `npm test` does). Never throws on exit codes. */
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
+export function runCli(args: readonly string[], env: Record<string, string> = {}) {
   return execa('node', [BIN, ...args], {
     reject: false,
     stdin: 'ignore',

@@ -34,6 +34,8 @@ export interface FakeHomeserverOptions {
   rateLimit?: { endpoint: string; times: number; retryAfterMs: number };
   /** Answer invites of these users with 404 M_NOT_FOUND (no such user). */
   unknownUsers?: string[];
+  /** Delay every call of this endpoint (to interrupt the client meanwhile). */
+  slow?: { endpoint: string; ms: number };
 }
 
 export interface FakeHomeserver {
@@ -105,6 +107,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
     const parts = segments.map((s) => decodeURIComponent(s));
     const endpoint = endpointName(method, parts);
     counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
+    if (options.slow?.endpoint === endpoint) await new Promise((r) => setTimeout(r, options.slow?.ms));
     if (options.rateLimit?.endpoint === endpoint && rateLimited < options.rateLimit.times) {
       rateLimited += 1;
       throw new HttpError(429, 'M_LIMIT_EXCEEDED', 'Too Many Requests', {

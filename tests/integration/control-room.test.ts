@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCase } from '../../src/config/load.js';
 import { readControlRoomRecord, setUpControlRoom } from '../../src/control-room/case.js';
-import { FailureError, UserError } from '../../src/errors.js';
+import { FailureError, InterruptedError, UserError } from '../../src/errors.js';
 import { makeCase } from '../helpers/case.js';
 import { closedPort } from '../helpers/fake-deployment.js';
 import { type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
@@ -248,6 +248,26 @@ describe('setUpControlRoom against a spec-checking homeserver', () => {
     expect(result.failed).toEqual([{ user_id: `@analyst2:${DOMAIN}`, reason: 'M_NOT_FOUND: Unknown user' }]);
     const journal = await readFile(join(dir, 'journal.jsonl'), 'utf8');
     expect(journal).toContain(`"failed_invites":["@analyst2:${DOMAIN}"]`);
+  });
+
+  it('on interrupt stops inviting, still logs out, and journals it as interrupted', async () => {
+    const { hs, dir } = await setup();
+    const abort = new AbortController();
+    const interrupting: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/invite')) abort.abort(); // Ctrl-C while the first invite is in flight
+      return fetch(input, init);
+    };
+    const err = await setUpControlRoom(await loadCase(dir), {
+      homeserverUrl: hs.url,
+      fetch: interrupting,
+      signal: abort.signal,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect(hs.count('invite')).toBeLessThanOrEqual(1);
+    expect(hs.count('logout')).toBe(1);
+    expect(hs.liveTokens()).toBe(0);
+    const journal = await readFile(join(dir, 'journal.jsonl'), 'utf8');
+    expect(journal).toContain('"result":"interrupted"');
   });
 
   it('says the homeserver cannot be reached when nothing listens', async () => {

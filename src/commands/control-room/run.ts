@@ -17,13 +17,25 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
   const loaded = await loadCase(globals.case);
   for (const w of loaded.warnings) out.warn(w);
 
+  // Ctrl-C / SIGTERM: finish the current call, log out (the token must not outlive us), exit 130.
+  const abort = new AbortController();
+  const onSignal = () => {
+    out.warn('interrupted: logging out before exiting');
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const result = await setUpControlRoom(loaded, {
     timeoutMs,
+    signal: abort.signal,
     ...(opts.homeserverUrl !== undefined ? { homeserverUrl: opts.homeserverUrl } : {}),
     ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
     ...(opts.passwordFile !== undefined ? { passwordFile: opts.passwordFile } : {}),
     log: (line) => out.info(line),
     warn: (line) => out.warn(line),
+  }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   });
 
   if (globals.json) out.data(JSON.stringify(result, null, 2));
