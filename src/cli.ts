@@ -1,7 +1,9 @@
 import { Command, type CommanderError, Option } from 'commander';
+import { registerControlRoom } from './commands/control-room/command.js';
 import { registerDeploy } from './commands/deploy/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerUser } from './commands/user/command.js';
+import { registerVerify } from './commands/verify/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
 import { VERSION } from './version.js';
@@ -58,5 +60,7 @@ export function buildProgram(out: Output): Command {
   registerInit(program, ctx);
   registerDeploy(program, ctx);
   registerUser(program, ctx);
+  registerVerify(program, ctx);
+  registerControlRoom(program, ctx);
   return program;
 }

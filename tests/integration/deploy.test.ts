@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { allCmdlines, ansibleProcesses, CLI, cli, writeCase } from '../helpers/case.js';
+import { allCmdlines, ansibleProcesses, CLI, cli, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
