@@ -152,6 +152,7 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
   };
   req.signal?.addEventListener('abort', onAbort, { once: true });
 
+  let waitingForLog = false;
   const onLine = (line: string) => {
     const plain = stripAnsi(line);
     tracker.feed(plain);
@@ -159,11 +160,13 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
     const safe = redact(line);
     tail.push(stripAnsi(safe));
     status.line(safe);
-    if (!log.write(line)) {
+    if (!log.write(line) && !waitingForLog) {
       // The disk is slower than the child: stop reading until the log catches up.
+      waitingForLog = true;
       child.stdout?.pause();
       child.stderr?.pause();
       void log.drained().then(() => {
+        waitingForLog = false;
         child.stdout?.resume();
         child.stderr?.resume();
       });

@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { FIXTURE_EXPECTED_VERSION } from './mdad-fixture.js';
 import type { TestSshd } from './sshd.js';
 
 export const CLI = resolve(fileURLToPath(import.meta.url), '../../../bin/matrix-oob.js');
@@ -15,15 +15,16 @@ export interface CaseOptions {
 }
 
 /**
- * A case folder written by hand (config, inventory, vars.yml, pinned known_hosts) for the
- * given sshd and fixture checkout, as `init` + `trust-host` would leave it.
+ * A case folder for the given sshd and fixture checkout, made as a user would: a config file,
+ * `matrix-oob init --config FILE --yes DIR` (the built CLI), then the pinned host key that
+ * `trust-host` would write.
  */
 export function writeCase(dir: string, sshd: TestSshd, checkout: string, o: CaseOptions = {}): string {
   const domain = o.domain ?? 'example.test';
-  mkdirSync(join(dir, 'inventory', 'host_vars', `matrix.${domain}`), { recursive: true, mode: 0o700 });
   const users = (o.users ?? []).map((u) => `  - name: ${u.name}\n    admin: ${u.admin === true}`).join('\n');
+  const configFile = `${dir}.config.yml`;
   writeFileSync(
-    join(dir, 'matrix-oob.yml'),
+    configFile,
     [
       `domain: ${domain}`,
       'server:',
@@ -37,25 +38,22 @@ export function writeCase(dir: string, sshd: TestSshd, checkout: string, o: Case
       '',
     ].join('\n'),
   );
-  writeFileSync(
-    join(dir, 'inventory', 'hosts'),
-    `[matrix_servers]\nmatrix.${domain} ansible_host=${sshd.host} ansible_port=${sshd.port} ansible_ssh_user=root\n`,
-  );
-  writeFileSync(
-    join(dir, 'inventory', 'host_vars', `matrix.${domain}`, 'vars.yml'),
-    [
-      `matrix_playbook_migration_validated_version: ${FIXTURE_EXPECTED_VERSION}`,
-      `matrix_domain: ${domain}`,
-      `matrix_homeserver_implementation: ${o.homeserver ?? 'synapse'}`,
-      `matrix_homeserver_generic_secret_key: '${'k'.repeat(60)}GSK1'`,
-      'matrix_playbook_reverse_proxy_type: playbook-managed-traefik',
-      "postgres_connection_password: 'pgPASSpgPASS42'",
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  execFileSync('node', [CLI, 'init', '--config', configFile, '--yes', dir], {
+    stdio: 'pipe',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   writeFileSync(join(dir, 'known_hosts'), `${sshd.knownHostsLine}\n`, { mode: 0o600 });
   return dir;
+}
+
+/** The secrets init generated into vars.yml (to check that none leaks). */
+export function caseSecrets(dir: string, domain = 'example.test'): string[] {
+  const vars = readFileSync(join(dir, 'inventory', 'host_vars', `matrix.${domain}`, 'vars.yml'), 'utf8');
+  return [
+    ...vars.matchAll(
+      /^(?:matrix_homeserver_generic_secret_key|postgres_connection_password): "?([^"\n]+)"?$/gm,
+    ),
+  ].map((m) => m[1]!);
 }
 
 /** The built CLI, as a user runs it. */

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { allCmdlines, ansibleProcesses, CLI, cli, writeCase } from '../helpers/deploy-case.js';
+import { allCmdlines, ansibleProcesses, CLI, caseSecrets, cli, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -45,6 +45,7 @@ describe('deploy', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  const logFiles = (c: string) => (existsSync(join(c, 'logs')) ? readdirSync(join(c, 'logs')) : []);
   const journalLines = () =>
     readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')
       .trim()
@@ -64,7 +65,7 @@ describe('deploy', () => {
     expect(r.stdout).toContain('StrictHostKeyChecking=yes');
     expect(r.stdout).toContain(`UserKnownHostsFile=${join(caseDir, 'known_hosts')}`);
     expect(existsSync(join(dir, 'data'))).toBe(false);
-    expect(existsSync(join(caseDir, 'logs'))).toBe(false);
+    expect(logFiles(caseDir)).toEqual([]);
     const full = await cli(['-C', caseDir, 'deploy', '--dry-run', '--full'], env);
     expect(full.stdout).toContain('--tags=setup-all,ensure-matrix-users-created');
   });
@@ -78,7 +79,19 @@ describe('deploy', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`error: the playbook in ${old} has no tag "install-all"; nothing was run`);
     expect(r.stderr).toContain('hint:');
-    expect(existsSync(join(oldCase, 'logs'))).toBe(false);
+    expect(logFiles(oldCase)).toEqual([]);
+  });
+
+  it('a checkout without its galaxy roles fails before running, with the hint', async () => {
+    const bare = makeFixtureCheckout(join(dir, 'bare-mdad'), { roles: false });
+    const bareCase = writeCase(join(dir, 'bare-case'), sshd, bare);
+    const r = await cli(['-C', bareCase, 'deploy'], env);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("the role 'galaxy/playbook_help' was not found");
+    expect(r.stderr).toContain(
+      'hint: the playbook\'s galaxy roles are not installed: run "matrix-oob playbook fetch"',
+    );
+    expect(logFiles(bareCase)).toEqual([]);
   });
 
   it('a failing task ends with the failure summary and exit 1; the next run resumes', async () => {
@@ -97,7 +110,9 @@ describe('deploy', () => {
     expect(readFileSync(join(dir, 'data', 'installed'), 'utf8')).toContain('domain=example.test');
     expect(existsSync(join(dir, 'data', 'started'))).toBe(false);
     // Secrets from vars.yml never reach the output.
-    expect(failed.all).not.toContain('pgPASSpgPASS42');
+    const secrets = caseSecrets(caseDir);
+    expect(secrets).toHaveLength(2);
+    for (const s of secrets) expect(failed.all).not.toContain(s);
 
     const state = JSON.parse(readFileSync(join(caseDir, 'state.json'), 'utf8'));
     expect(state.deploy.stages.setup.status).toBe('finished');
@@ -127,7 +142,7 @@ describe('deploy', () => {
     expect((failedEntry.recap as Record<string, { failed: number }>)['matrix.example.test']?.failed).toBe(1);
     expect(typeof failedEntry.duration_ms).toBe('number');
     expect(failedEntry.ansible).toContain('--tags=start');
-    expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).not.toContain('pgPASSpgPASS42');
+    for (const s of secrets) expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).not.toContain(s);
   }, 120_000);
 
   it('Ctrl-C mid-run stops ansible-playbook and its children and exits 130', async () => {
@@ -156,7 +171,7 @@ describe('deploy', () => {
     // Nothing else of the run survives either (ssh masters live in our private control folder).
     expect(allCmdlines().filter((p) => p.cmdline.includes(join(dir, 'tmp')))).toEqual([]);
     expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
-    expect(r.stderr).toContain('interrupted');
+    expect(r.stderr).toContain('error: interrupted: ansible-playbook was stopped during stage start');
     const last = journalLines().at(-1)!;
     expect(last).toMatchObject({ stage: 'start', result: 'interrupted' });
     const state = JSON.parse(readFileSync(join(caseDir, 'state.json'), 'utf8'));

@@ -111,7 +111,11 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
         current = { plan, started_at: clock.now().toISOString(), stages: {} };
       }
       for (const stage of toRun) {
-        if (interrupt.signal.aborted) throw new InterruptedError();
+        if (interrupt.signal.aborted) {
+          throw new InterruptedError(
+            `interrupted before stage ${stage.name}; nothing of it ran. Resume with: matrix-oob deploy`,
+          );
+        }
         out.info(`==> stage ${stage.name}: --tags=${stage.tags.join(',')}${rehearsal ? ' (rehearsal)' : ''}`);
         const result = await runPlaybook({
           caseCtx,
@@ -155,7 +159,11 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           redactor,
           clock,
         );
-        if (result.interrupted) throw new InterruptedError();
+        if (result.interrupted) {
+          throw new InterruptedError(
+            `interrupted: ansible-playbook was stopped during stage ${stage.name} (marked interrupted; log ${result.logFile}). Resume with: matrix-oob deploy`,
+          );
+        }
         if (result.exitCode !== 0) {
           if (req.globals.json) out.data(JSON.stringify(jsonResult(results, skipped, false), null, 2));
           throw new FailureError(`stage ${stage.name} failed`, {

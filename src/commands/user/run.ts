@@ -104,7 +104,9 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   try {
     await withSshControl(async (controlDir) => {
       for (const target of targets) {
-        if (interrupt.signal.aborted) throw new InterruptedError();
+        if (interrupt.signal.aborted) {
+          throw new InterruptedError(`interrupted before registering ${target.name}; nothing of it ran.`);
+        }
         const credFile = credentialsPath(paths.credentialsDir, target.name);
         const pendFile = pendingPath(paths.credentialsDir, target.name);
         const userId = `@${target.name}:${config.domain}`;
@@ -169,7 +171,11 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
           redactor,
           clock,
         );
-        if (result.interrupted) throw new InterruptedError();
+        if (result.interrupted) {
+          throw new InterruptedError(
+            `interrupted: ansible-playbook was stopped and the temporary password file removed; ${userId} may not be registered. Its password is kept in ${pendFile} and reused by the next "user add".`,
+          );
+        }
         if (result.exitCode !== 0) {
           if (req.globals.json) out.data(JSON.stringify({ ok: false, users: report }, null, 2));
           throw new FailureError(
