@@ -11,17 +11,17 @@
 //    terminal as they are produced. Peak memory is the CLI's max RSS (GNU time).
 //
 // Run: npm run bench -- deploy   (or node bench/deploy.js after npm run build)
-// Env: BENCH_ROUNDS (default 2), BENCH_STREAM_MB (default 100).
+// Env: BENCH_ROUNDS (default 3), BENCH_STREAM_MB (default 100).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'bin/matrix-oob.js');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STREAM_MB = Number(process.env.BENCH_STREAM_MB ?? 100);
 const dir = mkdtempSync(join(tmpdir(), 'matrix-oob-bench-deploy-'));
 let sshd;
@@ -113,7 +113,11 @@ function makeCase(name, checkout) {
   return caseDir;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const now = () => performance.now();
 
 /** The exact commands `deploy --dry-run --json` prints, run directly through sh. */
@@ -252,6 +256,10 @@ try {
   console.log(`  ansible-playbook directly    ${direct.map(f).join(', ')}  (median ${f(median(direct))})`);
   console.log(`  matrix-oob deploy            ${tool.map(f).join(', ')}  (median ${f(median(tool))})`);
   console.log(`  of which --list-tags check   ~${f(listTagsMs)} (one ansible-playbook --list-tags)`);
+  console.log(`  ratio of the fastest runs    ${(Math.min(...tool) / Math.min(...direct)).toFixed(3)}`);
+  console.log(
+    `  load average (1 min)         ${loadavg()[0].toFixed(2)} on ${cpus().length} CPUs (wall times are noisy under load)`,
+  );
   console.log('streaming (stand-in ansible-playbook printing progressively, through the real CLI)');
   console.log(
     `  output streamed              ${(s.bytes / 1024 / 1024).toFixed(1)} MB, ${s.marks} time marks`,

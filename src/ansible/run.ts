@@ -190,7 +190,9 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
     child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 + signalNumber(sig) : 1)));
   });
   // A grandchild that kept the pipes open must not hold us: give the streams a moment.
-  await Promise.race([streamsDone, clock.sleep(2000).catch(() => undefined)]);
+  const grace = new AbortController();
+  await Promise.race([streamsDone, clock.sleep(2000, grace.signal).catch(() => undefined)]);
+  grace.abort();
   child.stdout?.destroy();
   child.stderr?.destroy();
   outSplitter.end();

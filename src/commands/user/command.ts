@@ -30,7 +30,10 @@ export function registerUser(program: Command, ctx: CommandContext): void {
       false,
     )
     .action(async (name: string | undefined, ansibleArgs: string[], opts: UserAddOptions) => {
+      // `user add --all -- -v`: commander fills [name] with the first pass-through argument.
+      const passThrough = name?.startsWith('-') ? [name, ...ansibleArgs] : ansibleArgs;
+      const user = name?.startsWith('-') ? undefined : name;
       const { runUserAdd } = await import('./run.js');
-      await runUserAdd({ name, ansibleArgs, opts, globals: ctx.globals(), out: ctx.out });
+      await runUserAdd({ name: user, ansibleArgs: passThrough, opts, globals: ctx.globals(), out: ctx.out });
     });
 }

@@ -109,3 +109,26 @@ describe('pass-through arguments', () => {
     );
   });
 });
+
+describe('ansible environment', () => {
+  it('forces colour only when wanted, and always pins the case known_hosts', async () => {
+    const { ansibleEnv } = await import('../../../src/ansible/env.js');
+    const base = {
+      PATH: '/bin',
+      FORCE_COLOR: '1',
+      ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_SSH_ARGS: '-o StrictHostKeyChecking=no',
+    };
+    const on = ansibleEnv({ knownHosts: '/c/known hosts', colour: true, base });
+    expect(on.ANSIBLE_FORCE_COLOR).toBe('1');
+    expect(on.ANSIBLE_NOCOLOR).toBeUndefined();
+    expect(on.ANSIBLE_SSH_ARGS).toContain("-o UserKnownHostsFile='/c/known hosts'");
+    expect(on.ANSIBLE_SSH_ARGS).not.toContain('StrictHostKeyChecking=no');
+    expect(on.ANSIBLE_HOST_KEY_CHECKING).toBe('True');
+    const off = ansibleEnv({ knownHosts: '/c/kh', colour: false, base });
+    expect(off.ANSIBLE_NOCOLOR).toBe('1');
+    expect(off.ANSIBLE_FORCE_COLOR).toBeUndefined();
+    expect(off.FORCE_COLOR).toBeUndefined();
+    expect(off.PATH).toBe('/bin');
+  });
+});
