@@ -49,3 +49,19 @@ export function ansibleEnv(opts: AnsibleEnvOptions): NodeJS.ProcessEnv {
   if (!opts.colour) delete env.FORCE_COLOR;
   return { ...env, ...ansibleEnvOverrides(opts) };
 }
+
+/** Settings in the operator's environment that would make Ansible itself write secrets down. */
+export function ansibleEnvWarnings(env: NodeJS.ProcessEnv): string[] {
+  const warnings: string[] = [];
+  if (env.ANSIBLE_LOG_PATH) {
+    warnings.push(
+      `ANSIBLE_LOG_PATH is set (${env.ANSIBLE_LOG_PATH}): Ansible writes its own, unredacted log there; unset it to keep secrets out of it`,
+    );
+  }
+  if (env.ANSIBLE_KEEP_REMOTE_FILES && !/^(0|false|no)$/i.test(env.ANSIBLE_KEEP_REMOTE_FILES)) {
+    warnings.push(
+      'ANSIBLE_KEEP_REMOTE_FILES is set: module arguments (passwords included) stay on the server; unset it',
+    );
+  }
+  return warnings;
+}

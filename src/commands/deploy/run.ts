@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '../../adapters/clock.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor, openAnsibleCase } from '../../ansible/case.js';
-import { ansibleEnv } from '../../ansible/env.js';
+import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
 import { type PlaybookResult, playbookCommand, runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import {
@@ -60,6 +60,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
 
   // Never run a tag the checkout lacks: Ansible would quietly run almost nothing.
   const baseEnv = req.env ?? process.env;
+  for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
   const available = await listTags({
     checkout: caseCtx.checkout,
     inventory: paths.hosts,

@@ -4,7 +4,7 @@ import { exists } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { addSecret, caseRedactor, type OpenedCase, openAnsibleCase } from '../../ansible/case.js';
-import { ansibleEnv } from '../../ansible/env.js';
+import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
 import { withExtraVarsFile } from '../../ansible/extra-vars.js';
 import { runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
@@ -78,6 +78,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
 
   const tag = opts.reset ? 'update-user-password' : 'register-user';
   const baseEnv = req.env ?? process.env;
+  for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
   const available = await listTags({
     checkout: opened.ansible.checkout,
     inventory: paths.hosts,

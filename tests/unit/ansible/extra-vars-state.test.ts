@@ -132,3 +132,14 @@ describe('ansible environment', () => {
     expect(off.PATH).toBe('/bin');
   });
 });
+
+describe('environment warnings', () => {
+  it('warns about settings that make Ansible write secrets down', async () => {
+    const { ansibleEnvWarnings } = await import('../../../src/ansible/env.js');
+    expect(ansibleEnvWarnings({})).toEqual([]);
+    expect(
+      ansibleEnvWarnings({ ANSIBLE_LOG_PATH: '/tmp/a.log', ANSIBLE_KEEP_REMOTE_FILES: '1' }),
+    ).toHaveLength(2);
+    expect(ansibleEnvWarnings({ ANSIBLE_KEEP_REMOTE_FILES: 'false' })).toEqual([]);
+  });
+});
