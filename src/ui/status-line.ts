@@ -25,6 +25,7 @@ export function formatStatus(info: StatusInfo, width: number): string {
  */
 export class StatusLine {
   private shown = false;
+  private last = '';
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -59,6 +60,8 @@ export class StatusLine {
 
   private draw(): void {
     const text = formatStatus(this.info(), this.terminal.columns());
+    if (this.shown && text === this.last) return;
+    this.last = text;
     const styled = this.terminal.colour ? `\u001b[2m${text}\u001b[22m` : text;
     this.terminal.write(`\r\u001b[K${styled}`);
     this.shown = true;

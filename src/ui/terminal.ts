@@ -18,7 +18,7 @@ export function processTerminal(stream: NodeJS.WriteStream = process.stderr): Te
     write: (text) => {
       stream.write(text);
     },
-    columns: () => stream.columns ?? 80,
+    columns: () => stream.columns || 80,
   };
 }
 
