@@ -33,7 +33,9 @@ describe('addressProblem', () => {
     expect(addressProblem(a)).toBeUndefined();
   });
   it('names the bad value', () => {
-    expect(addressProblem('10.0.0.300')).toMatch(/^"10\.0\.0\.300" is not an IPv4\/IPv6 address or host name/);
+    expect(addressProblem('10.0.0.300')).toMatch(
+      /^"10\.0\.0\.300" is not an IPv4\/IPv6 address or host name/,
+    );
   });
 });
 
