@@ -1,4 +1,5 @@
 import { Command, type CommanderError, Option } from 'commander';
+import { registerDns } from './commands/dns/command.js';
 import { registerInit } from './commands/init/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
@@ -54,5 +55,6 @@ export function buildProgram(out: Output): Command {
   };
 
   registerInit(program, ctx);
+  registerDns(program, ctx);
   return program;
 }

@@ -386,3 +386,29 @@ function fixFor(state: RecordState, line: string, allBad: boolean): string {
       return 'check that the name servers are running and reachable on UDP and TCP port 53';
   }
 }
+
+/** The addresses of a host name (server.address), by our own authoritative lookups. */
+export async function resolveHost(
+  host: string,
+  options: DnsCheckOptions,
+): Promise<{ ipv4?: string; ipv6?: string }> {
+  const cancel = new AbortController();
+  const walker = new Walker({
+    roots: options.roots ?? [...ROOT_SERVERS],
+    authPort: options.authPort ?? 53,
+    client: options.client ?? createClient(options.clientOptions),
+    signal: cancel.signal,
+  });
+  try {
+    const [a, aaaa] = await Promise.all([
+      walker.resolve(toAsciiName(host), 'A'),
+      walker.resolve(toAsciiName(host), 'AAAA'),
+    ]);
+    return {
+      ...(a.values[0] ? { ipv4: a.values[0] } : {}),
+      ...(aaaa.values[0] ? { ipv6: aaaa.values[0] } : {}),
+    };
+  } finally {
+    cancel.abort();
+  }
+}

@@ -9,6 +9,21 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 
+const defaultSoa = (zone) => ({
+  name: zone,
+  type: 'SOA',
+  ttl: 300,
+  class: 'IN',
+  data: {
+    mname: `ns1.${zone}`,
+    rname: `hostmaster.${zone}`,
+    serial: 1,
+    refresh: 3600,
+    retry: 600,
+    expire: 86400,
+    minimum: 60,
+  },
+});
 const lower = (n) => n.toLowerCase().replace(/\.$/, '');
 const under = (name, zone) => zone === '' || name === zone || name.endsWith(`.${zone}`);
 
@@ -22,6 +37,10 @@ export async function startDnsServer(options = {}) {
     udpQueries: 0,
     tcpQueries: 0,
   };
+
+  for (const zone of state.zones) {
+    if (!state.records.some((r) => r.name === zone && r.type === 'SOA')) state.records.push(defaultSoa(zone));
+  }
 
   function soaFor(zone) {
     return (

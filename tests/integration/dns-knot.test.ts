@@ -45,14 +45,14 @@ const parent = [
   ].join('\n'),
 ] as const;
 
-const nsOf = (c: string) => [`@ NS ns1`, `@ NS ns2`, `ns1 A ${C1}`, `ns2 A ${C2}`];
+const NS_LINES = ['@ NS ns1', '@ NS ns2', `ns1 A ${C1}`, `ns2 A ${C2}`];
 const zone = (name: string, serial: number, lines: string[]) => ({
   name: `${name}.test`,
   text: [SOA(`${name}.test`, serial), ...lines].join('\n'),
 });
 const childZones = [
   zone('good', 2, [
-    ...nsOf('good'),
+    ...NS_LINES,
     `@ A ${IP}`,
     `matrix A ${IP}`,
     'matrix AAAA 2001:db8::10',
@@ -60,19 +60,19 @@ const childZones = [
     '_matrix-fed._tcp SRV 10 0 8448 matrix.good.test.',
     '_matrix._tcp SRV 10 0 8448 matrix.good.test.',
   ]),
-  zone('missing', 1, [...nsOf('missing'), `matrix A ${IP}`, 'txt TXT "x"']),
-  zone('wrong', 1, [...nsOf('wrong'), `@ A ${IP}`, 'matrix A 192.0.2.99', 'element CNAME matrix']),
+  zone('missing', 1, [...NS_LINES, `matrix A ${IP}`, 'txt TXT "x"']),
+  zone('wrong', 1, [...NS_LINES, `@ A ${IP}`, 'matrix A 192.0.2.99', 'element CNAME matrix']),
   zone('elema', 1, [
-    ...nsOf('elema'),
+    ...NS_LINES,
     `@ A ${IP}`,
     `matrix A ${IP}`,
     `element A ${IP}`,
     '@ CAA 0 issue "digicert.com"',
     '* A 192.0.2.77',
   ]),
-  zone('chain', 1, [...nsOf('chain'), `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME edge.cdn.test.']),
-  zone('cdn', 1, [...nsOf('cdn'), 'edge CNAME matrix.chain.test.', 'hop CNAME element.loop.test.']),
-  zone('loop', 1, [...nsOf('loop'), `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME hop.cdn.test.']),
+  zone('chain', 1, [...NS_LINES, `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME edge.cdn.test.']),
+  zone('cdn', 1, [...NS_LINES, 'edge CNAME matrix.chain.test.', 'hop CNAME element.loop.test.']),
+  zone('loop', 1, [...NS_LINES, `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME hop.cdn.test.']),
   zone('mismatch', 1, [
     '@ NS ns1',
     '@ NS ns3',
