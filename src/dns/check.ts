@@ -269,16 +269,16 @@ function zoneFindings(z: ZoneView, domain: string): Finding[] {
     });
   }
   for (const s of z.servers) {
-    if (s.state === 'lame' || (s.state !== 'ok' && s.state !== 'unreachable')) {
+    if (s.state !== 'ok' && s.state !== 'unreachable') {
+      const lame = s.state === 'lame' || s.state === 'refused';
       out.push({
         level: 'warning',
-        code: s.state === 'lame' ? 'lame-server' : 'server-failing',
+        code: lame ? 'lame-server' : 'server-failing',
         subject: `${s.ns} (${s.address})`,
         message: `${s.ns} (${s.address}) does not serve ${z.apex} properly: ${s.detail ?? s.state}`,
-        fix:
-          s.state === 'lame'
-            ? `configure ${z.apex} on ${s.ns}, or remove ${s.ns} from the NS records and the registrar's delegation`
-            : `check that ${s.ns} is running and reachable on UDP and TCP port 53`,
+        fix: lame
+          ? `configure ${z.apex} on ${s.ns}, or remove ${s.ns} from the NS records and the registrar's delegation`
+          : `check that ${s.ns} is running and reachable on UDP and TCP port 53`,
       });
     }
   }
