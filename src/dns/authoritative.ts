@@ -281,7 +281,7 @@ export class AuthoritativeView {
 function judgeServer(soa: QueryOutcome, apex: string): Pick<ZoneServer, 'state' | 'serial' | 'detail'> {
   const st = outcomeState(soa);
   if (st === 'refused')
-    return { state: 'lame', detail: `answers REFUSED for ${apex}: it does not serve the zone` };
+    return { state: 'refused', detail: `answers REFUSED for ${apex}: it does not serve the zone (lame)` };
   if (st !== 'ok') return { state: st, ...(soa.detail ? { detail: soa.detail } : {}) };
   const reply = soa.reply!;
   if (!reply.aa) return { state: 'lame', detail: `not authoritative for ${apex} (AA not set)` };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { BlockList } from 'node:net';
 import { type Clock, systemClock } from '../adapters/clock.js';
 import { FailureError } from '../errors.js';
@@ -62,6 +63,8 @@ export async function checkDns(
   const checkedAt = clock.now();
   const domain = toAsciiName(options.domain ?? baseOf(expected));
   const cancel = new AbortController();
+  // Every in-flight query listens on this signal.
+  setMaxListeners(0, cancel.signal);
   const onAbort = () => cancel.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const walker = new Walker({
@@ -393,6 +396,7 @@ export async function resolveHost(
   options: DnsCheckOptions,
 ): Promise<{ ipv4?: string; ipv6?: string }> {
   const cancel = new AbortController();
+  setMaxListeners(0, cancel.signal);
   const walker = new Walker({
     roots: options.roots ?? [...ROOT_SERVERS],
     authPort: options.authPort ?? 53,
