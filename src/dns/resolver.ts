@@ -46,7 +46,8 @@ export type WalkResult =
 
 const MAX_STEPS = 16;
 const MAX_DEPTH = 5;
-const RACE_WIDTH = 3;
+/** Ask the next server when the current one has not answered after this long. */
+const HEDGE_MS = 300;
 
 export class Walker {
   private readonly queries = new Map<string, Promise<QueryOutcome>>();
@@ -73,34 +74,48 @@ export class Walker {
     return p;
   }
 
-  /** Ask every server at once; the first usable reply (NOERROR or NXDOMAIN) wins. */
-  async race(
+  /**
+   * Hedged race: ask one server; ask the next when it fails or has not answered within
+   * HEDGE_MS. The first usable reply (NOERROR or NXDOMAIN) wins. Costs one round trip when the
+   * first server is healthy, and never waits a full timeout per dead server.
+   */
+  race(
     servers: Server[],
     name: string,
     type: RecordType,
   ): Promise<{ reply: Reply; server: Server } | QueryOutcome[]> {
-    if (servers.length === 0) return [];
-    // Large sets (the 13 roots) are tried a few at a time, so one walk does not flood them.
-    if (servers.length > RACE_WIDTH) {
-      const shuffled = [...servers].sort(() => Math.random() - 0.5);
-      const first = await this.race(shuffled.slice(0, RACE_WIDTH), name, type);
-      if (!Array.isArray(first)) return first;
-      const rest = await this.race(shuffled.slice(RACE_WIDTH), name, type);
-      return Array.isArray(rest) ? [...first, ...rest] : rest;
-    }
-    const outcomes: QueryOutcome[] = [];
+    if (servers.length === 0) return Promise.resolve([]);
+    const order = [...servers].sort(() => Math.random() - 0.5);
     return new Promise((resolve) => {
-      let pending = servers.length;
-      for (const server of servers) {
+      const outcomes: QueryOutcome[] = [];
+      let next = 0;
+      let pending = 0;
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (value: { reply: Reply; server: Server } | QueryOutcome[]) => {
+        done = true;
+        clearTimeout(timer);
+        resolve(value);
+      };
+      const launch = () => {
+        if (done || next >= order.length) return;
+        const server = order[next++]!;
+        pending++;
+        clearTimeout(timer);
+        if (next < order.length) timer = setTimeout(launch, HEDGE_MS);
         this.query(server, name, type).then((o) => {
+          pending--;
+          if (done) return;
           const rc = o.reply?.rcode;
           if (o.state === 'reply' && o.reply && (rc === RCODE.NOERROR || rc === RCODE.NXDOMAIN)) {
-            resolve({ reply: o.reply, server });
+            return finish({ reply: o.reply, server });
           }
           outcomes.push(o);
-          if (--pending === 0) resolve(outcomes);
+          if (next < order.length) launch();
+          else if (pending === 0) finish(outcomes);
         });
-      }
+      };
+      launch();
     });
   }
 
