@@ -320,7 +320,10 @@ function recordFindings(r: RecordReport, l: RecordLookup): Finding[] {
     const bad = r.authoritative.filter((a) => a.state !== 'ok' && a.state !== 'unreachable');
     const who = bad.map((a) => `${a.server} (${a.address}): ${a.state}${a.detail ? `, ${a.detail}` : ''}`);
     const allBad = bad.length === r.authoritative.filter((a) => a.state !== 'unreachable').length;
-    const fix = fixFor(r.state, line, allBad);
+    const viaCname = bad.find((a) => a.chain.length > 0 && a.state === 'wrong');
+    const fix = viaCname
+      ? `${r.name} is a CNAME (${[r.name, ...viaCname.chain].join(' > ')}): correct the address at ${viaCname.chain[viaCname.chain.length - 1]}, or replace the CNAME with: ${line}`
+      : fixFor(r.state, line, allBad);
     out.push({
       level: r.deprecated ? 'info' : level,
       code: `record-${r.state}`,

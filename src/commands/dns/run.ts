@@ -2,16 +2,11 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { checkDomain } from '../../config/validators.js';
-import { checkDns, type DnsCheckOptions, resolveHost, waitForDns } from '../../dns/check.js';
-import { checkedNames, type DnsTarget, expectedRecords, targetFromConfig } from '../../dns/records.js';
+import { checkDns, waitForDns } from '../../dns/check.js';
+import { type PreparedCheck, prepareCaseCheck } from '../../dns/gate.js';
+import { type DnsTarget, expectedRecords } from '../../dns/records.js';
 import { progressLine, renderReport, reportJson } from '../../dns/report.js';
-import {
-  configLayer,
-  type DnsSettings,
-  envLayer,
-  resolveSettings,
-  type SettingsLayer,
-} from '../../dns/settings.js';
+import { type DnsSettings, envLayer, resolveSettings, type SettingsLayer } from '../../dns/settings.js';
 import type { DnsReport } from '../../dns/types.js';
 import { ExitCode, ExitError, InterruptedError, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
@@ -37,19 +32,17 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
     ? { timeoutMs: duration(opts.timeout, '--timeout'), intervalMs: duration(opts.interval, '--interval') }
     : undefined;
 
-  let target: DnsTarget;
-  let hostToResolve: string | undefined;
-  let layers: SettingsLayer[];
+  checkIps(opts);
+  let prepared: PreparedCheck;
   if (opts.domain !== undefined) {
     const d = checkDomain(opts.domain);
     if (d.error || !d.value) throw new UserError(`--domain: ${d.error}`);
-    checkIps(opts);
     if (!opts.ip && !opts.ipv6) {
       throw new UserError(
         '--domain needs the server address: add --ip <ipv4> (and --ipv6 <ipv6> if it has one)',
       );
     }
-    target = {
+    const target: DnsTarget = {
       domain: d.value,
       ...(opts.ip ? { ipv4: opts.ip } : {}),
       ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
@@ -57,72 +50,39 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
       serveBaseDomain: opts.serveBaseDomain ?? true,
       srvDelegation: opts.srvDelegation ?? false,
     };
-    layers = [flagLayer, envLayer(env)];
+    const options = { domain: d.value, ...(await resolveSettings([flagLayer, envLayer(env)])) };
+    prepared = { target, expected: expectedRecords(target), options };
   } else {
-    checkIps(opts);
     const loaded = await loadCase(globals.case);
     for (const w of loaded.warnings) out.warn(w);
-    const t = targetFromConfig(loaded.config, {
+    prepared = await prepareCaseCheck(loaded.config, {
       ...(opts.ip ? { ipv4: opts.ip } : {}),
       ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
+      flags: flagLayer,
+      env,
+      note: (text) => out.info(text),
     });
-    target = t.target;
-    hostToResolve = t.hostToResolve;
-    layers = [flagLayer, envLayer(env), configLayer(loaded.config.dns)];
   }
-  const options: DnsCheckOptions = { domain: target.domain, ...(await resolveSettings(layers)) };
+  const { expected, options } = prepared;
 
-  if (hostToResolve) {
-    if (checkedNames(target).includes(hostToResolve)) {
-      throw new UserError(
-        `server.address is ${hostToResolve}, one of the names this check verifies, so it cannot tell what the record should hold`,
-        { hint: "pass the server's address: matrix-oob dns check --ip <ipv4> [--ipv6 <ipv6>]" },
-      );
-    }
-    const found = await resolveHost(hostToResolve, options);
-    if (!found.ipv4 && !found.ipv6) {
-      throw new UserError(
-        `server.address ${hostToResolve} has no A or AAAA record, so the expected address is unknown`,
-        {
-          hint: "pass the server's address with --ip <ipv4>",
-        },
-      );
-    }
-    out.info(
-      `server.address ${hostToResolve} resolves to ${[found.ipv4, found.ipv6].filter(Boolean).join(', ')}: expecting that`,
-    );
-    target = {
-      ...target,
-      ...(found.ipv4 ? { ipv4: found.ipv4 } : {}),
-      ...(found.ipv6 && !target.ipv6 ? { ipv6: found.ipv6 } : {}),
-    };
-  }
-
-  const expected = expectedRecords(target);
   const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
   let report: DnsReport;
   if (wait) {
     const controller = new AbortController();
     const onSigint = () => controller.abort(new InterruptedError());
     process.once('SIGINT', onSigint);
-    const tty = stderr.isTTY === true;
+    const progress = liveProgress(stderr, out);
     try {
       report = await waitForDns(
         expected,
         { ...options, signal: controller.signal },
-        {
-          ...wait,
-          onRound: (r, round, nextAt) => {
-            const line = progressLine(r, round, nextAt);
-            if (tty) stderr.write(`\r\x1b[2K${line}${nextAt ? '' : '\n'}`);
-            else out.info(line);
-          },
-        },
+        { ...wait, onRound: progress.round },
       );
     } catch (err) {
       if (controller.signal.aborted) throw new InterruptedError();
       throw err;
     } finally {
+      progress.stop();
       process.removeListener('SIGINT', onSigint);
     }
   } else {
@@ -131,6 +91,39 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   out.info(renderReport(report, colour));
   if (globals.json) out.data(reportJson(report));
   if (!report.ready) throw new ExitError(ExitCode.NOT_READY);
+}
+
+/**
+ * --wait progress. On a TTY one line is redrawn every second with a countdown to the next round;
+ * otherwise one line per round.
+ */
+function liveProgress(
+  stderr: { isTTY?: boolean; write(s: string): boolean },
+  out: Output,
+): { round: (r: DnsReport, round: number, nextAt: Date | undefined) => void; stop: () => void } {
+  const tty = stderr.isTTY === true;
+  let ticker: NodeJS.Timeout | undefined;
+  const stop = () => {
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
+  };
+  return {
+    stop,
+    round(report, round, nextAt) {
+      stop();
+      const line = progressLine(report, round, nextAt);
+      if (!tty) return out.info(line);
+      const draw = () => {
+        const left = nextAt ? Math.max(0, Math.ceil((nextAt.getTime() - Date.now()) / 1000)) : 0;
+        stderr.write(`\r\x1b[2K${line}${nextAt ? ` (in ${left}s)` : '\n'}`);
+      };
+      draw();
+      if (nextAt) {
+        ticker = setInterval(draw, 1000);
+        ticker.unref();
+      }
+    },
+  };
 }
 
 function checkIps(opts: DnsCheckFlags): void {
