@@ -41,4 +41,5 @@ export interface FakeDnsServer {
 }
 
 export function startDnsServer(options?: FakeServerOptions): Promise<FakeDnsServer>;
-export function freePort(address: string): Promise<number>;
+export function freePort(address: string, also?: string[]): Promise<number>;
+export function hasIPv6Loopback(): Promise<boolean>;

@@ -204,21 +204,41 @@ export async function startDnsServer(options = {}) {
   };
 }
 
-/** Reserve a port that is free for both UDP and TCP on `address`. */
-export async function freePort(address) {
+const family = (address) => (net.isIPv6(address) ? 'udp6' : 'udp4');
+
+function tcpFree(port, address) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, address, () => srv.close(() => resolve(true)));
+  });
+}
+
+function udpFree(port, address) {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket(family(address));
+    s.once('error', () => resolve(false));
+    s.bind(port, address, () => s.close(() => resolve(true)));
+  });
+}
+
+/** Reserve a port that is free for both UDP and TCP on `address` (and on every `also` address). */
+export async function freePort(address, also = []) {
   for (let i = 0; i < 20; i++) {
-    const udp = dgram.createSocket('udp4');
+    const udp = dgram.createSocket(family(address));
     const port = await new Promise((resolve, reject) => {
       udp.once('error', reject);
       udp.bind(0, address, () => resolve(udp.address().port));
     });
-    const ok = await new Promise((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, address, () => srv.close(() => resolve(true)));
-    });
+    let ok = await tcpFree(port, address);
     await new Promise((r) => udp.close(r));
+    for (const a of also) ok = ok && (await udpFree(port, a)) && (await tcpFree(port, a));
     if (ok) return port;
   }
   throw new Error(`no free port on ${address}`);
+}
+
+/** True when this machine can bind ::1 (some containers have no IPv6 at all). */
+export function hasIPv6Loopback() {
+  return udpFree(0, '::1');
 }

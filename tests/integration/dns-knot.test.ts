@@ -5,7 +5,7 @@ import { checkDns, type DnsCheckOptions } from '../../src/dns/check.js';
 import { parseResolver } from '../../src/dns/public.js';
 import { expectedRecords } from '../../src/dns/records.js';
 import type { DnsReport } from '../../src/dns/types.js';
-import { type FakeDnsServer, freePort, startDnsServer } from '../helpers/dns-server.js';
+import { type FakeDnsServer, freePort, hasIPv6Loopback, startDnsServer } from '../helpers/dns-server.js';
 import { type KnotInstance, startKnot } from '../helpers/knot.js';
 
 // Real knotd servers on 127.53.1.0/24 (this suite only):
@@ -20,7 +20,7 @@ const OLD = '127.53.1.4';
 const IP = '192.0.2.10';
 const SOA = (zone: string, serial: number) =>
   `@ SOA ns1.${zone}. hostmaster.${zone}. ${serial} 3600 600 86400 60`;
-const CHILDREN = ['good', 'missing', 'wrong', 'elema', 'chain', 'cdn', 'loop'];
+const CHILDREN = ['good', 'missing', 'wrong', 'elema', 'chain', 'cdn', 'loop', 'srvc', 'srvold'];
 
 const parent = [
   'test',
@@ -50,9 +50,10 @@ const zone = (name: string, serial: number, lines: string[]) => ({
   name: `${name}.test`,
   text: [SOA(`${name}.test`, serial), ...lines].join('\n'),
 });
-const childZones = [
+const childZones = (withV6: boolean) => [
   zone('good', 2, [
     ...NS_LINES,
+    ...(withV6 ? ['ns2 AAAA ::1'] : []),
     `@ A ${IP}`,
     `matrix A ${IP}`,
     'matrix AAAA 2001:db8::10',
@@ -72,7 +73,22 @@ const childZones = [
   ]),
   zone('chain', 1, [...NS_LINES, `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME edge.cdn.test.']),
   zone('cdn', 1, [...NS_LINES, 'edge CNAME matrix.chain.test.', 'hop CNAME element.loop.test.']),
-  zone('loop', 1, [...NS_LINES, `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME hop.cdn.test.']),
+  zone('loop', 1, [
+    ...NS_LINES,
+    `@ A ${IP}`,
+    `matrix A ${IP}`,
+    'element CNAME hop.cdn.test.',
+    'x CNAME y',
+    'y CNAME x',
+  ]),
+  zone('srvc', 1, [
+    ...NS_LINES,
+    `host A ${IP}`,
+    'matrix CNAME host',
+    '_matrix-fed._tcp SRV 10 0 8448 matrix.srvc.test.',
+    '_matrix._tcp SRV 10 0 8448 matrix.srvc.test.',
+  ]),
+  zone('srvold', 1, [...NS_LINES, `matrix A ${IP}`, '_matrix._tcp SRV 10 0 8448 matrix.srvold.test.']),
   zone('mismatch', 1, [
     '@ NS ns1',
     '@ NS ns3',
@@ -106,10 +122,12 @@ let dir: string;
 let port: number;
 const knots: KnotInstance[] = [];
 let resolver: FakeDnsServer;
+let v6 = false;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mxoob-knot-'));
-  port = await freePort(P);
+  v6 = await hasIPv6Loopback();
+  port = await freePort(P, v6 ? ['::1'] : []);
   knots.push(
     await startKnot({
       dir: join(dir, 'parent'),
@@ -118,7 +136,11 @@ beforeAll(async () => {
       zones: [{ name: parent[0], text: parent[1] }],
     }),
   );
-  knots.push(await startKnot({ dir: join(dir, 'child'), addresses: [C1, C2], port, zones: childZones }));
+  // ns2.good.test also has AAAA ::1: the child server listens there too when this machine has IPv6.
+  const childAddresses = [C1, C2, ...(v6 ? ['::1'] : [])];
+  knots.push(
+    await startKnot({ dir: join(dir, 'child'), addresses: childAddresses, port, zones: childZones(v6) }),
+  );
   knots.push(await startKnot({ dir: join(dir, 'old'), addresses: [OLD], port, zones: [staleOld] }));
   resolver = await startDnsServer({ address: '127.53.1.9', port, records: [] });
 }, 30000);
@@ -182,6 +204,8 @@ describe('dns check against real authoritative servers (knotd)', () => {
     expect(el.authoritative.map((a) => [a.server, a.address, a.state, a.chain])).toEqual([
       ['ns1.good.test', C1, 'ok', ['matrix.good.test']],
       ['ns2.good.test', C2, 'ok', ['matrix.good.test']],
+      // Every address of every name server: ns2 also has AAAA ::1 (when this machine has IPv6).
+      ...(v6 ? [['ns2.good.test', '::1', 'ok', ['matrix.good.test']]] : []),
     ]);
     expect(el.authoritative[0]!.ttl).toBe(300);
     const z = r.zones[0]!;
@@ -239,6 +263,38 @@ describe('dns check against real authoritative servers (knotd)', () => {
     const el = rec(r, 'element.loop.test');
     expect(el.state).toBe('cname-loop');
     expect(el.authoritative[0]!.detail).toContain('element.loop.test -> hop.cdn.test -> element.loop.test');
+  });
+
+  it('detects a CNAME loop inside one zone', async () => {
+    const expected = [
+      {
+        name: 'x.loop.test',
+        type: 'A' as const,
+        values: [IP],
+        cnameAllowed: true,
+        required: true,
+        purpose: 't',
+      },
+    ];
+    const r = await checkDns(expected, options({ domain: 'loop.test' }));
+    expect(r.records[0]!.state).toBe('cname-loop');
+    expect(r.ready).toBe(false);
+  });
+
+  it('warns about an SRV target that is a CNAME', async () => {
+    const r = await check('srvc.test', {}, true);
+    expect(rec(r, '_matrix-fed._tcp.srvc.test', 'SRV').state).toBe('ok');
+    expect(r.findings.find((f) => f.code === 'srv-target-cname')?.message).toBe(
+      'the SRV target matrix.srvc.test is a CNAME (to host.srvc.test); SRV targets must have their own A/AAAA records',
+    );
+  });
+
+  it('flags a deprecated-only _matrix._tcp SRV', async () => {
+    const r = await check('srvold.test', {}, true);
+    expect(rec(r, '_matrix-fed._tcp.srvold.test', 'SRV').state).toBe('nxdomain');
+    expect(rec(r, '_matrix._tcp.srvold.test', 'SRV').state).toBe('ok');
+    expect(codes(r)).toContain('deprecated-srv-only');
+    expect(r.ready).toBe(false);
   });
 
   it('flags a parent/child NS mismatch and the lame server', async () => {
