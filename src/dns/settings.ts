@@ -108,11 +108,10 @@ function pick<K extends keyof DnsSettings>(
   return undefined;
 }
 
-function servers(texts: string[], name: string, defaultPort: number): ResolverSpec[] {
+function servers(texts: string[], name: string): ResolverSpec[] {
   return texts.map((t) => {
     try {
-      const spec = parseResolver(t);
-      return /:\d+$/.test(t.trim()) ? spec : { ...spec, server: { ...spec.server, port: defaultPort } };
+      return parseResolver(t);
     } catch (err) {
       throw new UserError(`${name}: ${(err as Error).message}`, {
         hint: 'give IP addresses, optionally with a port: 1.1.1.1, 127.0.0.1:5300, [::1]:5300',
@@ -135,10 +134,10 @@ export async function resolveSettings(
   const sys = pick(layers, 'systemResolver')?.value ?? true;
   const publicList =
     resolvers === undefined
-      ? servers(DEFAULT_PUBLIC_RESOLVERS, 'default resolvers', 53)
+      ? servers(DEFAULT_PUBLIC_RESOLVERS, 'default resolvers')
       : resolvers.value!.length === 1 && resolvers.value![0] === 'none'
         ? []
-        : servers(resolvers.value!, resolvers.name, 53);
+        : servers(resolvers.value!, resolvers.name);
   const timeout = pick(layers, 'queryTimeoutMs')?.value;
   const retries = pick(layers, 'retries')?.value;
   const out: Pick<DnsCheckOptions, 'roots' | 'authPort' | 'resolvers' | 'clientOptions'> = {
@@ -148,7 +147,7 @@ export async function resolveSettings(
       ...(retries !== undefined ? { retries } : {}),
     },
   };
-  if (roots) out.roots = servers(roots.value!, roots.name, 53).map((s) => s.server);
+  if (roots) out.roots = servers(roots.value!, roots.name).map((s) => s.server);
   if (port) out.authPort = port.value!;
   return out;
 }
