@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { BlockList } from 'node:net';
 import { type Clock, systemClock } from '../adapters/clock.js';
-import { FailureError } from '../errors.js';
+import { FailureError, UserError } from '../errors.js';
 import { AuthoritativeView, type RecordLookup } from './authoritative.js';
 import { type ClientOptions, createClient, type DnsClient, type Server } from './client.js';
-import { isSubdomain, toAsciiName } from './names.js';
+import { DnsNameError, isSubdomain, toAsciiName } from './names.js';
 import { publicLookup, type ResolverSpec } from './public.js';
 import type { ExpectedRecord } from './records.js';
 import { Walker } from './resolver.js';
@@ -61,7 +61,14 @@ export async function checkDns(
   const clock = options.clock ?? systemClock;
   const started = clock.monotonic();
   const checkedAt = clock.now();
-  const domain = toAsciiName(options.domain ?? baseOf(expected));
+  let domain: string;
+  try {
+    domain = toAsciiName(options.domain ?? baseOf(expected));
+    for (const e of expected) toAsciiName(e.name);
+  } catch (err) {
+    if (err instanceof DnsNameError) throw new UserError(err.message, { hint: 'use a shorter domain name' });
+    throw err;
+  }
   const cancel = new AbortController();
   // Every in-flight query listens on this signal.
   setMaxListeners(0, cancel.signal);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -122,6 +122,13 @@ describe('matrix-oob dns check (built CLI)', () => {
     const report = JSON.parse(r.stdout) as DnsReport;
     expect(report.records.map((x) => x.name)).toEqual(['matrix.e2e.test', 'element.e2e.test']);
     expect(report.records[0]!.public).toEqual([]);
+    const lines = (await readFile(join(caseDir, 'journal.jsonl'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(lines[lines.length - 1]!)).toMatchObject({
+      command: 'dns check',
+      result: 'ok',
+      exit_code: 0,
+      ready: true,
+    });
   });
 
   it('--wait re-checks one line per round without a TTY, then exits 3 at the deadline', async () => {

@@ -12,7 +12,11 @@ const glue = [
   { name: 'ns1.f.test', type: 'A', data: '127.53.4.2' },
   { name: 'ns2.f.test', type: 'A', data: '127.53.4.3' },
 ];
-const zone = [...glue, { name: 'matrix.f.test', type: 'A', data: IP }];
+const zone = [
+  ...glue,
+  { name: 'matrix.f.test', type: 'A', data: IP },
+  { name: 'cf.f.test', type: 'A', data: '104.16.0.1' },
+];
 let port: number;
 let parent: FakeDnsServer;
 let ns1: FakeDnsServer;
@@ -74,5 +78,54 @@ describe('checkDns with a misbehaving authoritative server', () => {
     expect(r.ready).toBe(ready);
     if (!ready)
       expect(r.findings.some((f) => f.level === 'error' && f.subject === 'matrix.f.test A')).toBe(true);
+  });
+});
+
+describe('traps', () => {
+  it('warns when a record points at a Cloudflare proxy address', async () => {
+    const r = await checkDns(
+      [
+        {
+          name: 'cf.f.test',
+          type: 'A',
+          values: ['104.16.0.1'],
+          cnameAllowed: true,
+          required: true,
+          purpose: 't',
+        },
+      ],
+      {
+        domain: 'f.test',
+        roots: [{ address: '127.53.4.1', port }],
+        authPort: port,
+        clientOptions: { timeoutMs: 300, retries: 0 },
+      },
+    );
+    expect(r.ready).toBe(true);
+    expect(r.findings.map((f) => `${f.level} ${f.code} ${f.subject}`)).toEqual([
+      'warning cloudflare-proxied cf.f.test A',
+    ]);
+  });
+
+  it('turns an over-long name into a usage error, not a crash', async () => {
+    const long = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.f.test`;
+    await expect(
+      checkDns(
+        [
+          {
+            name: `_matrix-fed._tcp.${long}`,
+            type: 'SRV',
+            values: ['x:8448'],
+            cnameAllowed: false,
+            required: true,
+            purpose: 't',
+          },
+        ],
+        {
+          domain: long,
+          roots: [{ address: '127.53.4.1', port }],
+        },
+      ),
+    ).rejects.toThrow('at most 253');
   });
 });

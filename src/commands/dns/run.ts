@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { checkDomain } from '../../config/validators.js';
@@ -34,6 +35,7 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
 
   checkIps(opts);
   let prepared: PreparedCheck;
+  let journalFile: string | undefined;
   if (opts.domain !== undefined) {
     const d = checkDomain(opts.domain);
     if (d.error || !d.value) throw new UserError(`--domain: ${d.error}`);
@@ -54,6 +56,7 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
     prepared = { target, expected: expectedRecords(target), options };
   } else {
     const loaded = await loadCase(globals.case);
+    journalFile = loaded.paths.journal;
     for (const w of loaded.warnings) out.warn(w);
     prepared = await prepareCaseCheck(loaded.config, {
       ...(opts.ip ? { ipv4: opts.ip } : {}),
@@ -90,6 +93,16 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   }
   out.info(renderReport(report, colour));
   if (globals.json) out.data(reportJson(report));
+  if (journalFile) {
+    await journal(journalFile, {
+      command: 'dns check',
+      result: report.ready ? 'ok' : 'failed',
+      exit_code: report.ready ? ExitCode.OK : ExitCode.NOT_READY,
+      duration_ms: report.durationMs,
+      ready: report.ready,
+      problems: report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+    });
+  }
   if (!report.ready) throw new ExitError(ExitCode.NOT_READY);
 }
 
