@@ -24,7 +24,7 @@ export interface Server {
   port: number;
 }
 
-export type TransportState = 'reply' | 'timeout' | 'malformed' | 'unreachable';
+export type TransportState = 'reply' | 'timeout' | 'malformed' | 'unreachable' | 'error';
 
 export interface QueryOutcome {
   state: TransportState;
@@ -66,22 +66,36 @@ export function createClient(options: Partial<ClientOptions> = {}): DnsClient {
   return {
     async query(server, q, opts) {
       const start = performance.now();
-      let last: Attempt = { state: 'timeout' };
-      let sawMalformed: Attempt | undefined;
-      for (let i = 0; i <= retries; i++) {
-        if (opts.signal?.aborted) break;
-        last = await udpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
-        if (last.state === 'reply' && last.reply?.tc) {
-          const tcp = await tcpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
-          return { ...tcp, ms: performance.now() - start, transport: 'tcp' };
-        }
-        if (last.state === 'malformed') sawMalformed = last;
-        if (last.state === 'reply' || last.state === 'unreachable') break;
+      try {
+        return await run(server, q, opts, start);
+      } catch (err) {
+        // Encoding a query we built ourselves failed: report it, never throw into the check.
+        return {
+          state: 'error',
+          ms: performance.now() - start,
+          transport: 'udp',
+          detail: (err as Error).message,
+        };
       }
-      const final = last.state === 'timeout' && sawMalformed ? sawMalformed : last;
-      return { ...final, ms: performance.now() - start, transport: 'udp' };
     },
   };
+
+  async function run(server: Server, q: Question, opts: QueryOptions, start: number): Promise<QueryOutcome> {
+    let last: Attempt = { state: 'timeout' };
+    let sawMalformed: Attempt | undefined;
+    for (let i = 0; i <= retries; i++) {
+      if (opts.signal?.aborted) break;
+      last = await udpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+      if (last.state === 'reply' && last.reply?.tc) {
+        const tcp = await tcpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+        return { ...tcp, ms: performance.now() - start, transport: 'tcp' };
+      }
+      if (last.state === 'malformed') sawMalformed = last;
+      if (last.state === 'reply' || last.state === 'unreachable') break;
+    }
+    const final = last.state === 'timeout' && sawMalformed ? sawMalformed : last;
+    return { ...final, ms: performance.now() - start, transport: 'udp' };
+  }
 }
 
 function isUnreachable(code: string | undefined): boolean {
@@ -113,6 +127,7 @@ function udpAttempt(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Attempt> {
+  if (signal?.aborted) return Promise.resolve({ state: 'timeout', detail: 'cancelled' });
   return new Promise((resolve) => {
     const id = randomInt(0, 0x10000);
     let ignored = 0;
@@ -170,6 +185,7 @@ function tcpAttempt(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Attempt> {
+  if (signal?.aborted) return Promise.resolve({ state: 'timeout', detail: 'cancelled' });
   return new Promise((resolve) => {
     const id = randomInt(0, 0x10000);
     let buffered = Buffer.alloc(0);
