@@ -84,7 +84,7 @@ export async function checkDns(
     const rootFailure = lookups.every((l) => l.failure?.atRoot);
     if (lookups.length > 0 && rootFailure) {
       throw new FailureError(`DNS check could not run: ${lookups[0]!.failure!.detail}`, {
-        hint: 'check the network (UDP and TCP port 53 must be allowed out), or point --root at reachable servers.',
+        hint: 'UDP and TCP port 53 must reach the internet unaltered; otherwise run the check elsewhere, or point --root at servers you can reach (docs/dns.md).',
       });
     }
 

@@ -158,6 +158,16 @@ export class Walker {
         (rr) => rr.type === 'NS' && isSubdomain(name, rr.name) && labelCount(rr.name) > labelCount(zone),
       );
       if (ns.length === 0) {
+        if (startedAtRoot && step === 0) {
+          // The configured roots answer like a resolver: DNS is intercepted on this network.
+          return {
+            ok: false,
+            zone,
+            atRoot: true,
+            state: 'lame',
+            detail: `the root servers answered ${name} without authority and without a referral${reply.ra ? ' (as a recursive resolver would)' : ''}: something on this network intercepts DNS on port 53, so the authoritative servers cannot be asked directly`,
+          };
+        }
         return {
           ok: false,
           zone,

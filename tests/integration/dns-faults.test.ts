@@ -129,3 +129,16 @@ describe('traps', () => {
     ).rejects.toThrow('at most 253');
   });
 });
+
+describe('when the check itself cannot run', () => {
+  it('fails (not "not ready") when the roots answer like a recursive resolver: DNS is intercepted', async () => {
+    const interceptor = await startDnsServer({ address: '127.53.4.9', port, records: [] });
+    try {
+      await expect(
+        checkDns(expected, { domain: 'f.test', roots: [{ address: '127.53.4.9', port }], authPort: port }),
+      ).rejects.toThrow('something on this network intercepts DNS on port 53');
+    } finally {
+      await interceptor.close();
+    }
+  });
+});
