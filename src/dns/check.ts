@@ -194,6 +194,12 @@ export async function resolveHost(
     signal: cancel.signal,
   });
   try {
+    const w = await walker.walk(toAsciiName(host), 'A');
+    if (!w.ok && w.atRoot) {
+      throw new FailureError(`cannot resolve server.address ${host}: ${w.detail}`, {
+        hint: 'pass the server address with --ip, or run the check where DNS is not intercepted',
+      });
+    }
     const [a, aaaa] = await Promise.all([
       walker.resolve(toAsciiName(host), 'A'),
       walker.resolve(toAsciiName(host), 'AAAA'),

@@ -61,10 +61,18 @@ export async function startKnot(opts: {
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let spawnError: Error | undefined;
+  child.once('error', (e) => {
+    spawnError = e;
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
   const instance: KnotInstance = {
     stderr: () => err,
     async stop() {
+      if (spawnError) return;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
@@ -75,6 +83,8 @@ export async function startKnot(opts: {
   for (const address of addresses) {
     for (const z of zones) {
       for (;;) {
+        if (spawnError)
+          throw new Error(`cannot run ${KNOTD} (${spawnError.message}): run scripts/install-system-deps.sh`);
         if (child.exitCode !== null) throw new Error(`knotd exited: ${err}`);
         const r = await client.query({ address, port }, { name: z.name, type: 'SOA' }, { recursion: false });
         if (r.state === 'reply' && r.reply?.aa) break;
