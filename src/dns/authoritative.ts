@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type { QueryOutcome, Server } from './client.js';
 import { RCODE, type RecordType, type Reply } from './message.js';
 import { canonical, isSubdomain } from './names.js';
@@ -24,6 +25,7 @@ export interface RecordLookup {
 export class AuthoritativeView {
   private readonly zones = new Map<string, Promise<ZoneView>>();
   private readonly lookups = new Map<string, Promise<RecordLookup>>();
+  private readonly glueMismatch = new Map<string, ZoneView['glueMismatch']>();
 
   constructor(readonly walker: Walker) {}
 
@@ -48,7 +50,17 @@ export class AuthoritativeView {
     const perName = await Promise.all(
       names.map(async (ns) => {
         const own = await this.walker.addresses(ns);
-        return { ns, addrs: own.length > 0 ? own : (glue[ns] ?? []) };
+        const g = glue[ns];
+        // Per address family: glue without AAAA is common and harmless; different glue is not.
+        const differs = (v6: boolean) => {
+          const gf = (g ?? []).filter((a) => isIPv6(a) === v6).sort();
+          const of = own.filter((a) => isIPv6(a) === v6).sort();
+          return gf.length > 0 && gf.join() !== of.join();
+        };
+        if (g && own.length > 0 && (differs(false) || differs(true))) {
+          this.glueMismatch.set(apex, [...(this.glueMismatch.get(apex) ?? []), { ns, glue: g, actual: own }]);
+        }
+        return { ns, addrs: own.length > 0 ? own : (g ?? []) };
       }),
     );
     type Probe = { server: ZoneServer; ns: string[] };
@@ -132,6 +144,7 @@ export class AuthoritativeView {
       nsMismatch: parentNs.length > 0 && childNs.length > 0 && !sameSet(parentNs, childNs),
       servers,
       serials,
+      glueMismatch: this.glueMismatch.get(apex) ?? [],
       ...(negativeTtl === undefined ? {} : { negativeTtl }),
     };
   }

@@ -40,6 +40,15 @@ export function zoneFindings(z: ZoneView, domain: string): Finding[] {
       });
     }
   }
+  for (const g of z.glueMismatch) {
+    out.push({
+      level: 'warning',
+      code: 'glue-mismatch',
+      subject: g.ns,
+      message: `the parent zone's glue for ${g.ns} says ${g.glue.join(', ')}, but ${g.ns} resolves to ${g.actual.join(', ')}`,
+      fix: `update the glue (the name server's "host record" at the registrar) to ${g.actual.join(', ')}, or fix the address in the zone`,
+    });
+  }
   if (z.serials.length > 1) {
     const behind = z.servers.filter(
       (s) => s.serial !== undefined && s.serial !== z.serials[z.serials.length - 1],

@@ -78,6 +78,8 @@ export interface ZoneView {
   /** Negative-caching TTL: min(SOA TTL, SOA minimum). */
   negativeTtl?: number;
   serials: number[];
+  /** Name servers whose glue at the parent differs from their addresses in DNS. */
+  glueMismatch: { ns: string; glue: string[]; actual: string[] }[];
 }
 
 export type FindingLevel = 'error' | 'warning' | 'info';

@@ -20,7 +20,7 @@ const OLD = '127.53.1.4';
 const IP = '192.0.2.10';
 const SOA = (zone: string, serial: number) =>
   `@ SOA ns1.${zone}. hostmaster.${zone}. ${serial} 3600 600 86400 60`;
-const CHILDREN = ['good', 'missing', 'wrong', 'elema', 'chain', 'cdn', 'loop', 'srvc', 'srvold'];
+const CHILDREN = ['good', 'missing', 'wrong', 'elema', 'chain', 'cdn', 'loop', 'srvc', 'srvold', 'glue'];
 
 const parent = [
   'test',
@@ -87,6 +87,16 @@ const childZones = (withV6: boolean) => [
     'matrix CNAME host',
     '_matrix-fed._tcp SRV 10 0 8448 matrix.srvc.test.',
     '_matrix._tcp SRV 10 0 8448 matrix.srvc.test.',
+  ]),
+  // The parent's glue says ns2 is at C2; the zone says OLD (which does not serve glue.test).
+  zone('glue', 1, [
+    '@ NS ns1',
+    '@ NS ns2',
+    `ns1 A ${C1}`,
+    `ns2 A ${OLD}`,
+    `@ A ${IP}`,
+    `matrix A ${IP}`,
+    'element CNAME matrix',
   ]),
   zone('srvold', 1, [...NS_LINES, `matrix A ${IP}`, '_matrix._tcp SRV 10 0 8448 matrix.srvold.test.']),
   zone('mismatch', 1, [
@@ -312,6 +322,16 @@ describe('dns check against real authoritative servers (knotd)', () => {
     expect(codes(r)).toContain('lame-server');
     expect(rec(r, 'matrix.mismatch.test').state).toBe('refused');
     expect(r.ready).toBe(false);
+  });
+
+  it('flags glue at the parent that differs from the name server address in the zone', async () => {
+    const r = await check('glue.test');
+    expect(r.zones[0]!.glueMismatch).toEqual([{ ns: 'ns2.glue.test', glue: [C2], actual: [OLD] }]);
+    expect(codes(r)).toContain('glue-mismatch');
+    expect(r.zones[0]!.servers.map((s) => `${s.ns} ${s.address} ${s.state}`)).toEqual([
+      `ns1.glue.test ${C1} ok`,
+      `ns2.glue.test ${OLD} refused`,
+    ]);
   });
 
   it('catches one of two authoritative servers serving a stale copy', async () => {

@@ -54,6 +54,7 @@ const report: DnsReport = {
       nsMismatch: false,
       servers: [],
       serials: [1, 2],
+      glueMismatch: [],
     },
   ],
   findings: [
