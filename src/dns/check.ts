@@ -76,10 +76,16 @@ export async function checkDns(
   });
   const auth = new AuthoritativeView(walker);
   try {
-    const certNames = [...new Set(expected.filter((e) => e.type !== 'SRV').map((e) => e.name))];
-    const trapsEarly = Promise.all([caaFindings(walker, certNames), wildcardFindings(walker, domain)]);
-    const cloudflare = options.cloudflare ?? (await loadCloudflareRanges());
-    const lookups = await Promise.all(expected.map((e) => auth.lookup(toAsciiName(e.name), e.type)));
+    // The record lookups go first; the trap lookups start once the domain's zone cut is known,
+    // so they begin at the zone's servers instead of adding a second wave of queries at the roots.
+    const pending = Promise.all(expected.map((e) => auth.lookup(toAsciiName(e.name), e.type)));
+    const certNames = [...new Set(expected.filter((e) => e.type !== 'SRV').map((e) => toAsciiName(e.name)))];
+    const trapsEarly = walker
+      .walk(domain, 'SOA')
+      .then(() => Promise.all([caaFindings(walker, certNames), wildcardFindings(walker, domain)]));
+    const cloudflareData = options.cloudflare ? Promise.resolve(options.cloudflare) : loadCloudflareRanges();
+    const lookups = await pending;
+    const cloudflare = await cloudflareData;
 
     const rootFailure = lookups.every((l) => l.failure?.atRoot);
     if (lookups.length > 0 && rootFailure) {
