@@ -83,7 +83,9 @@ export async function checkDns(
     const trapsEarly = walker
       .walk(domain, 'SOA')
       .then(() => Promise.all([caaFindings(walker, certNames), wildcardFindings(walker, domain)]));
-    const cloudflareData = options.cloudflare ? Promise.resolve(options.cloudflare) : loadCloudflareRanges();
+    const cloudflareData: Promise<BlockList | Error> = options.cloudflare
+      ? Promise.resolve(options.cloudflare)
+      : loadCloudflareRanges().catch((err: Error) => err);
     const lookups = await pending;
     const cloudflare = await cloudflareData;
 
@@ -118,7 +120,17 @@ export async function checkDns(
       ...wildcard,
       ...(await srvTargetFindings(walker, records)),
       ...deprecatedSrvFindings(records),
-      ...cloudflareFindings(records, cloudflare),
+      ...(cloudflare instanceof Error
+        ? [
+            {
+              level: 'warning' as const,
+              code: 'cloudflare-data-missing',
+              subject: 'data/cloudflare-ranges.json',
+              message: `the Cloudflare ranges could not be read (${cloudflare.message}); proxied addresses are not detected`,
+              fix: 'reinstall matrix-oob',
+            },
+          ]
+        : cloudflareFindings(records, cloudflare)),
     );
     const convergeBy = records
       .map((r) => r.convergeBy)
