@@ -14,6 +14,8 @@ export interface DnsTarget {
   element: boolean;
   serveBaseDomain: boolean;
   srvDelegation: boolean;
+  /** Audio/video on: Jitsi is served at jitsi.<domain>. */
+  jitsi?: boolean;
 }
 
 export interface ExpectedRecord {
@@ -44,6 +46,8 @@ export function expectedRecords(t: DnsTarget): ExpectedRecord[] {
   addr(matrix, 'the homeserver (client and federation API)', true, true);
   if (t.element)
     addr(`element.${t.domain}`, 'Element Web (CNAME to matrix.<domain> or A to the server)', true, false);
+  if (t.jitsi)
+    addr(`jitsi.${t.domain}`, 'Jitsi audio/video (CNAME to matrix.<domain> or A to the server)', true, false);
   if (t.serveBaseDomain)
     addr(t.domain, 'the base domain serves /.well-known/matrix delegation', false, false);
   if (t.srvDelegation) {
@@ -75,7 +79,8 @@ export function expectedRecords(t: DnsTarget): ExpectedRecord[] {
  * to resolve it (or to ask for --ip). Overrides (--ip/--ipv6) win over the config.
  */
 export function targetFromConfig(
-  config: Pick<Config, 'domain' | 'server' | 'element' | 'serve_base_domain' | 'srv_delegation'>,
+  config: Pick<Config, 'domain' | 'server' | 'element' | 'serve_base_domain' | 'srv_delegation'> &
+    Partial<Pick<Config, 'audio_video'>>,
   overrides: { ipv4?: string; ipv6?: string } = {},
 ): { target: DnsTarget; hostToResolve?: string } {
   const address = config.server.address;
@@ -88,6 +93,7 @@ export function targetFromConfig(
     element: config.element,
     serveBaseDomain: config.serve_base_domain,
     srvDelegation: config.srv_delegation,
+    jitsi: config.audio_video?.enabled === true,
   };
   const isHost = !isIPv4(address) && !isIPv6(address);
   return isHost && !ipv4 ? { target, hostToResolve: address.toLowerCase() } : { target };
@@ -95,5 +101,5 @@ export function targetFromConfig(
 
 /** Names whose records this check itself verifies: a server.address among them is circular. */
 export function checkedNames(t: DnsTarget): string[] {
-  return [`matrix.${t.domain}`, `element.${t.domain}`, t.domain];
+  return [`matrix.${t.domain}`, `element.${t.domain}`, `jitsi.${t.domain}`, t.domain];
 }

@@ -4,7 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Lifecycle events, in the order `up` and `teardown` reach them. */
-export const HOOK_EVENTS = ['pre-setup', 'post-setup', 'post-start', 'post-users', 'pre-teardown', 'post-teardown'] as const;
+export const HOOK_EVENTS = [
+  'pre-setup',
+  'post-setup',
+  'post-start',
+  'post-users',
+  'pre-teardown',
+  'post-teardown',
+] as const;
 export type HookEvent = (typeof HOOK_EVENTS)[number];
 
 /** playbook-hooks/ at the package root (dist/hooks/ -> ../../playbook-hooks). */
@@ -25,7 +32,12 @@ export interface Discovery {
   ignored: { path: string; reason: string }[];
 }
 
-async function listFolder(dir: string, event: HookEvent, origin: Hook['origin'], out: Discovery): Promise<void> {
+async function listFolder(
+  dir: string,
+  event: HookEvent,
+  origin: Hook['origin'],
+  out: Discovery,
+): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);

@@ -7,7 +7,12 @@ import type { HookEvent } from './discover.js';
  * The case facts an executable hook receives (docs/hooks.md). No secret is ever among them:
  * a hook that needs one reads it from the case folder, whose path it gets.
  */
-export function hookEnv(config: Config, paths: CasePaths, event: HookEvent, cli: string): Record<string, string> {
+export function hookEnv(
+  config: Config,
+  paths: CasePaths,
+  event: HookEvent,
+  cli: string,
+): Record<string, string> {
   const env: Record<string, string> = {
     MATRIX_OOB_EVENT: event,
     MATRIX_OOB_CASE_DIR: paths.root,
@@ -23,7 +28,10 @@ export function hookEnv(config: Config, paths: CasePaths, event: HookEvent, cli:
     MATRIX_OOB_HOMESERVER: config.homeserver,
     MATRIX_OOB_HOMESERVER_URL: `https://${inventoryHostName(config.domain)}`,
     MATRIX_OOB_USERS: config.users.map((u) => u.name).join(' '),
-    MATRIX_OOB_ADMINS: config.users.filter((u) => u.admin).map((u) => u.name).join(' '),
+    MATRIX_OOB_ADMINS: config.users
+      .filter((u) => u.admin)
+      .map((u) => u.name)
+      .join(' '),
     // How a hook calls matrix-oob itself: "$MATRIX_OOB" verify (one word, no shell needed).
     MATRIX_OOB: cli,
   };

@@ -23,6 +23,13 @@ describe('expectedRecords', () => {
     ]);
   });
 
+  it('expects jitsi.<domain> when audio/video is on', () => {
+    const { target } = targetFromConfig(config({ audio_video: { enabled: true } }));
+    expect(expectedRecords(target).map((r) => `${r.name} ${r.type} ${r.cnameAllowed}`)).toContain(
+      'jitsi.example.com A true',
+    );
+  });
+
   it('adds AAAA for matrix only, and SRV (current required, deprecated optional) on request', () => {
     const { target } = targetFromConfig(
       config({
