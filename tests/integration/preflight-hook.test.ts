@@ -284,6 +284,11 @@ describe('pre-setup hook: server preflight (real ansible-playbook over a real ss
         },
         bare: { vars: passing(), hostLine: `ansible_ssh_private_key_file=${restrictedKey}` },
         interpreter: { vars: passing(), hostLine: 'ansible_python_interpreter=/nonexistent/bin/python3' },
+        'interpreter-broken': {
+          vars: passing(),
+          hostLine: "ansible_python_interpreter='/usr/bin/env no-such-python'",
+        },
+        'interpreter-env': { vars: passing(), hostLine: "ansible_python_interpreter='/usr/bin/env python3'" },
         'bad-settings': {
           vars: {
             ...passing(),
@@ -445,7 +450,14 @@ describe('pre-setup hook: server preflight (real ansible-playbook over a real ss
     expect(r.report).toContainEqual(expect.stringMatching(/^OK: memory /));
   });
 
-  it('checks the interpreter the inventory names', () => {
+  it('checks the interpreter the inventory names, also as a command line', () => {
+    expect(host('interpreter-broken').failures).toEqual([
+      problems(1, 'interpreter-broken'),
+      'Python 3 does not run on the server: ansible_python_interpreter=/usr/bin/env no-such-python (set in the inventory) failed. Fix: repair or reinstall Python 3 as root (apt-get install --reinstall python3); or correct ansible_python_interpreter in the inventory',
+    ]);
+    expect(host('interpreter-env').report).toContainEqual(
+      expect.stringMatching(/^OK: Python 3\.\d+\.\d+ at \/usr\/bin\/env python3$/),
+    );
     expect(host('interpreter').failures).toEqual([
       problems(1, 'interpreter'),
       'Python 3 not found on the server: ansible_python_interpreter=/nonexistent/bin/python3 (set in the inventory) is missing. Fix: install it as root: apt-get install -y python3 (Debian/Ubuntu) or dnf install -y python3; or correct ansible_python_interpreter in the inventory',
