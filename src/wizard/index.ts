@@ -17,6 +17,7 @@ import { STEPS } from './steps.js';
 import { summaryLines } from './summary.js';
 
 export type { Missing, WizardContext } from './context.js';
+export { type Interactivity, interactivity } from './interactive.js';
 export { STEPS } from './steps.js';
 export { summaryLines } from './summary.js';
 
@@ -29,27 +30,6 @@ export interface WizardOptions {
   out: Output;
   /** Why the wizard is not interactive (for the error hint), from interactivity(). */
   reason?: string;
-}
-
-export interface Interactivity {
-  interactive: boolean;
-  /** Set when not interactive: "--yes was given", "stdin is not a terminal", "CI is set". */
-  reason?: string;
-}
-
-/** The non-interactive rule: --yes, no TTY on stdin, or CI set means never prompt. */
-export function interactivity(
-  yes: boolean,
-  stdin: { isTTY?: boolean } = process.stdin,
-  env: NodeJS.ProcessEnv = process.env,
-): Interactivity {
-  if (yes) return { interactive: false, reason: '--yes was given' };
-  const ci = env.CI;
-  if (ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0') {
-    return { interactive: false, reason: 'CI is set' };
-  }
-  if (stdin.isTTY !== true) return { interactive: false, reason: 'stdin is not a terminal' };
-  return { interactive: true };
 }
 
 /**
@@ -107,11 +87,14 @@ export async function runWizard(opts: WizardOptions): Promise<RawConfig> {
   }
 }
 
+/** One line naming every missing value and the flags that supply them. */
 export function missingError(missing: readonly Missing[], reason?: string): UserError {
-  const lines = missing.map((m) => `missing ${m.what}: pass ${m.flag} or use --config FILE`);
-  const hint = `not asking${reason ? ` because ${reason}` : ''}; nothing was written.`;
-  if (lines.length === 1) return new UserError(lines[0]!, { hint });
-  return new UserError(`${lines.length} required values are missing:`, { details: lines, hint });
+  const whats = missing.map((m) => m.what);
+  const what = whats.length === 1 ? whats[0] : `${whats.slice(0, -1).join(', ')} and ${whats.at(-1)}`;
+  const flags = missing.map((m) => m.flag).join(' ');
+  return new UserError(`missing ${what}: pass ${flags} or use --config FILE`, {
+    hint: `not asking${reason ? ` because ${reason}` : ''}; nothing was written.`,
+  });
 }
 
 /** Flag values checked before the first question, with the same validators as the config file. */

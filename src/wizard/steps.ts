@@ -239,7 +239,7 @@ export const element = yesNo('element', (c) => `Serve Element Web at element.${c
 export const serveBaseDomain = yesNo(
   'serve_base_domain',
   (c) =>
-    `Serve the base domain from this server? (yes: the ${c.answers.domain} A record points at this server, which then serves its .well-known files; no: ${c.answers.domain} is hosted elsewhere)`,
+    `Serve ${c.answers.domain} itself from this server? (yes: its A record points here and it serves the .well-known files; no: it is hosted elsewhere)`,
   true,
 );
 
