@@ -3,7 +3,7 @@
 // after a warm-up), so machine load affects every command alike. Run: npm run bench -- startup
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +21,8 @@ const work = mkdtempSync(join(tmpdir(), 'matrix-oob-bench-'));
 
 const commands = [
   { name: 'node -e 0', args: ['-e', '0'] },
+  // The floor for --help: node plus commander, the one library cli.ts must load.
+  { name: 'node + import commander', args: ['--input-type=module', '-e', "import 'commander';"] },
   { name: 'matrix-oob --help', args: [cli, '--help'] },
   {
     name: 'init --config --yes --dry-run',
@@ -48,7 +50,7 @@ try {
   }
   // A command that cannot run yet (e.g. init before it lands) is skipped with a note.
   const skipped = new Map();
-  if (!existsSync(example)) skipped.set(commands[2].name, 'examples/case.yml does not exist');
+  if (!existsSync(example)) skipped.set(commands[3].name, 'examples/case.yml does not exist');
   for (const cmd of commands) {
     if (skipped.has(cmd.name)) continue;
     const r = once(cmd);
@@ -56,6 +58,9 @@ try {
   }
   const active = commands.filter((c) => !skipped.has(c.name));
   for (let i = 0; i < WARMUP; i++) for (const cmd of active) once(cmd);
+  const loadBefore = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const times = new Map(active.map((c) => [c.name, []]));
   for (let i = 0; i < ROUNDS; i++) {
     for (const cmd of active) times.get(cmd.name).push(once(cmd).ms);
@@ -67,6 +72,12 @@ try {
     return { name: c.name, median: median(t), min: Math.min(...t), ratio: median(t) / base };
   });
   const w = Math.max(...commands.map((c) => c.name.length));
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  console.log(
+    `load average before: ${loadBefore}, after: ${load} (${cpus().length} CPUs; high load inflates ratios)`,
+  );
   console.log(
     `startup: median wall time of ${ROUNDS} interleaved runs each (after ${WARMUP} warm-up rounds)`,
   );
