@@ -76,9 +76,6 @@ try {
     .map((l) => l.toFixed(2))
     .join(' ');
   console.log(
-    `load average before: ${loadBefore}, after: ${load} (${cpus().length} CPUs; high load inflates ratios)`,
-  );
-  console.log(
     `startup: median wall time of ${ROUNDS} interleaved runs each (after ${WARMUP} warm-up rounds)`,
   );
   console.log(`${'command'.padEnd(w)}  median ms  min ms  x node`);
@@ -88,6 +85,9 @@ try {
     );
   }
   for (const [name, why] of skipped) console.log(`${name.padEnd(w)}  skipped: ${why}`);
+  console.log(
+    `load average before: ${loadBefore}, after: ${load} (${cpus().length} CPUs; high load inflates ratios)`,
+  );
   const ratio = (name) => rows.find((r) => r.name === name)?.ratio;
   const help = ratio('matrix-oob --help');
   const init = ratio('init --config --yes --dry-run');
