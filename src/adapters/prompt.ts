@@ -55,7 +55,9 @@ export function inquirerPrompt(
   };
   const context = () => ({
     input: streams.input ?? process.stdin,
-    output: streams.output ?? process.stderr,
+    // stderr keeps stdout for data; if stderr is redirected (`init 2>log`), ask on stdout.
+    output:
+      streams.output ?? (process.stderr.isTTY || !process.stdout.isTTY ? process.stderr : process.stdout),
   });
   return {
     async input(q) {

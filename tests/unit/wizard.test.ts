@@ -503,11 +503,16 @@ describe('wizard: non-interactive rule', () => {
 
   it('interactivity: --yes, CI or no TTY on stdin means no prompts', () => {
     const tty = { isTTY: true };
-    expect(interactivity(false, tty, {})).toEqual({ interactive: true });
+    expect(interactivity(false, tty, {}, [tty])).toEqual({ interactive: true });
+    expect(interactivity(false, tty, {}, [{}, tty])).toEqual({ interactive: true });
+    expect(interactivity(false, tty, {}, [{}, {}])).toEqual({
+      interactive: false,
+      reason: 'neither stderr nor stdout is a terminal',
+    });
     expect(interactivity(true, tty, {})).toEqual({ interactive: false, reason: '--yes was given' });
     expect(interactivity(false, tty, { CI: 'true' })).toEqual({ interactive: false, reason: 'CI is set' });
     expect(interactivity(false, tty, { CI: '1' }).interactive).toBe(false);
-    expect(interactivity(false, tty, { CI: 'false' }).interactive).toBe(true);
+    expect(interactivity(false, tty, { CI: 'false' }, [tty]).interactive).toBe(true);
     expect(interactivity(false, {}, {})).toEqual({ interactive: false, reason: 'stdin is not a terminal' });
   });
 });
