@@ -1,5 +1,7 @@
 import { Command, type CommanderError, Option } from 'commander';
+import { registerControlRoom } from './commands/control-room/command.js';
 import { registerInit } from './commands/init/command.js';
+import { registerVerify } from './commands/verify/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
 import { VERSION } from './version.js';
@@ -54,5 +56,7 @@ export function buildProgram(out: Output): Command {
   };
 
   registerInit(program, ctx);
+  registerVerify(program, ctx);
+  registerControlRoom(program, ctx);
   return program;
 }

@@ -48,6 +48,6 @@ export function iniValue(value: unknown): string {
 
 /** Text inside a `#` comment: anything that could end the comment line is replaced by "?". */
 export function commentText(value: unknown): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   return String(value).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g, '?');
 }

@@ -81,7 +81,7 @@ export async function runWizard(opts: WizardOptions): Promise<RawConfig> {
     });
     if (ok) return ctx.answers;
     // Every answer came from a flag: nothing to answer again.
-    if (questions === 0) throw new InterruptedError('not confirmed');
+    if (questions === 0) throw new InterruptedError('not confirmed; nothing was written.');
     out.info('Answer again: your previous answers are now the defaults (Ctrl-C quits; nothing was written).');
     previous = ctx.answers;
   }

@@ -128,7 +128,7 @@ describe('init wizard on a real terminal', () => {
       await pty.waitFor('SSH port');
       pty.send(KEY.ctrlC);
       expect(await pty.exit).toBe(130);
-      expect(pty.output()).toContain('interrupted; nothing more was done.');
+      expect(pty.output()).toContain('interrupted before anything was written.');
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       cleanup();

@@ -416,6 +416,7 @@ describe('wizard: summary and confirmation', () => {
       out,
     }).catch((e: unknown) => e);
     expect(reportError(err, out)).toBe(130);
+    expect(out.stderr).toContain('error: not confirmed; nothing was written.');
   });
 });
 
