@@ -101,7 +101,7 @@ export async function address(
   const previous = ctx.previous?.server?.address;
   const answer = await ctx.prompt.input({
     name: 'server.address',
-    message: "Server's public address (IPv4, IPv6 or host name), e.g. 203.0.113.10:",
+    message: 'Server address (public IPv4, IPv6 or host name):',
     ...(previous !== undefined ? { default: previous } : {}),
     validate: (v) => inline(addressProblem(v.trim())),
   });
@@ -238,8 +238,7 @@ export const element = yesNo('element', (c) => `Serve Element Web at element.${c
 
 export const serveBaseDomain = yesNo(
   'serve_base_domain',
-  (c) =>
-    `Serve ${c.answers.domain} itself from this server? (yes: its A record points here and it serves the .well-known files; no: it is hosted elsewhere)`,
+  (c) => `Serve ${c.answers.domain} itself from this server (its A record points here)?`,
   true,
 );
 
@@ -386,8 +385,7 @@ export async function playbook(ctx: Ctx<'preset' | 'answers' | 'previous' | 'pro
   const previous = ctx.previous?.playbook?.path;
   const answer = await ctx.prompt.input({
     name: 'playbook.path',
-    message:
-      'Path to a matrix-docker-ansible-deploy checkout (optional; empty = none yet, "matrix-oob playbook fetch" gets one):',
+    message: 'Path to a matrix-docker-ansible-deploy checkout (empty = none yet):',
     ...(previous !== undefined ? { default: previous } : {}),
   });
   // Absolute, because the config file resolves relative paths against its own folder.

@@ -52,14 +52,14 @@ describe('init wizard on a real terminal', () => {
     const fixture = join(ROOT, 'tests/fixtures/mdad');
     const pty = wizard(tmp.dir, ['wizard-case']);
     await pty.answer('Base domain', `example.org${KEY.enter}`);
-    await pty.answer("Server's public address", `198.51.100.7${KEY.enter}`);
+    await pty.answer('Server address', `198.51.100.7${KEY.enter}`);
     await pty.answer('SSH login on the server: (root)', `deploy${KEY.enter}`);
     await pty.answer('SSH port: (22)', `2222${KEY.enter}`);
     await pty.answer('use sudo (become)', KEY.enter);
     await pty.answer('IPv6 address', `2001:db8::7${KEY.enter}`);
     await pty.answer('Homeserver:', `${KEY.down}${KEY.enter}`); // dendrite
     await pty.answer('Element Web at element.example.org?', KEY.enter);
-    await pty.answer('Serve example.org itself from this server?', `n${KEY.enter}`);
+    await pty.answer('Serve example.org itself from this server', `n${KEY.enter}`);
     await pty.answer('SRV records?', KEY.enter);
     await pty.answer('audio/video', `y${KEY.enter}`);
     // An invalid answer shows the validator's message inline, then the prompt accepts a good one.
@@ -123,7 +123,7 @@ describe('init wizard on a real terminal', () => {
     try {
       const pty = wizard(dir, ['interrupted-case']);
       await pty.answer('Base domain', `example.org${KEY.enter}`);
-      await pty.answer("Server's public address", `198.51.100.7${KEY.enter}`);
+      await pty.answer('Server address', `198.51.100.7${KEY.enter}`);
       await pty.answer('SSH login on the server', KEY.enter);
       await pty.waitFor('SSH port');
       pty.send(KEY.ctrlC);
