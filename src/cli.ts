@@ -1,6 +1,8 @@
 import { Command, type CommanderError, Option } from 'commander';
 import { registerControlRoom } from './commands/control-room/command.js';
+import { registerDeploy } from './commands/deploy/command.js';
 import { registerInit } from './commands/init/command.js';
+import { registerUser } from './commands/user/command.js';
 import { registerVerify } from './commands/verify/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
@@ -56,6 +58,8 @@ export function buildProgram(out: Output): Command {
   };
 
   registerInit(program, ctx);
+  registerDeploy(program, ctx);
+  registerUser(program, ctx);
   registerVerify(program, ctx);
   registerControlRoom(program, ctx);
   return program;
