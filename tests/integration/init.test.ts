@@ -226,7 +226,7 @@ describe('matrix-oob init --config', () => {
   it.each([
     [
       ['init', '--yes', join('/nonexistent', 'x')],
-      /missing domain \(--domain example\.com\) and server address/,
+      /missing domain and server address: pass --domain example\.com --address 203\.0\.113\.10 or use --config FILE/,
     ],
     [
       ['init', '--config', '/nonexistent/case.yml', '--yes'],
