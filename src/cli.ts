@@ -1,6 +1,7 @@
 import { Command, type CommanderError, Option } from 'commander';
 import { registerControlRoom } from './commands/control-room/command.js';
 import { registerDeploy } from './commands/deploy/command.js';
+import { registerDns } from './commands/dns/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerUser } from './commands/user/command.js';
 import { registerVerify } from './commands/verify/command.js';
@@ -58,6 +59,7 @@ export function buildProgram(out: Output): Command {
   };
 
   registerInit(program, ctx);
+  registerDns(program, ctx);
   registerDeploy(program, ctx);
   registerUser(program, ctx);
   registerVerify(program, ctx);
