@@ -1,10 +1,12 @@
 /**
  * Ctrl-C and SIGTERM as an AbortSignal. While installed, the signals do not kill us: the
  * running child is told (runPlaybook forwards `signal.reason`), we wait for it, clean up, and
- * exit 130. `dispose()` restores the default behaviour.
+ * exit 130. A second signal aborts `force`: stop waiting politely (runPlaybook kills at once).
+ * `dispose()` restores the default behaviour.
  */
 export interface Interrupt {
   signal: AbortSignal;
+  force: AbortSignal;
   dispose(): void;
 }
 
@@ -12,15 +14,18 @@ export function interruptOnSignals(
   signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'],
 ): Interrupt {
   const controller = new AbortController();
+  const forceController = new AbortController();
   const handlers = signals.map((sig) => {
     const handler = () => {
       if (!controller.signal.aborted) controller.abort(sig);
+      else if (!forceController.signal.aborted) forceController.abort(sig);
     };
     process.on(sig, handler);
     return [sig, handler] as const;
   });
   return {
     signal: controller.signal,
+    force: forceController.signal,
     dispose: () => {
       for (const [sig, handler] of handlers) process.off(sig, handler);
     },

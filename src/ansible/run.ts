@@ -41,6 +41,8 @@ export interface RunPlaybookRequest {
   redactor: Redactor;
   /** Aborting forwards the signal named by `signal.reason` ('SIGINT' default) to the run. */
   signal?: AbortSignal;
+  /** Aborting (after `signal`) kills the run at once instead of waiting for the grace period. */
+  forceSignal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   /** After forwarding a signal, wait this long before SIGKILL. */
@@ -143,14 +145,22 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
       // ESRCH: the group is already gone.
     }
   };
+  const graceMs = req.killGraceMs ?? DEFAULT_GRACE_MS;
   const onAbort = () => {
     interrupted = true;
     const reason = req.signal?.reason;
     const sig: NodeJS.Signals = reason === 'SIGTERM' || reason === 'SIGHUP' ? reason : 'SIGINT';
     signalGroup(sig);
-    killTimer = setTimeout(() => signalGroup('SIGKILL'), req.killGraceMs ?? DEFAULT_GRACE_MS);
+    status.line(
+      `matrix-oob: ${sig} sent to ansible-playbook; waiting up to ${Math.round(graceMs / 1000)} s for it to stop${req.forceSignal ? ' (Ctrl-C again to kill it now)' : ''}`,
+    );
+    killTimer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+  };
+  const onForce = () => {
+    if (interrupted) signalGroup('SIGKILL');
   };
   req.signal?.addEventListener('abort', onAbort, { once: true });
+  req.forceSignal?.addEventListener('abort', onForce, { once: true });
 
   let waitingForLog = false;
   const onLine = (line: string) => {
@@ -201,6 +211,7 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
   status.stop();
   if (killTimer) clearTimeout(killTimer);
   req.signal?.removeEventListener('abort', onAbort);
+  req.forceSignal?.removeEventListener('abort', onForce);
   if (interrupted) signalGroup('SIGKILL'); // nothing of the run may outlive an interrupt
   const durationMs = Math.round(clock.monotonic() - started);
   log.write(`# exit ${exitCode}${interrupted ? ' (interrupted)' : ''} after ${durationMs} ms`);

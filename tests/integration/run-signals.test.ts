@@ -38,8 +38,9 @@ describe('runPlaybook signals', () => {
     chmodSync(file, 0o755);
   };
 
-  const run = async (mark: string, reason: string, graceMs: number) => {
+  const run = async (mark: string, reason: string, graceMs: number, forceAfterMs?: number) => {
     const controller = new AbortController();
+    const force = new AbortController();
     const terminal = memoryTerminal();
     const started = Date.now();
     const promise = runPlaybook({
@@ -52,6 +53,7 @@ describe('runPlaybook signals', () => {
       terminal,
       redactor: new Redactor(),
       signal: controller.signal,
+      forceSignal: force.signal,
       env: { ...env, MARK: mark },
       killGraceMs: graceMs,
     });
@@ -60,6 +62,7 @@ describe('runPlaybook signals', () => {
     }
     const child = Number(readFileSync(`${mark}.child`, 'utf8'));
     controller.abort(reason);
+    if (forceAfterMs !== undefined) setTimeout(() => force.abort(reason), forceAfterMs);
     const result = await promise;
     return { result, child, ms: Date.now() - started };
   };
@@ -82,6 +85,14 @@ describe('runPlaybook signals', () => {
     expect(result.exitCode).toBe(130);
     expect(ms).toBeGreaterThanOrEqual(700);
     expect(ms).toBeLessThan(8000);
+    expect(alive(child)).toBe(false);
+  });
+
+  it('a second Ctrl-C kills at once instead of waiting for the grace period', async () => {
+    fake(`trap '' INT TERM`);
+    const { result, child, ms } = await run(join(dir, 'force'), 'SIGINT', 60_000, 200);
+    expect(result.interrupted).toBe(true);
+    expect(ms).toBeLessThan(10_000);
     expect(alive(child)).toBe(false);
   });
 });

@@ -126,6 +126,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           terminal,
           redactor,
           signal: interrupt.signal,
+          forceSignal: interrupt.force,
           env: baseEnv,
           clock,
           killGraceMs: killGrace(baseEnv),

@@ -146,6 +146,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
             terminal,
             redactor,
             signal: interrupt.signal,
+            forceSignal: interrupt.force,
             env: baseEnv,
             clock,
             killGraceMs: killGrace(baseEnv),
