@@ -1,5 +1,8 @@
 import { Command, type CommanderError, Option } from 'commander';
+import { registerDoctor } from './commands/doctor/command.js';
 import { registerInit } from './commands/init/command.js';
+import { registerPlaybook } from './commands/playbook/command.js';
+import { registerTrustHost } from './commands/trust-host/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
 import { VERSION } from './version.js';
@@ -54,5 +57,8 @@ export function buildProgram(out: Output): Command {
   };
 
   registerInit(program, ctx);
+  registerPlaybook(program, ctx);
+  registerDoctor(program, ctx);
+  registerTrustHost(program, ctx);
   return program;
 }
