@@ -12,7 +12,7 @@ import { readInventoryState } from './inventory-state.js';
 import { migrationCheck } from './migration.js';
 import { type CheckResult, type DoctorReport, summarise } from './report.js';
 import { sshCheck } from './ssh.js';
-import { checkAnsibleCore, checkCommunityDocker } from './toolchain.js';
+import { checkAnsibleCore, checkCommunityDocker, readAnsibleInfo } from './toolchain.js';
 
 export interface DoctorOptions {
   caseDir: string;
@@ -64,9 +64,14 @@ export async function runDoctor(
     minCommunityDocker: opts.minCommunityDocker,
     sshTimeoutSec: opts.sshTimeoutSec,
   };
-  const [core, docker, checkout, inv, migration, ssh] = await Promise.all([
-    checkAnsibleCore(opts.capture, opts.minAnsibleCore, opts.env),
-    checkCommunityDocker(opts.capture, opts.minCommunityDocker, opts.env),
+  const toolchain = readAnsibleInfo(opts.capture, opts.env).then(
+    async (info): Promise<[CheckResult, CheckResult]> => [
+      checkAnsibleCore(info, opts.minAnsibleCore),
+      await checkCommunityDocker(info, opts.minCommunityDocker, opts.env),
+    ],
+  );
+  const [[core, docker], checkout, inv, migration, ssh] = await Promise.all([
+    toolchain,
     checkoutChecks(ctx),
     inventoryChecks(ctx),
     migrationCheck(ctx),
