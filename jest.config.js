@@ -13,4 +13,5 @@ export default {
   testTimeout: 60000,
   // Integration tests start real servers (sshd, DNS, ansible-playbook): keep them apart.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/tests/summary-reporter.js'],
 };

@@ -1,8 +1,10 @@
 import { Command, type CommanderError, Option } from 'commander';
+import { registerControlRoom } from './commands/control-room/command.js';
 import { registerDoctor } from './commands/doctor/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
 import { registerTrustHost } from './commands/trust-host/command.js';
+import { registerVerify } from './commands/verify/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
 import { VERSION } from './version.js';
@@ -60,5 +62,7 @@ export function buildProgram(out: Output): Command {
   registerPlaybook(program, ctx);
   registerDoctor(program, ctx);
   registerTrustHost(program, ctx);
+  registerVerify(program, ctx);
+  registerControlRoom(program, ctx);
   return program;
 }

@@ -18,7 +18,8 @@ export async function main(argv: readonly string[], out: Output = processOutput(
 export function reportError(err: unknown, out: Output): number {
   if (err instanceof ExitError) return err.exitCode;
   if (err instanceof InterruptedError || isPromptAbort(err)) {
-    out.error('interrupted; nothing more was done.');
+    // A command that cleaned up says so in its InterruptedError; a prompt abort wrote nothing yet.
+    out.error(err instanceof InterruptedError ? err.message : 'interrupted before anything was written.');
     return ExitCode.INTERRUPTED;
   }
   if (err instanceof UserError) {

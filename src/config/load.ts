@@ -12,12 +12,11 @@ export interface LoadedConfig {
   file: string;
 }
 
-/** Read and validate a config file. Relative paths inside it are resolved against its folder. */
-export async function loadConfigFile(file: string): Promise<LoadedConfig> {
-  const abs = resolve(file);
+/** Read a config file's raw data (YAML parsed, not validated). */
+export async function readConfigData(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(abs, 'utf8');
+    text = await readFile(resolve(file), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read config file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`, {
@@ -27,15 +26,24 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
           : undefined,
     });
   }
-  const { config, warnings } = validateConfig(parseConfigText(text, file), file);
-  const base = dirname(abs);
-  const rel = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(base, p));
-  const resolved: Config = {
+  return parseConfigText(text, file);
+}
+
+/** Relative paths inside a config (playbook.path, case_dir) are relative to the file's folder. */
+export function resolveConfigPaths(config: Config, baseDir: string): Config {
+  const rel = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  return {
     ...config,
     playbook: { ...config.playbook, ...(config.playbook.path ? { path: rel(config.playbook.path) } : {}) },
     ...(config.case_dir ? { case_dir: rel(config.case_dir) } : {}),
   };
-  return { config: resolved, warnings, file: abs };
+}
+
+/** Read and validate a config file. */
+export async function loadConfigFile(file: string): Promise<LoadedConfig> {
+  const abs = resolve(file);
+  const { config, warnings } = validateConfig(await readConfigData(abs), file);
+  return { config: resolveConfigPaths(config, dirname(abs)), warnings, file: abs };
 }
 
 export interface LoadedCase extends LoadedConfig {

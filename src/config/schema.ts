@@ -49,26 +49,29 @@ const domain = z
     return r.value;
   });
 
-const server = z.strictObject({
-  address: text(
-    "set the server's public IPv4 address (or IPv6 / host name), e.g. address: 203.0.113.10",
-    addressProblem,
-  ),
-  ssh_user: text('the SSH login, e.g. ssh_user: root', sshUserProblem).default('root'),
-  ssh_port: z
-    .number({ error: kind('a number', 'e.g. ssh_port: 22') })
-    .superRefine((v, ctx) => {
-      const problem = portProblem(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .default(22),
-  /** sudo to root; required when ssh_user is not root. Defaults to (ssh_user != root). */
-  become: bool('become: true to sudo to root').optional(),
-  ipv6: text("the server's public IPv6 address, e.g. ipv6: 2001:db8::10", ipv6Problem).optional(),
-});
+const server = z.strictObject(
+  {
+    address: text(
+      "set the server's public IPv4 address (or IPv6 / host name), e.g. address: 203.0.113.10",
+      addressProblem,
+    ),
+    ssh_user: text('the SSH login, e.g. ssh_user: root', sshUserProblem).default('root'),
+    ssh_port: z
+      .number({ error: kind('a number', 'e.g. ssh_port: 22') })
+      .superRefine((v, ctx) => {
+        const problem = portProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default(22),
+    /** sudo to root; required when ssh_user is not root. Defaults to (ssh_user != root). */
+    become: bool('become: true to sudo to root').optional(),
+    ipv6: text("the server's public IPv6 address, e.g. ipv6: 2001:db8::10", ipv6Problem).optional(),
+  },
+  { error: kind('a mapping', 'add server: with address: <server IPv4> under it') },
+);
 
 const user = z.strictObject({
-  name: text('a pseudonymous user name, e.g. name: analyst1'),
+  name: text('a pseudonymous user name, e.g. name: analyst1', (v) => localpartProblem(v)),
   admin: bool('admin: true or admin: false').default(false),
 });
 
@@ -109,37 +112,52 @@ export const configSchema = z
     playbook: playbook.prefault({}),
     case_dir: text('folder for this case, e.g. case_dir: ./case-2026-001').optional(),
   })
-  .superRefine((cfg, ctx) => {
-    const become = cfg.server.become ?? cfg.server.ssh_user !== 'root';
-    if (cfg.server.ssh_user !== 'root' && !become) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['server', 'become'],
-        message: `must be true when ssh_user is "${cfg.server.ssh_user}": the playbook needs root (set become: true, or ssh_user: root)`,
-      });
-    }
-    const seen = new Set<string>();
-    cfg.users.forEach((u, i) => {
-      const problem = localpartProblem(u.name, cfg.domain);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: problem });
-      if (seen.has(u.name)) {
+  // Cross-field rules run even when single fields failed, so every problem is reported at once;
+  // they read the partial value defensively.
+  .superRefine(
+    (cfg, ctx) => {
+      const srv = (cfg as Partial<typeof cfg>).server;
+      if (srv && typeof srv.ssh_user === 'string' && srv.ssh_user !== 'root' && srv.become === false) {
         ctx.addIssue({
           code: 'custom',
-          path: ['users', i, 'name'],
-          message: `"${u.name}" is listed twice: remove one`,
+          path: ['server', 'become'],
+          message: `must be true when ssh_user is "${srv.ssh_user}": the playbook needs root (set become: true, or ssh_user: root)`,
         });
       }
-      seen.add(u.name);
-    });
-    if (cfg.audio_video.enabled && !cfg.audio_video.external_ip && ipv4Problem(cfg.server.address)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['audio_video', 'external_ip'],
-        message:
-          "is required when server.address is not an IPv4 address: set the server's public IPv4 address",
+      const users = Array.isArray(cfg.users) ? cfg.users : [];
+      const seen = new Set<string>();
+      users.forEach((u, i) => {
+        if (typeof u?.name !== 'string') return;
+        if (typeof cfg.domain === 'string' && localpartProblem(u.name) === undefined) {
+          const problem = localpartProblem(u.name, cfg.domain);
+          if (problem) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: problem });
+        }
+        if (seen.has(u.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['users', i, 'name'],
+            message: `"${u.name}" is listed twice: remove one`,
+          });
+        }
+        seen.add(u.name);
       });
-    }
-  });
+      const av = (cfg as Partial<typeof cfg>).audio_video;
+      if (
+        av?.enabled === true &&
+        !av.external_ip &&
+        typeof srv?.address === 'string' &&
+        ipv4Problem(srv.address)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['audio_video', 'external_ip'],
+          message:
+            "is required when server.address is not an IPv4 address: set the server's public IPv4 address",
+        });
+      }
+    },
+    { when: () => true },
+  );
 
 export type ConfigInput = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;

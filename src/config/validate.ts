@@ -2,6 +2,7 @@ import { parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
 import { type Config, configSchema, configWarnings, finish, knownKeysAt } from './schema.js';
 import { didYouMean } from './validators.js';
+import { describeYamlError } from './yaml-error.js';
 
 export interface Validated {
   config: Config;
@@ -49,11 +50,9 @@ export function validateConfig(raw: unknown, source = 'config'): Validated {
 export function parseConfigText(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const first = doc.errors[0]!;
-    const where = first.linePos?.[0]
-      ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}`
-      : 'somewhere';
-    throw new UserError(`${source}: YAML syntax error at ${where}: ${first.message.split('\n')[0]}`, {
+    const e = describeYamlError(doc.errors[0]!);
+    const where = e.line ? `line ${e.line}, column ${e.column}` : 'somewhere';
+    throw new UserError(`${source}: YAML syntax error at ${where}: ${e.text}`, {
       hint: 'fix the YAML (indentation with spaces, "key: value" pairs) and run the command again.',
     });
   }

@@ -103,7 +103,7 @@ async function rolesCheck(path: string, base: { id: string; title: string }): Pr
   return {
     ...base,
     status: 'pass',
-    summary: `all ${state.required.length} roles of ${REQUIREMENTS_FILE} installed`,
+    summary: `${state.required.length === 1 ? 'the 1 role' : `all ${state.required.length} roles`} of ${REQUIREMENTS_FILE} installed`,
   };
 }
 

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseVars } from '../../src/inventory/vars-file.js';
 import { HAND_SECRET, type HandCaseOptions, writeHandCase } from '../helpers/case-folder.js';
-import { cli } from '../helpers/cli.js';
+import { runCli as cli } from '../helpers/cli.js';
 import { makeCollectionPaths } from '../helpers/collections.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { makeFixtureRepo, NEXT_BREAKING_SUMMARY, NEXT_EXPECTED_VERSION } from '../helpers/mdad-repo.js';
@@ -109,32 +110,33 @@ describe('doctor', () => {
 
   it('fails an ansible-core older than the minimum (flag and env), passes at the minimum', async () => {
     const root = goodCase();
-    const flag = await doctor(root, ['--min-ansible-core', '2.99.0']);
+    const [flag, byEnv, bad] = await Promise.all([
+      doctor(root, ['--min-ansible-core', '2.99.0']),
+      doctor(root, [], { MATRIX_OOB_MIN_ANSIBLE_CORE: '2.15.1' }),
+      cli(['--case', root, 'doctor', '--min-ansible-core', 'latest'], { env }),
+    ]);
     expect(flag.exitCode).toBe(1);
     expect(flag.check('ansible-core')).toMatchObject({ status: 'fail' });
     expect(flag.check('ansible-core').summary).toMatch(/^2\.14\.\d+ is older than 2\.99\.0/);
     expect(flag.check('ansible-core').fix).toContain('pipx');
-    const byEnv = await doctor(root, [], { MATRIX_OOB_MIN_ANSIBLE_CORE: '2.15.1' });
     expect(byEnv.check('ansible-core').status).toBe('fail');
-    const bad = await cli(['--case', root, 'doctor', '--min-ansible-core', 'latest'], { env });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--min-ansible-core: "latest" is not a version');
   });
 
   it('fails a missing or too old community.docker', async () => {
     const root = goodCase();
-    const missing = await doctor(root, [], {
-      ANSIBLE_COLLECTIONS_PATH: cols.empty,
-      ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
-    });
+    const [missing, old] = await Promise.all([
+      doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.empty, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false' }),
+      // Debian's ansible package bundles community.docker 3.4.7.
+      doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.empty }),
+    ]);
     expect(missing.exitCode).toBe(1);
     expect(missing.check('community.docker')).toMatchObject({ status: 'fail' });
     expect(missing.check('community.docker').summary).toContain('not installed');
     expect(missing.check('community.docker').fix).toContain(
       "ansible-galaxy collection install 'community.docker:>=3.6.0'",
     );
-    // Debian's ansible package bundles community.docker 3.4.7.
-    const old = await doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.empty });
     expect(old.check('community.docker').status).toBe('fail');
     expect(old.check('community.docker').summary).toMatch(
       /^3\.4\.\d+ \(bundled with the ansible package\) is older than 3\.6\.0/,
@@ -142,7 +144,10 @@ describe('doctor', () => {
   });
 
   it('fails a checkout without its galaxy roles, and a missing checkout', async () => {
-    const noRoles = await doctor(goodCase({ playbook: bare }));
+    const [noRoles, none] = await Promise.all([
+      doctor(goodCase({ playbook: bare })),
+      doctor(goodCase({ playbook: join(tmp, 'nowhere') })),
+    ]);
     expect(noRoles.exitCode).toBe(1);
     expect(noRoles.check('playbook-checkout').status).toBe('pass');
     expect(noRoles.check('galaxy-roles')).toMatchObject({
@@ -150,7 +155,6 @@ describe('doctor', () => {
       details: ['missing: playbook_help'],
     });
     expect(noRoles.check('galaxy-roles').fix).toContain('matrix-oob playbook fetch');
-    const none = await doctor(goodCase({ playbook: join(tmp, 'nowhere') }));
     expect(none.check('playbook-checkout')).toMatchObject({ status: 'fail' });
     expect(none.check('galaxy-roles').status).toBe('skip');
     expect(none.check('migration-version').status).toBe('skip');
@@ -212,13 +216,29 @@ describe('doctor', () => {
     expect(r.stdout + r.stderr).not.toContain(HAND_SECRET);
   });
 
-  it('lists the breaking changes of an older migration version; playbook acknowledge fixes it', async () => {
+  it('a case written by init: fetch, trust-host, all green; a newer playbook needs acknowledge', async () => {
     const repo = makeFixtureRepo(join(tmp, 'repo'));
-    const root = goodCase({ configExtra: '' });
-    const fetched = await cli(
-      ['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', NEXT_EXPECTED_VERSION],
-      { env },
+    const config = join(tmp, 'init.yml');
+    writeFileSync(
+      config,
+      `domain: example.test\nserver:\n  address: ${sshd.host}\n  ssh_port: ${sshd.port}\n`,
     );
+    const root = join(tmp, 'init-case');
+    const init = await cli(['init', '--config', config, '--yes', root], { env });
+    expect(init.exitCode).toBe(0);
+    const steps = [
+      ['playbook', 'fetch', '--repo', repo.url, '--ref', repo.tags[0]],
+      ['trust-host', '--fingerprint', sshd.hostFingerprint],
+    ];
+    for (const step of steps) expect((await cli(['--case', root, ...step], { env })).exitCode).toBe(0);
+    const green = await doctor(root);
+    expect(green.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    expect(green.exitCode).toBe(0);
+
+    // A newer playbook revision: the migration gate would stop every run.
+    const varsFile = join(root, 'inventory/host_vars/matrix.example.test/vars.yml');
+    const before = readFileSync(varsFile, 'utf8');
+    const fetched = await cli(['--case', root, 'playbook', 'fetch', '--ref', NEXT_EXPECTED_VERSION], { env });
     expect(fetched.exitCode).toBe(0);
     const r = await doctor(root);
     expect(r.exitCode).toBe(1);
@@ -233,8 +253,6 @@ describe('doctor', () => {
     ]);
     expect(c.fix).toContain('matrix-oob playbook acknowledge');
 
-    const varsFile = join(root, 'inventory/host_vars/matrix.example.test/vars.yml');
-    const before = readFileSync(varsFile, 'utf8');
     // Not a terminal and no --yes: shows the changes, asks for --yes, writes nothing.
     const refused = await cli(['--case', root, 'playbook', 'acknowledge'], { env });
     expect(refused.exitCode).toBe(2);
@@ -245,15 +263,19 @@ describe('doctor', () => {
     const ack = await cli(['--case', root, '--yes', 'playbook', 'acknowledge'], { env });
     expect(ack.exitCode).toBe(0);
     expect(ack.stderr).toContain(NEXT_BREAKING_SUMMARY);
+    // Only the value changed: comments, other keys and the secrets are byte-for-byte the same.
     const after = readFileSync(varsFile, 'utf8');
+    expect(before).toContain('matrix_playbook_migration_validated_version: "v2026.05.18.0"');
     expect(after).toBe(
       before.replace(
-        'matrix_playbook_migration_validated_version: v2026.05.18.0',
-        `matrix_playbook_migration_validated_version: ${NEXT_EXPECTED_VERSION}`,
+        'matrix_playbook_migration_validated_version: "v2026.05.18.0"',
+        `matrix_playbook_migration_validated_version: "${NEXT_EXPECTED_VERSION}"`,
       ),
     );
     expect(statSync(varsFile).mode & 0o777).toBe(0o600);
-    expect(ack.stderr + ack.stdout).not.toContain(HAND_SECRET);
+    const secret = String(parseVars(after).data?.matrix_homeserver_generic_secret_key);
+    expect(secret).toHaveLength(64);
+    expect(ack.stderr + ack.stdout + r.stdout + r.stderr).not.toContain(secret);
     expect((await doctor(root)).check('migration-version').status).toBe('pass');
     const again = await cli(['--case', root, '--yes', 'playbook', 'acknowledge'], { env });
     expect(again.exitCode).toBe(0);
@@ -285,12 +307,14 @@ describe('doctor', () => {
 
   it('fails an unreachable server (connection refused) and a refused login', async () => {
     const port = await freePort();
-    const down = await doctor(goodCase({ port }));
-    expect(down.check('ssh')).toMatchObject({ status: 'fail' });
-    expect(down.check('ssh').summary).toContain('connection refused');
     const stranger = join(tmp, 'stranger');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
-    const denied = await doctor(goodCase(), [], { ANSIBLE_PRIVATE_KEY_FILE: stranger });
+    const [down, denied] = await Promise.all([
+      doctor(goodCase({ port })),
+      doctor(goodCase(), [], { ANSIBLE_PRIVATE_KEY_FILE: stranger }),
+    ]);
+    expect(down.check('ssh')).toMatchObject({ status: 'fail' });
+    expect(down.check('ssh').summary).toContain('connection refused');
     expect(denied.check('ssh').status).toBe('fail');
     expect(denied.check('ssh').summary).toContain('login was refused');
   });

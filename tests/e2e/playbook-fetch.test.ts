@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { writeHandCase } from '../helpers/case-folder.js';
-import { cli } from '../helpers/cli.js';
+import { runCli as cli } from '../helpers/cli.js';
 import { FIXTURE_EXPECTED_VERSION } from '../helpers/mdad-fixture.js';
 import { makeFixtureRepo, NEXT_EXPECTED_VERSION } from '../helpers/mdad-repo.js';
 

@@ -7,7 +7,7 @@ import { ExitError, UserError } from '../../src/errors.js';
 import { memoryOutput } from '../../src/ui/output.js';
 import { scriptedPrompts } from '../../src/ui/prompts.js';
 import { writeHandCase } from '../helpers/case-folder.js';
-import { cli } from '../helpers/cli.js';
+import { runCli as cli } from '../helpers/cli.js';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
 
 // trust-host against a real sshd on loopback: real ssh-keyscan, fingerprints checked against

@@ -1,8 +1,11 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/matrix-oob.js');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = join(ROOT, 'bin/matrix-oob.js');
 
 export interface CliResult {
   exitCode: number;
@@ -10,17 +13,24 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the built CLI (npm test builds dist/ first); never a TTY, never prompts. */
-export async function cli(
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+/** Run the built CLI (npm test builds dist/ first), never on a TTY, without colour. */
+export async function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<CliResult> {
   const r = await execa('node', [BIN, ...args], {
-    cwd: options.cwd,
+    cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: '1', ...options.env },
+    input: options.input,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
     reject: false,
-    stdin: 'ignore',
     timeout: 120_000,
   });
-  return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** A temporary folder removed by the returned cleanup. */
+export function tempDir(prefix = 'matrix-oob-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../../cli.js';
+
+export interface ControlRoomCommandOptions {
+  homeserverUrl?: string;
+  admin?: string;
+  passwordFile?: string;
+  timeout: string;
+}
+
+export function registerControlRoom(program: Command, ctx: CommandContext): void {
+  program
+    .command('control-room')
+    .description(
+      'create (or reuse) the private, end-to-end encrypted #control:<domain> room and invite every configured user',
+    )
+    .option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)')
+    .option('--admin <name>', 'admin user to log in as (default: the first user with admin: true)')
+    .option(
+      '--password-file <file>',
+      "read the admin's password from this file (default credentials/<admin>.txt)",
+    )
+    .option('--timeout <seconds>', 'deadline per request to the homeserver', '15')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 room ready and everyone invited, 1 the homeserver failed or refused (e.g. wrong password) or an invite failed, 2 bad usage or config. See docs/control-room.md.\n',
+    )
+    .action(async (opts: ControlRoomCommandOptions) => {
+      const { runControlRoom } = await import('./run.js');
+      await runControlRoom({ opts, globals: ctx.globals(), out: ctx.out });
+    });
+}

@@ -1,0 +1,76 @@
+import { readIfExists } from '../../adapters/files.js';
+import type { CasePaths } from '../../case/paths.js';
+import type { PlannedFile, WritePlan } from '../../case/plan.js';
+import type { Config } from '../../config/schema.js';
+import { configToYaml } from '../../config/serialize.js';
+import { existingValue, mergeVars, parseExistingVars } from '../../inventory/merge.js';
+import { renderHosts, renderVars } from '../../inventory/render.js';
+import { generateSecret, SECRET_KEYS, type SecretKey } from '../../inventory/secrets.js';
+import { PINNED_MIGRATION_VERSION, readExpectedMigration } from '../../playbook/migration.js';
+
+export interface InitPlan extends WritePlan {
+  /** The secret values (for masking in --dry-run and redaction). */
+  secrets: string[];
+  created: SecretKey[];
+  kept: SecretKey[];
+  migrationVersion: string;
+  migrationSource: 'existing inventory' | 'playbook checkout' | 'pinned default';
+}
+
+async function file(path: string, content: string, secret: boolean): Promise<PlannedFile> {
+  const before = await readIfExists(path);
+  return {
+    path,
+    content,
+    secret,
+    change: before === undefined ? 'created' : before === content ? 'unchanged' : 'updated',
+  };
+}
+
+/** Compute everything init will write, without writing anything. */
+export async function planInit(config: Config, paths: CasePaths, keepConfigFile: boolean): Promise<InitPlan> {
+  const existingText = await readIfExists(paths.vars);
+  const existing = existingText === undefined ? undefined : parseExistingVars(existingText, paths.vars);
+
+  const secrets = {} as Record<SecretKey, string>;
+  const created: SecretKey[] = [];
+  const kept: SecretKey[] = [];
+  for (const key of SECRET_KEYS) {
+    const current = existing ? existingValue(existing, key) : undefined;
+    if (current !== undefined) kept.push(key);
+    else created.push(key);
+    secrets[key] = current ?? generateSecret();
+  }
+
+  const previous = existing
+    ? existingValue(existing, 'matrix_playbook_migration_validated_version')
+    : undefined;
+  let migrationVersion = previous;
+  let migrationSource: InitPlan['migrationSource'] = 'existing inventory';
+  if (!migrationVersion && config.playbook.path) {
+    migrationVersion = (await readExpectedMigration(config.playbook.path)).expectedVersion;
+    migrationSource = 'playbook checkout';
+  }
+  if (!migrationVersion) {
+    migrationVersion = PINNED_MIGRATION_VERSION;
+    migrationSource = 'pinned default';
+  }
+
+  const rendered = await renderVars(config, { secrets, migrationVersion });
+  const vars = existingText === undefined ? rendered : mergeVars(existingText, paths.vars, rendered);
+
+  const files: PlannedFile[] = [];
+  if (!keepConfigFile) files.push(await file(paths.config, configToYaml(config), false));
+  files.push(await file(paths.hosts, await renderHosts(config), false));
+  files.push(await file(paths.vars, vars, true));
+
+  return {
+    dirs: [paths.root, paths.inventoryDir, paths.hostVarsDir, paths.credentialsDir, paths.logsDir],
+    files,
+    secrets: Object.values(secrets),
+    created,
+    kept,
+    migrationVersion,
+    migrationSource,
+  };
+}

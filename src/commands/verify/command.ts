@@ -1,0 +1,40 @@
+import { type Command, Option } from 'commander';
+import type { CommandContext } from '../../cli.js';
+
+export interface VerifyCommandOptions {
+  connectTo: string[];
+  caFile?: string;
+  timeout: string;
+}
+
+export function registerVerify(program: Command, ctx: CommandContext): void {
+  program
+    .command('verify')
+    .description(
+      'check a deployed server from this machine: well-known files, client API, federation port and certificates',
+    )
+    .option(
+      '--connect-to <host:port:addr:port>',
+      'send requests for host:port to addr:port instead (repeatable; like curl --connect-to)',
+      collect,
+      [],
+    )
+    .addOption(
+      new Option('--ca-file <file>', 'also trust the CA certificates (PEM) in this file').env(
+        'MATRIX_OOB_CA_FILE',
+      ),
+    )
+    .option('--timeout <seconds>', 'deadline per check', '10')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every check passed, 1 a check failed, 2 bad usage or config. See docs/verify.md.\n',
+    )
+    .action(async (opts: VerifyCommandOptions) => {
+      const { runVerify } = await import('./run.js');
+      await runVerify({ opts, globals: ctx.globals(), out: ctx.out });
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import { journal } from '../../case/journal.js';
+import type { GlobalOptions } from '../../cli.js';
+import { loadCase } from '../../config/load.js';
+import { ExitCode, ExitError, UserError } from '../../errors.js';
+import type { Output } from '../../ui/output.js';
+import { verifyDeployment } from '../../verify/checks.js';
+import { type ConnectTo, parseConnectTo } from '../../verify/https.js';
+import { renderVerifyReport, verifyReportJson } from '../../verify/report.js';
+import type { VerifyCommandOptions } from './command.js';
+
+export interface VerifyRequest {
+  opts: VerifyCommandOptions;
+  globals: GlobalOptions;
+  out: Output;
+}
+
+/** `matrix-oob verify`: exit 0 all checks passed, 1 a check failed, 2 bad usage. */
+export async function runVerify({ opts, globals, out }: VerifyRequest): Promise<void> {
+  const connectTo = parseConnectToFlags(opts.connectTo);
+  const timeoutMs = parseTimeout(opts.timeout);
+  const ca = opts.caFile ? [await readCaFile(opts.caFile)] : undefined;
+  const { config, paths, warnings } = await loadCase(globals.case);
+  for (const w of warnings) out.warn(w);
+
+  const report = await verifyDeployment(config, {
+    timeoutMs,
+    ...(connectTo.length > 0 ? { connectTo } : {}),
+    ...(ca ? { ca } : {}),
+  });
+  for (const line of renderVerifyReport(report)) out.info(line);
+  if (globals.json) out.data(verifyReportJson(report));
+  await journal(paths.journal, {
+    command: 'verify',
+    result: report.ok ? 'ok' : 'failed',
+    exit_code: report.ok ? ExitCode.OK : ExitCode.FAILURE,
+    failed_checks: report.checks.filter((c) => c.status === 'fail').map((c) => c.id),
+  });
+  if (!report.ok) throw new ExitError(ExitCode.FAILURE);
+}
+
+function parseConnectToFlags(specs: readonly string[]): ConnectTo[] {
+  return specs.map((spec) => {
+    const parsed = parseConnectTo(spec);
+    if (!parsed) {
+      throw new UserError(`--connect-to ${JSON.stringify(spec)} is not HOST:PORT:ADDR:PORT`, {
+        hint: 'write it like curl does, e.g. --connect-to matrix.example.com:443:203.0.113.10:443',
+      });
+    }
+    return parsed;
+  });
+}
+
+function parseTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
+    throw new UserError(`--timeout ${JSON.stringify(value)} is not a number of seconds`, {
+      hint: 'give a number between 0.1 and 600, e.g. --timeout 10',
+    });
+  }
+  return Math.round(seconds * 1000);
+}
+
+async function readCaFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read --ca-file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`, {
+      hint: 'give the path of a PEM file with the CA certificate (or unset MATRIX_OOB_CA_FILE)',
+    });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UserError(`--ca-file ${file} holds no PEM certificate`, {
+      hint: 'give a PEM file that contains "-----BEGIN CERTIFICATE-----" blocks',
+    });
+  }
+  return text;
+}

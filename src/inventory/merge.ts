@@ -1,0 +1,72 @@
+import { type Document, isScalar } from 'yaml';
+import { describeYamlError } from '../config/yaml-error.js';
+import { UserError } from '../errors.js';
+import { SECRET_KEYS } from './secrets.js';
+import { parseVarsDocument } from './yaml-doc.js';
+
+/** Keys whose value is written once and then kept: the secrets and the validated migration version. */
+export const WRITE_ONCE_KEYS: readonly string[] = [
+  ...SECRET_KEYS,
+  'matrix_playbook_migration_validated_version',
+];
+
+/** Every key the vars.yml template can produce; a managed key the new render lacks is removed. */
+export const MANAGED_KEYS: readonly string[] = [
+  'matrix_domain',
+  'matrix_homeserver_implementation',
+  ...WRITE_ONCE_KEYS,
+  'matrix_playbook_reverse_proxy_type',
+  'devture_systemd_docker_base_ipv6_enabled',
+  'matrix_client_element_enabled',
+  'matrix_static_files_container_labels_base_domain_enabled',
+  'traefik_config_certificatesResolvers_acme_email',
+  'jitsi_enabled',
+  'coturn_enabled',
+  'coturn_turn_external_ip_addresses',
+];
+
+/** Parse an existing vars.yml; a broken one is an error naming the file (never silently replaced). */
+export function parseExistingVars(text: string, file: string): Document {
+  const doc = parseVarsDocument(text);
+  if (doc.errors.length > 0) {
+    const e = describeYamlError(doc.errors[0]!);
+    const where = e.line ? ` at line ${e.line}` : '';
+    throw new UserError(`${file} is not valid YAML${where}: ${e.text}`, {
+      hint: "fix the file by hand (it holds the server's secrets, so matrix-oob will not overwrite it) and run init again.",
+    });
+  }
+  return doc;
+}
+
+/** The string value of a write-once key in an existing vars.yml, if set. */
+export function existingValue(doc: Document, key: string): string | undefined {
+  const node = doc.get(key, true);
+  if (isScalar(node) && node.value !== null && node.value !== undefined && String(node.value) !== '') {
+    return String(node.value);
+  }
+  return undefined;
+}
+
+/**
+ * Update an existing vars.yml with a fresh render: managed keys take their new values (their
+ * nodes, so quoting and !unsafe tags carry over), write-once keys already present are left
+ * byte-for-byte, managed keys the new render no longer has are removed, and every other key
+ * and comment is left untouched.
+ */
+export function mergeVars(existingText: string, file: string, renderedText: string): string {
+  const doc = parseExistingVars(existingText, file);
+  const fresh = parseVarsDocument(renderedText);
+  for (const key of MANAGED_KEYS) {
+    const node = fresh.get(key, true);
+    if (node === undefined) {
+      if (doc.has(key)) doc.delete(key);
+      continue;
+    }
+    if (WRITE_ONCE_KEYS.includes(key) && existingValue(doc, key) !== undefined) continue;
+    const current = doc.get(key, true);
+    if (isScalar(current) && isScalar(node) && current.value === node.value && current.tag === node.tag)
+      continue;
+    doc.set(key, node);
+  }
+  return doc.toString({ lineWidth: 0 });
+}

@@ -1,0 +1,309 @@
+import { InterruptedError } from '../errors.js';
+import { Redactor } from '../secrets/redact.js';
+import { VERSION } from '../version.js';
+
+/**
+ * A small Matrix client-server API client (spec v1.x, /_matrix/client/v3) over fetch: only the
+ * calls matrix-oob needs. It is the one network adapter of the control-room feature.
+ *
+ * Secrets: the password and the access token live only in request bodies and headers. Both are
+ * added to the redactor, and every message built from a server answer goes through it, so a
+ * server that echoes a secret back cannot leak it into our output.
+ */
+
+export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
+
+export interface LoginResult {
+  userId: string;
+  deviceId: string | undefined;
+}
+
+export interface CreateRoomRequest {
+  preset?: 'private_chat' | 'trusted_private_chat' | 'public_chat';
+  visibility?: 'private' | 'public';
+  room_alias_name?: string;
+  name?: string;
+  topic?: string;
+  invite?: string[];
+  initial_state?: { type: string; state_key: string; content: Record<string, unknown> }[];
+  power_level_content_override?: Record<string, unknown>;
+}
+
+export interface MatrixClientOptions {
+  /** e.g. https://matrix.example.com (no trailing /_matrix). */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  /** Deadline per request. Default 15 s. */
+  timeoutMs?: number;
+  redactor?: Redactor;
+  /** How to wait when rate-limited (tests pass a fast one). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Retries after HTTP 429 M_LIMIT_EXCEEDED. Default 3. */
+  rateLimitRetries?: number;
+  /** Aborting it (Ctrl-C) fails the current call with InterruptedError; logout still runs. */
+  signal?: AbortSignal;
+}
+
+/** The homeserver answered with an error (errcode and error text already redacted). */
+export class MatrixApiError extends Error {
+  readonly status: number;
+  readonly errcode: string;
+  /** The server's `error` text, redacted. */
+  readonly serverMessage: string;
+  /** e.g. "POST /login". */
+  readonly call: string;
+  constructor(call: string, status: number, errcode: string, serverMessage: string) {
+    super(`${call}: HTTP ${status} ${errcode}${serverMessage ? `: ${serverMessage}` : ''}`);
+    this.name = 'MatrixApiError';
+    this.call = call;
+    this.status = status;
+    this.errcode = errcode;
+    this.serverMessage = serverMessage;
+  }
+}
+
+/** No HTTP answer at all: refused, unresolvable, timed out. */
+export class MatrixUnreachableError extends Error {
+  readonly code: string;
+  readonly baseUrl: string;
+  constructor(baseUrl: string, code: string, message: string) {
+    super(message);
+    this.name = 'MatrixUnreachableError';
+    this.baseUrl = baseUrl;
+    this.code = code;
+  }
+}
+
+const PREFIX = '/_matrix/client/v3';
+const MAX_RATE_LIMIT_WAIT_MS = 30_000;
+
+export class MatrixClient {
+  readonly baseUrl: string;
+  readonly redactor: Redactor;
+  private readonly fetchFn: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly retries: number;
+  private readonly signal: AbortSignal | undefined;
+  private accessToken: string | undefined;
+
+  constructor(options: MatrixClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.redactor = options.redactor ?? new Redactor();
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.retries = options.rateLimitRetries ?? 3;
+    this.signal = options.signal;
+  }
+
+  get loggedIn(): boolean {
+    return this.accessToken !== undefined;
+  }
+
+  /** POST /login with m.login.password and an m.id.user identifier. */
+  async login(user: string, password: string, deviceName = 'matrix-oob'): Promise<LoginResult> {
+    this.redactor.add(password);
+    const res = await this.call<{ access_token?: unknown; user_id?: unknown; device_id?: unknown }>(
+      'POST',
+      '/login',
+      {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user },
+        password,
+        initial_device_display_name: deviceName,
+      },
+      false,
+    );
+    if (typeof res.access_token !== 'string' || typeof res.user_id !== 'string') {
+      throw new MatrixApiError('POST /login', 200, 'M_BAD_JSON', 'answer has no access_token or user_id');
+    }
+    this.accessToken = res.access_token;
+    this.redactor.add(res.access_token);
+    return { userId: res.user_id, deviceId: typeof res.device_id === 'string' ? res.device_id : undefined };
+  }
+
+  /** POST /logout: the access token (and its device) stop working. */
+  async logout(): Promise<void> {
+    if (!this.accessToken) return;
+    // Not interruptible: after Ctrl-C the token must still die.
+    await this.call('POST', '/logout', {}, true, false);
+    this.accessToken = undefined;
+  }
+
+  /** GET /directory/room/{alias}: the room ID, or undefined when the alias does not exist. */
+  async resolveAlias(alias: string): Promise<string | undefined> {
+    try {
+      const res = await this.call<{ room_id?: unknown }>(
+        'GET',
+        `/directory/room/${encodeURIComponent(alias)}`,
+      );
+      if (typeof res.room_id !== 'string') {
+        throw new MatrixApiError('GET /directory/room', 200, 'M_BAD_JSON', 'answer has no room_id');
+      }
+      return res.room_id;
+    } catch (err) {
+      if (err instanceof MatrixApiError && err.status === 404 && err.errcode === 'M_NOT_FOUND')
+        return undefined;
+      throw err;
+    }
+  }
+
+  /** POST /createRoom: the new room's ID. */
+  async createRoom(request: CreateRoomRequest): Promise<string> {
+    const res = await this.call<{ room_id?: unknown }>('POST', '/createRoom', request);
+    if (typeof res.room_id !== 'string') {
+      throw new MatrixApiError('POST /createRoom', 200, 'M_BAD_JSON', 'answer has no room_id');
+    }
+    return res.room_id;
+  }
+
+  /** POST /rooms/{roomId}/invite. */
+  async invite(roomId: string, userId: string): Promise<void> {
+    await this.call('POST', `/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: userId });
+  }
+
+  /** GET /rooms/{roomId}/members: every user's current membership. */
+  async members(roomId: string): Promise<Map<string, Membership>> {
+    const res = await this.call<{ chunk?: unknown }>('GET', `/rooms/${encodeURIComponent(roomId)}/members`);
+    const out = new Map<string, Membership>();
+    if (!Array.isArray(res.chunk)) return out;
+    for (const ev of res.chunk as {
+      type?: unknown;
+      state_key?: unknown;
+      content?: { membership?: unknown };
+    }[]) {
+      if (ev?.type === 'm.room.member' && typeof ev.state_key === 'string') {
+        const m = ev.content?.membership;
+        if (typeof m === 'string') out.set(ev.state_key, m as Membership);
+      }
+    }
+    return out;
+  }
+
+  /** GET /rooms/{roomId}/state/{type}/{stateKey}: the content, or undefined when absent. */
+  async stateEvent(
+    roomId: string,
+    type: string,
+    stateKey = '',
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      return await this.call<Record<string, unknown>>('GET', statePath(roomId, type, stateKey));
+    } catch (err) {
+      if (err instanceof MatrixApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** PUT /rooms/{roomId}/state/{type}/{stateKey}. */
+  async sendState(
+    roomId: string,
+    type: string,
+    content: Record<string, unknown>,
+    stateKey = '',
+  ): Promise<void> {
+    await this.call('PUT', statePath(roomId, type, stateKey), content);
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth = true,
+    interruptible = true,
+  ): Promise<T> {
+    const name = `${method} ${path.replace(/\/(!|%21|%23|@|%40)[^/]*/g, '/…')}`;
+    if (auth && !this.accessToken) throw new Error(`${name} needs a login first`);
+    for (let attempt = 0; ; attempt++) {
+      if (interruptible && this.signal?.aborted) throw new InterruptedError();
+      const res = await this.send(method, path, body, auth, interruptible);
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : {};
+      } catch {
+        throw new MatrixApiError(
+          name,
+          res.status,
+          'M_NOT_JSON',
+          `answer is not JSON (${this.redactor.redact(text.replace(/\s+/g, ' ').slice(0, 60))})`,
+        );
+      }
+      if (res.ok) return (json ?? {}) as T;
+      const obj = (json ?? {}) as { errcode?: unknown; error?: unknown; retry_after_ms?: unknown };
+      const errcode = typeof obj.errcode === 'string' ? obj.errcode : 'M_UNKNOWN';
+      if (res.status === 429 && attempt < this.retries) {
+        const header = Number(res.headers.get('retry-after'));
+        const wait =
+          typeof obj.retry_after_ms === 'number'
+            ? obj.retry_after_ms
+            : Number.isFinite(header) && header > 0
+              ? header * 1000
+              : 1000 * 2 ** attempt;
+        await this.sleep(Math.min(Math.max(wait, 0), MAX_RATE_LIMIT_WAIT_MS));
+        continue;
+      }
+      const message = typeof obj.error === 'string' ? this.redactor.redact(obj.error).slice(0, 300) : '';
+      throw new MatrixApiError(name, res.status, this.redactor.redact(errcode), message);
+    }
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    auth: boolean,
+    interruptible: boolean,
+  ): Promise<Response> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': `matrix-oob/${VERSION}`,
+    };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (auth && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
+    try {
+      return await this.fetchFn(`${this.baseUrl}${PREFIX}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        redirect: 'error',
+        signal:
+          interruptible && this.signal
+            ? AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.signal])
+            : AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      if (interruptible && this.signal?.aborted) throw new InterruptedError();
+      throw this.unreachable(err);
+    }
+  }
+
+  private unreachable(err: unknown): MatrixUnreachableError {
+    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
+      return new MatrixUnreachableError(
+        this.baseUrl,
+        'TIMEOUT',
+        `no answer within ${Number((this.timeoutMs / 1000).toFixed(1))} s`,
+      );
+    }
+    const code = e?.cause?.code ?? 'ERROR';
+    const why: Record<string, string> = {
+      ECONNREFUSED: 'connection refused',
+      ENOTFOUND: 'host name does not resolve',
+      EAI_AGAIN: 'host name does not resolve (DNS failure)',
+      ECONNRESET: 'connection reset',
+      EHOSTUNREACH: 'no route to host',
+      ENETUNREACH: 'network unreachable',
+      UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+    };
+    const text =
+      why[code] ??
+      (code.includes('CERT') ? `certificate refused (${code})` : (e?.cause?.message ?? e?.message ?? code));
+    return new MatrixUnreachableError(this.baseUrl, code, this.redactor.redact(text));
+  }
+}
+
+function statePath(roomId: string, type: string, stateKey: string): string {
+  return `/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`;
+}

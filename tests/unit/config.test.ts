@@ -1,0 +1,170 @@
+import { parseConfigText, validateConfig } from '../../src/config/validate.js';
+import { UserError } from '../../src/errors.js';
+
+const valid = () => ({
+  domain: 'example.com',
+  server: { address: '203.0.113.10' },
+  users: [{ name: 'lead1', admin: true }],
+});
+
+/** The problem lines of a config that must fail. */
+function problems(raw: unknown): string[] {
+  try {
+    validateConfig(raw, 'case.yml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    const e = err as UserError;
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toMatch(/^case\.yml has \d+ problems?:$/);
+    return [...e.details];
+  }
+  throw new Error('config was accepted');
+}
+
+describe('validateConfig', () => {
+  it('fills the defaults', () => {
+    const { config, warnings } = validateConfig(valid());
+    expect(config).toEqual({
+      domain: 'example.com',
+      server: { address: '203.0.113.10', ssh_user: 'root', ssh_port: 22, become: false },
+      homeserver: 'synapse',
+      element: true,
+      serve_base_domain: true,
+      srv_delegation: false,
+      audio_video: { enabled: false },
+      users: [{ name: 'lead1', admin: true }],
+      playbook: {},
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('reports every problem at once, each with its field path', () => {
+    const lines = problems({
+      domain: 'Example.com',
+      server: { address: '10.0.0.300', ssh_port: 70000 },
+      homeserver: 'matrix-rs',
+      users: [{ name: 'Bob' }],
+    });
+    expect(lines).toEqual([
+      'domain: must be lowercase (Matrix user IDs are): write "example.com"',
+      expect.stringMatching(/^server\.address: "10\.0\.0\.300" is not an IPv4\/IPv6 address or host name/),
+      "server.ssh_port: 70000 is not a TCP port: use a whole number from 1 to 65535 (SSH's default is 22)",
+      expect.stringMatching(/^homeserver: must be one of synapse, dendrite, conduit, continuwuity, tuwunel/),
+      expect.stringMatching(/^users\[0\]\.name: "Bob" has capital letters.*write "bob"$/),
+    ]);
+  });
+
+  it('names missing required fields and how to set them', () => {
+    expect(problems({})).toEqual([
+      expect.stringMatching(
+        /^domain: is required: set the base domain of user IDs, e\.g\. domain: example\.com$/,
+      ),
+      expect.stringMatching(/^server: is required/),
+    ]);
+    expect(problems({ domain: 'example.com', server: {} })).toEqual([
+      expect.stringMatching(/^server\.address: is required: set the server's public IPv4 address/),
+    ]);
+  });
+
+  it('rejects unknown keys with a did-you-mean, at any depth', () => {
+    expect(problems({ ...valid(), homserver: 'synapse', server: { adress: '203.0.113.10' } })).toEqual(
+      expect.arrayContaining([
+        'homserver: unknown key; did you mean "homeserver"?',
+        'server.adress: unknown key; did you mean "address"?',
+      ]),
+    );
+    expect(problems({ ...valid(), users: [{ name: 'a', admn: true }] })).toEqual([
+      'users[0].admn: unknown key; did you mean "admin"?',
+    ]);
+    expect(problems({ ...valid(), zzzzzzzzzz: 1 })[0]).toMatch(
+      /^zzzzzzzzzz: unknown key; known keys here: domain, server/,
+    );
+  });
+
+  it('checks types with the expected kind and the value given', () => {
+    expect(problems({ ...valid(), element: 'yes' })).toEqual([
+      'element: must be true or false, got "yes": element: true serves Element Web at element.<domain>',
+    ]);
+  });
+
+  it.each([
+    [
+      { server: { address: '203.0.113.10', ipv6: '2001:db8::zz' } },
+      'server.ipv6: "2001:db8::zz" is not an IPv6 address',
+    ],
+    [
+      { server: { address: '203.0.113.10', ssh_user: 'Admin User' } },
+      'server.ssh_user: "Admin User" is not a valid login name',
+    ],
+    [{ letsencrypt_email: 'not-an-email' }, 'letsencrypt_email: "not-an-email" is not an e-mail address'],
+    [
+      { audio_video: { enabled: true, external_ip: '2001:db8::1' } },
+      'audio_video.external_ip: "2001:db8::1" is not an IPv4 address',
+    ],
+    [
+      { domain: 'https://example.com' },
+      'domain: must not contain a scheme ("https://"): write just "example.com"',
+    ],
+    [{ domain: 'example.com:443' }, 'domain: must not contain a port: write just "example.com"'],
+    [{ domain: 'example.com/' }, 'domain: must not contain a path: write just "example.com"'],
+    [{ domain: 'example.com.' }, 'domain: must not end with a dot: write "example.com"'],
+    [{ users: [{ name: 'a' }, { name: 'a' }] }, 'users[1].name: "a" is listed twice: remove one'],
+    [{ users: [{ name: '@a:example.com' }] }, 'users[0].name: must be the localpart only'],
+    [{ users: [{ name: 'a b' }] }, 'users[0].name: "a b" may only contain a-z, 0-9 and . _ = - / +'],
+  ])('rejects %j', (patch, message) => {
+    expect(problems({ ...valid(), ...patch }).join('\n')).toContain(message);
+  });
+
+  it('needs become for a non-root SSH user, and defaults it on', () => {
+    expect(
+      validateConfig({ ...valid(), server: { address: 'host.example.net', ssh_user: 'deploy' } }).config
+        .server.become,
+    ).toBe(true);
+    expect(
+      problems({ ...valid(), server: { address: '203.0.113.10', ssh_user: 'deploy', become: false } }),
+    ).toEqual([expect.stringMatching(/^server\.become: must be true when ssh_user is "deploy"/)]);
+  });
+
+  it('takes the TURN address from an IPv4 server address, and requires it otherwise', () => {
+    const { config } = validateConfig({ ...valid(), audio_video: { enabled: true } });
+    expect(config.audio_video.external_ip).toBe('203.0.113.10');
+    expect(
+      problems({ ...valid(), server: { address: 'host.example.net' }, audio_video: { enabled: true } }),
+    ).toEqual([
+      expect.stringMatching(
+        /^audio_video\.external_ip: is required when server\.address is not an IPv4 address/,
+      ),
+    ]);
+  });
+
+  it('converts an IDN domain to ASCII', () => {
+    expect(validateConfig({ ...valid(), domain: 'bücher.example' }).config.domain).toBe(
+      'xn--bcher-kva.example',
+    );
+  });
+
+  it('warns about matrix. prefixes, homeservers without register-user, and no admin', () => {
+    const { warnings } = validateConfig({
+      domain: 'matrix.example.com',
+      server: { address: '203.0.113.10' },
+      homeserver: 'conduit',
+      users: [{ name: 'a' }],
+    });
+    expect(warnings).toEqual([
+      expect.stringMatching(/^domain: "matrix\.example\.com" starts with "matrix\."/),
+      expect.stringMatching(/^homeserver: conduit has no register-user task/),
+      expect.stringMatching(/^users: nobody is an admin/),
+    ]);
+  });
+});
+
+describe('parseConfigText', () => {
+  it('names the line of a YAML syntax error', () => {
+    expect(() => parseConfigText('domain: example.com\nserver:\n  address: [1,\n', 'case.yml')).toThrow(
+      /^case\.yml: YAML syntax error at line \d+, column \d+/,
+    );
+  });
+  it('rejects duplicate keys', () => {
+    expect(() => parseConfigText('domain: a.com\ndomain: b.com\n', 'case.yml')).toThrow(UserError);
+  });
+});
