@@ -14,6 +14,8 @@ export interface StreamOptions {
   onLine?: (line: string) => void;
   /** How many trailing lines to keep for the error message. */
   tailLines?: number;
+  /** Aborting sends the child SIGTERM (Ctrl-C on a terminal already reaches it directly). */
+  signal?: AbortSignal;
 }
 
 export interface StreamResult {
@@ -37,6 +39,9 @@ export const stream: Stream = (file, args, options = {}) =>
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: options.tty ? ['ignore', 2, 2] : ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that stopping it also stops what it started (git's
+      // index-pack, ansible-galaxy's tar); Ctrl-C reaches it through `signal`.
+      detached: options.signal !== undefined,
     });
     // stdout and stderr each get their own line buffer.
     const [outLines, errLines] = [lineSplitter(onLine), lineSplitter(onLine)];
@@ -46,6 +51,15 @@ export const stream: Stream = (file, args, options = {}) =>
       if (tail.length > keep) tail.shift();
       options.onLine?.(line);
     }
+    const stop = () => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+    };
+    options.signal?.addEventListener('abort', stop, { once: true });
     child.stdout?.on('data', outLines.push);
     child.stderr?.on('data', errLines.push);
     child.once('error', (err: NodeJS.ErrnoException) => {
@@ -53,6 +67,7 @@ export const stream: Stream = (file, args, options = {}) =>
       else reject(err);
     });
     child.once('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', stop);
       outLines.end();
       errLines.end();
       resolve({ exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1), tail, notFound: false });

@@ -2,7 +2,7 @@ import { readdir, realpath, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Capture } from '../adapters/process.js';
 import type { Stream, StreamResult } from '../adapters/stream.js';
-import { FailureError, UserError } from '../errors.js';
+import { FailureError, InterruptedError, UserError } from '../errors.js';
 import type { Output } from '../ui/output.js';
 import { GALAXY_ROLES_DIR, galaxyRolesState, REQUIREMENTS_FILE } from './galaxy-roles.js';
 
@@ -23,6 +23,8 @@ export interface FetchDeps {
   /** stderr is a terminal: let git and ansible-galaxy draw their own progress. */
   tty: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Ctrl-C / SIGTERM: the running child is stopped, a fresh half clone removed. */
+  signal?: AbortSignal;
 }
 
 export interface FetchResult {
@@ -50,7 +52,12 @@ export async function fetchPlaybook(req: FetchRequest, deps: FetchDeps): Promise
       env: file === 'git' ? env : baseEnv,
       tty: deps.tty,
       onLine: (line) => deps.out.info(`      ${line}`),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
+  const interrupted = async (removeDir: boolean): Promise<InterruptedError> => {
+    if (removeDir) await rm(dir, { recursive: true, force: true });
+    return new InterruptedError('playbook fetch interrupted');
+  };
 
   const probe = await deps.capture('git', ['--version'], { env });
   if (probe.notFound) {
@@ -92,6 +99,7 @@ export async function fetchPlaybook(req: FetchRequest, deps: FetchDeps): Promise
       ['fetch', '--tags', '--force', '--prune', ...(deps.tty ? ['--progress'] : []), 'origin'],
       dir,
     );
+    if (deps.signal?.aborted) throw await interrupted(false);
     if (r.exitCode !== 0) throw gitFailed('git fetch', req.repo, r);
   } else {
     step(1, `cloning ${req.repo} into ${dir}`);
@@ -100,6 +108,7 @@ export async function fetchPlaybook(req: FetchRequest, deps: FetchDeps): Promise
       ['clone', '--no-checkout', ...(deps.tty ? ['--progress'] : []), '--', req.repo, dir],
       resolve(dir, '..'),
     );
+    if (deps.signal?.aborted) throw await interrupted(state === 'absent');
     if (r.exitCode !== 0) {
       if (state === 'absent') await rm(dir, { recursive: true, force: true });
       throw gitFailed('git clone', req.repo, r);
@@ -144,6 +153,7 @@ export async function fetchPlaybook(req: FetchRequest, deps: FetchDeps): Promise
     ['install', '-r', REQUIREMENTS_FILE, '-p', `${GALAXY_ROLES_DIR}/`, '--force'],
     dir,
   );
+  if (deps.signal?.aborted) throw await interrupted(false);
   if (g.notFound) {
     throw new FailureError('ansible-galaxy is not installed', {
       hint: 'install Ansible (pipx install ansible, or your distribution\'s ansible package), then run "matrix-oob playbook fetch" again.',

@@ -4,7 +4,7 @@ import { stream as realStream, type Stream } from '../../adapters/stream.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
-import { UserError } from '../../errors.js';
+import { InterruptedError, UserError } from '../../errors.js';
 import { fetchPlaybook } from '../../playbook/fetch.js';
 import { chooseSource, DEFAULT_CHECKOUT_DIR, PINNED_REF } from '../../playbook/pin.js';
 import { recordCheckout } from '../../playbook/record.js';
@@ -52,6 +52,10 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
     );
   }
   const started = performance.now();
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const result = await fetchPlaybook(
       { dir, repo: source.repo, ref: source.ref },
@@ -61,6 +65,7 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
         out,
         tty: !globals.json && process.stderr.isTTY === true,
         env,
+        signal: abort.signal,
       },
     );
     if (loaded) {
@@ -83,13 +88,16 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
     if (loaded) {
       await journal(loaded.paths.journal, {
         command: 'playbook fetch',
-        result: 'failed',
+        result: err instanceof InterruptedError ? 'interrupted' : 'failed',
         repo: source.repo,
         ref: source.ref,
         error: err instanceof Error ? err.message : String(err),
       }).catch(() => undefined);
     }
     throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
