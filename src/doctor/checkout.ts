@@ -2,7 +2,8 @@ import { join, relative } from 'node:path';
 import { exists } from '../adapters/files.js';
 import { GALAXY_ROLES_DIR, galaxyRolesState, REQUIREMENTS_FILE } from '../playbook/galaxy-roles.js';
 import { MIGRATION_DEFAULTS } from '../playbook/migration.js';
-import { checkoutPath, type DoctorContext } from './context.js';
+import { checkoutPath } from '../playbook/pin.js';
+import type { DoctorContext } from './context.js';
 import type { CheckResult } from './report.js';
 
 const FETCH = 'run "matrix-oob playbook fetch" (clones the tested revision and installs its roles).';

@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import type { Capture } from '../adapters/process.js';
 import type { LoadedCase } from '../config/load.js';
-import { DEFAULT_CHECKOUT_DIR } from '../playbook/pin.js';
 import type { InventoryState } from './inventory-state.js';
 
 /** Everything the checks read; built once by the doctor command. */
@@ -16,9 +14,4 @@ export interface DoctorContext {
   minAnsibleCore: string;
   minCommunityDocker: string;
   sshTimeoutSec: number;
-}
-
-/** The checkout a case uses: playbook.path, or <case>/playbook. */
-export function checkoutPath(loaded: LoadedCase): string {
-  return loaded.config.playbook.path ?? join(loaded.paths.root, DEFAULT_CHECKOUT_DIR);
 }

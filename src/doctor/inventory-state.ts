@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readIfExists } from '../adapters/files.js';
 import type { CasePaths } from '../case/paths.js';
@@ -20,6 +20,8 @@ export interface InventoryState {
   hostVarsEntries: string[];
   /** The vars file Ansible loads for `host` (host_vars/<host>/vars.yml), when it exists. */
   varsFile?: string;
+  /** Permission bits of varsFile (it holds secrets: 0600 expected). */
+  varsMode?: number;
   vars?: Record<string, unknown>;
   /** A safe-to-print problem reading vars.yml (line/column, never content). */
   varsProblem?: string;
@@ -47,6 +49,7 @@ export async function readInventoryState(paths: CasePaths): Promise<InventorySta
   const varsText = await readIfExists(varsFile);
   if (varsText === undefined) return state;
   state.varsFile = varsFile;
+  state.varsMode = (await stat(varsFile)).mode & 0o777;
   try {
     const { data } = parseVars(varsText);
     if (data === undefined) state.varsProblem = 'is not a mapping of variables';

@@ -91,15 +91,27 @@ export async function inventoryChecks(ctx: DoctorContext): Promise<CheckResult[]
     });
   } else {
     const expected = inventoryHostName(ctx.loaded.config.domain);
+    const mode = inv.varsMode ?? 0o600;
     results.push(
-      host.name === expected
-        ? { ...hostVars, status: 'pass', summary: `${rel(inv.hostVarsDir)}/${host.name}/ matches the host` }
-        : {
+      host.name !== expected
+        ? {
             ...hostVars,
             status: 'warn',
             summary: `host_vars matches the host "${host.name}", but matrix-oob.yml implies "${expected}"`,
             fix: `check domain in matrix-oob.yml; matrix-oob's other commands expect ${expected}.`,
-          },
+          }
+        : (mode & 0o077) !== 0
+          ? {
+              ...hostVars,
+              status: 'warn',
+              summary: `${rel(inv.varsFile)} matches the host, but other users can read it (mode ${mode.toString(8).padStart(4, '0')}) and it holds secrets`,
+              fix: `chmod 600 "${rel(inv.varsFile)}"`,
+            }
+          : {
+              ...hostVars,
+              status: 'pass',
+              summary: `${rel(inv.hostVarsDir)}/${host.name}/ matches the host`,
+            },
     );
   }
 

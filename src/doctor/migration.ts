@@ -1,8 +1,9 @@
 import { UserError } from '../errors.js';
 import { migrationStatus } from '../playbook/acknowledge.js';
 import { readExpectedMigration, VALIDATED_VERSION_VAR } from '../playbook/migration.js';
+import { checkoutPath } from '../playbook/pin.js';
 import { checkoutUsable } from './checkout.js';
-import { checkoutPath, type DoctorContext } from './context.js';
+import type { DoctorContext } from './context.js';
 import type { CheckResult } from './report.js';
 
 /** The inventory's validated migration version against the checkout's expected one. */

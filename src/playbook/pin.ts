@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 /**
  * The matrix-docker-ansible-deploy revision this version of matrix-oob is tested with
  * (docs/playbook.md, "The pin"). `matrix-oob playbook fetch` checks it out unless told
@@ -11,6 +13,14 @@ export const DEFAULT_REPO = 'https://github.com/spantaleev/matrix-docker-ansible
 
 /** Where a case keeps its checkout unless playbook.path or --dir says otherwise. */
 export const DEFAULT_CHECKOUT_DIR = 'playbook';
+
+/** The checkout a case uses: playbook.path (already absolute after loading), or <case>/playbook. */
+export function checkoutPath(loaded: {
+  config: { playbook: { path?: string } };
+  paths: { root: string };
+}): string {
+  return loaded.config.playbook.path ?? join(loaded.paths.root, DEFAULT_CHECKOUT_DIR);
+}
 
 export interface PlaybookSource {
   repo: string;

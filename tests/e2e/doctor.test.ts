@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVars } from '../../src/inventory/vars-file.js';
@@ -171,6 +171,20 @@ describe('doctor', () => {
     expect(c.fix).toContain(
       'mv "inventory/host_vars/Matrix.example.test" "inventory/host_vars/matrix.example.test"',
     );
+  });
+
+  it('warns (exit 0) when vars.yml is readable by others', async () => {
+    const root = goodCase();
+    const vars = join(root, 'inventory/host_vars/matrix.example.test/vars.yml');
+    chmodSync(vars, 0o644);
+    const r = await doctor(root);
+    expect(r.check('host-vars')).toMatchObject({
+      status: 'warn',
+      fix: `chmod 600 "inventory/host_vars/matrix.example.test/vars.yml"`,
+    });
+    expect(r.check('host-vars').summary).toContain('mode 0644');
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, counts: { warn: 1, fail: 0 } });
+    expect(r.exitCode).toBe(0);
   });
 
   it('fails the old [matrix-servers] group name', async () => {

@@ -3,11 +3,11 @@ import { exists } from '../../adapters/files.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
-import { checkoutPath } from '../../doctor/context.js';
 import { readInventoryState } from '../../doctor/inventory-state.js';
 import { ExitCode, ExitError, FailureError, UserError } from '../../errors.js';
 import { migrationStatus, readValidatedVersion, writeValidatedVersion } from '../../playbook/acknowledge.js';
 import { readExpectedMigration, VALIDATED_VERSION_VAR } from '../../playbook/migration.js';
+import { checkoutPath } from '../../playbook/pin.js';
 import type { Output } from '../../ui/output.js';
 import { canPrompt, inquirerPrompts, type Prompts } from '../../ui/prompts.js';
 

@@ -6,7 +6,7 @@ import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { InterruptedError, UserError } from '../../errors.js';
 import { fetchPlaybook } from '../../playbook/fetch.js';
-import { chooseSource, DEFAULT_CHECKOUT_DIR, PINNED_REF } from '../../playbook/pin.js';
+import { checkoutPath, chooseSource, PINNED_REF } from '../../playbook/pin.js';
 import { recordCheckout } from '../../playbook/record.js';
 import type { Output } from '../../ui/output.js';
 import type { FetchFlags } from './command.js';
@@ -43,9 +43,7 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
       throw err;
   }
   const source = chooseSource(flags, loaded?.config.playbook, env);
-  const dir = flags.dir
-    ? resolve(flags.dir)
-    : (loaded!.config.playbook.path ?? resolve(loaded!.paths.root, DEFAULT_CHECKOUT_DIR));
+  const dir = flags.dir ? resolve(flags.dir) : checkoutPath(loaded!);
   if (source.refFrom === 'config' && source.ref !== PINNED_REF) {
     out.info(
       `note: using playbook.ref ${source.ref} from matrix-oob.yml; this matrix-oob is tested with ${PINNED_REF} (--ref ${PINNED_REF} to move to it).`,
