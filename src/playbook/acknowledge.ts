@@ -53,7 +53,14 @@ export function migrationStatus(
 export async function writeValidatedVersion(varsFile: string, version: string): Promise<void> {
   const text = await readFile(varsFile, 'utf8');
   parseVarsOrThrow(text, varsFile);
-  const updated = setTopLevelString(text, VALIDATED_VERSION_VAR, version);
+  let updated: string;
+  try {
+    updated = setTopLevelString(text, VALIDATED_VERSION_VAR, version);
+  } catch (err) {
+    throw new UserError(`${varsFile}: cannot set ${VALIDATED_VERSION_VAR}: ${(err as Error).message}`, {
+      hint: `set it by hand to ${version} ("${VALIDATED_VERSION_VAR}: ${version}" on its own line).`,
+    });
+  }
   const check = parseVars(updated).data;
   if (check?.[VALIDATED_VERSION_VAR] !== version) {
     throw new Error(`internal: ${VALIDATED_VERSION_VAR} was not updated as expected`);

@@ -5,6 +5,7 @@ import type { Stream, StreamResult } from '../adapters/stream.js';
 import { FailureError, InterruptedError, UserError } from '../errors.js';
 import type { Output } from '../ui/output.js';
 import { GALAXY_ROLES_DIR, galaxyRolesState, REQUIREMENTS_FILE } from './galaxy-roles.js';
+import { displayUrl } from './pin.js';
 
 /**
  * Clone matrix-docker-ansible-deploy (or update a checkout) to a revision, detached, and
@@ -90,10 +91,10 @@ export async function fetchPlaybook(req: FetchRequest, deps: FetchDeps): Promise
     if (origin.exitCode !== 0) {
       await git(['remote', 'add', 'origin', req.repo]);
     } else if (origin.stdout.trim() !== req.repo) {
-      deps.out.info(`      origin was ${origin.stdout.trim()}; now ${req.repo}`);
+      deps.out.info(`      origin was ${displayUrl(origin.stdout.trim())}; now ${displayUrl(req.repo)}`);
       await git(['remote', 'set-url', 'origin', req.repo]);
     }
-    step(1, `fetching ${req.repo} into ${dir}`);
+    step(1, `fetching ${displayUrl(req.repo)} into ${dir}`);
     const r = await streamed(
       'git',
       ['fetch', '--tags', '--force', '--prune', ...(deps.tty ? ['--progress'] : []), 'origin'],
@@ -102,7 +103,7 @@ export async function fetchPlaybook(req: FetchRequest, deps: FetchDeps): Promise
     if (deps.signal?.aborted) throw await interrupted(false);
     if (r.exitCode !== 0) throw gitFailed('git fetch', req.repo, r);
   } else {
-    step(1, `cloning ${req.repo} into ${dir}`);
+    step(1, `cloning ${displayUrl(req.repo)} into ${dir}`);
     const r = await streamed(
       'git',
       ['clone', '--no-checkout', ...(deps.tty ? ['--progress'] : []), '--', req.repo, dir],
@@ -119,8 +120,8 @@ export async function fetchPlaybook(req: FetchRequest, deps: FetchDeps): Promise
   const commit = await resolveRef(git, req.ref);
   if (!commit) {
     if (cloned) await rm(dir, { recursive: true, force: true });
-    throw new FailureError(`revision "${req.ref}" not found in ${req.repo}`, {
-      hint: `pass --ref with a tag, branch or commit of that repository (list tags: git ls-remote --tags ${req.repo}).`,
+    throw new FailureError(`revision "${req.ref}" not found in ${displayUrl(req.repo)}`, {
+      hint: `pass --ref with a tag, branch or commit of that repository (list tags: git ls-remote --tags ${displayUrl(req.repo)}).`,
     });
   }
   step(
@@ -211,7 +212,7 @@ async function resolveRef(
 }
 
 function gitFailed(what: string, repo: string, r: StreamResult): FailureError {
-  return new FailureError(`${what} failed (exit ${r.exitCode}) for ${repo}`, {
+  return new FailureError(`${what} failed (exit ${r.exitCode}) for ${displayUrl(repo)}`, {
     details: r.tail.slice(-6),
     hint: 'check the repository URL (--repo) and your network access, then run the command again.',
   });

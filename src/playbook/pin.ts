@@ -41,3 +41,8 @@ export function chooseSource(
   if (env.MATRIX_OOB_PLAYBOOK_REF) return { repo, ref: env.MATRIX_OOB_PLAYBOOK_REF, refFrom: 'env' };
   return { repo, ref: PINNED_REF, refFrom: 'pin' };
 }
+
+/** A repository URL fit for display and the journal: user:password@ and tokens masked. */
+export function displayUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+}

@@ -1,7 +1,7 @@
 import { parseVars, setTopLevelString, VarsSyntaxError } from '../../src/inventory/vars-file.js';
 import { parseRequirements, roleName } from '../../src/playbook/galaxy-roles.js';
 import { changesSince, migrationState } from '../../src/playbook/migration.js';
-import { chooseSource, DEFAULT_REPO, PINNED_REF } from '../../src/playbook/pin.js';
+import { chooseSource, DEFAULT_REPO, displayUrl, PINNED_REF } from '../../src/playbook/pin.js';
 import { compareVersions, looksLikeVersion } from '../../src/util/version-compare.js';
 
 describe('compareVersions', () => {
@@ -129,5 +129,17 @@ describe('setTopLevelString (vars.yml edits)', () => {
 
   it('refuses values that would need quoting', () => {
     expect(() => setTopLevelString(`${key}: v1\n`, key, "v1' #")).toThrow();
+  });
+});
+
+describe('displayUrl', () => {
+  it('masks credentials in repository URLs and leaves others alone', () => {
+    expect(displayUrl('https://user:ghp_token@github.com/x/y.git')).toBe('https://***@github.com/x/y.git');
+    expect(displayUrl('https://token@example.com/y.git')).toBe('https://***@example.com/y.git');
+    expect(displayUrl(DEFAULT_REPO)).toBe(DEFAULT_REPO);
+    expect(displayUrl('git@github.com:spantaleev/matrix-docker-ansible-deploy.git')).toBe(
+      'git@github.com:spantaleev/matrix-docker-ansible-deploy.git',
+    );
+    expect(displayUrl('file:///tmp/repo')).toBe('file:///tmp/repo');
   });
 });

@@ -6,7 +6,7 @@ import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { InterruptedError, UserError } from '../../errors.js';
 import { fetchPlaybook } from '../../playbook/fetch.js';
-import { checkoutPath, chooseSource, PINNED_REF } from '../../playbook/pin.js';
+import { checkoutPath, chooseSource, displayUrl, PINNED_REF } from '../../playbook/pin.js';
 import { recordCheckout } from '../../playbook/record.js';
 import type { Output } from '../../ui/output.js';
 import type { FetchFlags } from './command.js';
@@ -49,6 +49,11 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
       `note: using playbook.ref ${source.ref} from matrix-oob.yml; this matrix-oob is tested with ${PINNED_REF} (--ref ${PINNED_REF} to move to it).`,
     );
   }
+  if (displayUrl(source.repo) !== source.repo) {
+    out.warn(
+      "the repository URL contains credentials; they end up in matrix-oob.yml and in git's process list: prefer an SSH URL or a git credential helper.",
+    );
+  }
   const started = performance.now();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -71,7 +76,7 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
       await journal(loaded.paths.journal, {
         command: 'playbook fetch',
         result: 'ok',
-        repo: result.repo,
+        repo: displayUrl(result.repo),
         ref: result.ref,
         commit: result.commit,
         duration_ms: Math.round(performance.now() - started),
@@ -81,13 +86,13 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
     out.info(
       `playbook ${result.ref} (${result.commit.slice(0, 12)}) ready at ${result.path} with ${result.roles} galaxy role${result.roles === 1 ? '' : 's'}${where}.`,
     );
-    if (globals.json) out.data(JSON.stringify(result, null, 2));
+    if (globals.json) out.data(JSON.stringify({ ...result, repo: displayUrl(result.repo) }, null, 2));
   } catch (err) {
     if (loaded) {
       await journal(loaded.paths.journal, {
         command: 'playbook fetch',
         result: err instanceof InterruptedError ? 'interrupted' : 'failed',
-        repo: source.repo,
+        repo: displayUrl(source.repo),
         ref: source.ref,
         error: err instanceof Error ? err.message : String(err),
       }).catch(() => undefined);
