@@ -6,9 +6,10 @@
 #   knot-dnsutils   kdig, used by tests to cross-check our DNS client
 #   git             playbook fetch against a local repository
 #   iproute2, procps  network namespaces and process checks in tests
+#   sudo            present on the loopback "server", as MDAD requires (server preflight hook)
 # Idempotent; runs as root (or via sudo when available).
 set -euo pipefail
-packages=(ansible-core openssh-server openssh-client knot knot-dnsutils git iproute2 procps tmux)
+packages=(ansible-core openssh-server openssh-client knot knot-dnsutils git iproute2 procps tmux sudo)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,9 +1,12 @@
 import { Command, type CommanderError, Option } from 'commander';
 import { registerControlRoom } from './commands/control-room/command.js';
+import { registerDeploy } from './commands/deploy/command.js';
+import { registerDns } from './commands/dns/command.js';
 import { registerDoctor } from './commands/doctor/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
 import { registerTrustHost } from './commands/trust-host/command.js';
+import { registerUser } from './commands/user/command.js';
 import { registerVerify } from './commands/verify/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
@@ -62,6 +65,9 @@ export function buildProgram(out: Output): Command {
   registerPlaybook(program, ctx);
   registerDoctor(program, ctx);
   registerTrustHost(program, ctx);
+  registerDns(program, ctx);
+  registerDeploy(program, ctx);
+  registerUser(program, ctx);
   registerVerify(program, ctx);
   registerControlRoom(program, ctx);
   return program;

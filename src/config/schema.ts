@@ -89,6 +89,36 @@ const playbook = z.strictObject({
   ref: text('git revision (tag or commit) of the playbook').optional(),
 });
 
+/** Optional: where `dns check` asks (docs/dns.md). Flags and MATRIX_OOB_DNS_* variables override it. */
+const dnsSettings = z.strictObject({
+  resolvers: z
+    .array(text('a resolver IP, optionally with :port, e.g. 1.1.1.1'), {
+      error: kind('a list', 'resolvers: [1.1.1.1, 9.9.9.9], or [none]'),
+    })
+    .optional(),
+  system_resolver: bool('system_resolver: false to skip the resolvers of /etc/resolv.conf').optional(),
+  roots: z
+    .array(text('a server IP, optionally with :port'), { error: kind('a list', 'roots: [198.41.0.4]') })
+    .optional(),
+  auth_port: z
+    .number({ error: kind('a number', 'auth_port: 53') })
+    .int({ error: 'must be a whole number from 1 to 65535 (DNS uses 53)' })
+    .min(1, { error: 'must be a whole number from 1 to 65535 (DNS uses 53)' })
+    .max(65535, { error: 'must be a whole number from 1 to 65535 (DNS uses 53)' })
+    .optional(),
+  query_timeout_ms: z
+    .number({ error: kind('a number', 'query_timeout_ms: 2000') })
+    .int()
+    .positive()
+    .optional(),
+  retries: z
+    .number({ error: kind('a number', 'retries: 1') })
+    .int()
+    .min(0)
+    .max(10)
+    .optional(),
+});
+
 export const configSchema = z
   .strictObject({
     domain,
@@ -111,6 +141,7 @@ export const configSchema = z
     users: z.array(user, { error: kind('a list', 'users: [{ name: analyst1, admin: true }]') }).default([]),
     playbook: playbook.prefault({}),
     case_dir: text('folder for this case, e.g. case_dir: ./case-2026-001').optional(),
+    dns: dnsSettings.optional(),
   })
   // Cross-field rules run even when single fields failed, so every problem is reported at once;
   // they read the partial value defensively.
@@ -208,6 +239,7 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
     users: user.shape,
     audio_video: audioVideo.shape,
     playbook: playbook.shape,
+    dns: dnsSettings.shape,
   };
   return Object.keys(shapes[named] ?? {});
 }

@@ -1,5 +1,17 @@
 import { stringify } from 'yaml';
-import type { Config } from './schema.js';
+import { type Config, knownKeysAt } from './schema.js';
+
+/** Keys in the schema's order (docs/config.md's order), whatever order the input had. */
+function canonical(value: unknown, path: string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((v) => canonical(v, path));
+  if (typeof value !== 'object' || value === null) return value;
+  const known = knownKeysAt(path);
+  const rank = (k: string) => (known.includes(k) ? known.indexOf(k) : known.length);
+  const keys = Object.keys(value).sort((a, b) => rank(a) - rank(b));
+  return Object.fromEntries(
+    keys.map((k) => [k, canonical((value as Record<string, unknown>)[k], [...path, k])]),
+  );
+}
 
 /**
  * The config as matrix-oob.yml: every field explicit (defaults included), so the file documents
@@ -8,7 +20,7 @@ import type { Config } from './schema.js';
  */
 export function configToYaml(config: Config): string {
   const { case_dir: _caseDir, ...rest } = config;
-  const data = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  const data = canonical(JSON.parse(JSON.stringify(rest))) as Record<string, unknown>;
   const playbook = data.playbook as Record<string, unknown> | undefined;
   if (playbook && Object.keys(playbook).length === 0) delete data.playbook;
   const header = [

@@ -1,4 +1,4 @@
-import { type Document, isScalar } from 'yaml';
+import { type Document, isNode, isScalar } from 'yaml';
 import { describeYamlError } from '../config/yaml-error.js';
 import { UserError } from '../errors.js';
 import { SECRET_KEYS } from './secrets.js';
@@ -56,17 +56,28 @@ export function existingValue(doc: Document, key: string): string | undefined {
 export function mergeVars(existingText: string, file: string, renderedText: string): string {
   const doc = parseExistingVars(existingText, file);
   const fresh = parseVarsDocument(renderedText);
+  let changed = false;
   for (const key of MANAGED_KEYS) {
     const node = fresh.get(key, true);
     if (node === undefined) {
-      if (doc.has(key)) doc.delete(key);
+      if (doc.has(key)) {
+        doc.delete(key);
+        changed = true;
+      }
       continue;
     }
     if (WRITE_ONCE_KEYS.includes(key) && existingValue(doc, key) !== undefined) continue;
-    const current = doc.get(key, true);
-    if (isScalar(current) && isScalar(node) && current.value === node.value && current.tag === node.tag)
-      continue;
+    if (sameValue(doc.get(key, true), node)) continue;
     doc.set(key, node);
+    changed = true;
   }
-  return doc.toString({ lineWidth: 0 });
+  // Nothing to change: keep the file byte-for-byte (a re-serialisation could reformat it).
+  return changed ? doc.toString({ lineWidth: 0 }) : existingText;
+}
+
+/** Same data and same tag (so `!unsafe` is not lost); formatting does not matter. */
+function sameValue(a: unknown, b: unknown): boolean {
+  const tag = (n: unknown) => (isNode(n) ? n.tag : undefined);
+  const data = (n: unknown) => JSON.stringify(isNode(n) ? n.toJSON() : n);
+  return a !== undefined && tag(a) === tag(b) && data(a) === data(b);
 }

@@ -1,28 +1,131 @@
+import type { Prompt } from '../adapters/prompt.js';
 import type { RawConfig } from '../commands/init/flags.js';
-import { UserError } from '../errors.js';
+import {
+  addressProblem,
+  checkDomain,
+  emailProblem,
+  ipv4Problem,
+  ipv6Problem,
+  localpartProblem,
+  portProblem,
+  sshUserProblem,
+} from '../config/validators.js';
+import { InterruptedError, UserError } from '../errors.js';
 import type { Output } from '../ui/output.js';
+import type { Missing, WizardContext } from './context.js';
+import { STEPS } from './steps.js';
+import { summaryLines } from './summary.js';
 
-export interface WizardRequest {
-  /** Answers already given by flags: those questions are skipped. */
+export type { Missing, WizardContext } from './context.js';
+export { type Interactivity, interactivity } from './interactive.js';
+export { STEPS } from './steps.js';
+export { summaryLines } from './summary.js';
+
+export interface WizardOptions {
+  /** Answers from flags (flagsToConfig(opts)): those questions are skipped. */
   preset: RawConfig;
-  /** false with --yes, without a TTY, or in CI: never prompt. */
+  prompt: Prompt;
+  /** See interactivity(): false never prompts. */
   interactive: boolean;
   out: Output;
+  /** Why the wizard is not interactive (for the error hint), from interactivity(). */
+  reason?: string;
 }
 
 /**
- * CALL SITE for the interactive wizard (src/commands/init/run.ts calls this when there is no
- * --config). Until the wizard lands, only the non-interactive rule is implemented: required
- * values must come from flags.
+ * Ask for every field of the config that no flag answered, show a summary, confirm, and return
+ * the raw config (run.ts validates it with validateConfig and writes the case folder). Not
+ * interactive: never prompts; uses the declared defaults, or throws a UserError (exit 2) naming
+ * each missing value and the flag that supplies it. Ctrl-C: the prompt throws ExitPromptError
+ * (exit 130). Writes nothing.
  */
-export async function runWizard(req: WizardRequest): Promise<RawConfig> {
-  const missing: string[] = [];
-  if (!req.preset.domain) missing.push('domain (--domain example.com)');
-  if (!req.preset.server?.address) missing.push('server address (--address 203.0.113.10)');
-  if (missing.length > 0) {
-    throw new UserError(`missing ${missing.join(' and ')}`, {
-      hint: 'pass the flags, or use --config FILE (see examples/case.yml).',
-    });
+export async function runWizard(opts: WizardOptions): Promise<RawConfig> {
+  const { preset, out, interactive } = opts;
+  if (interactive) rejectBadFlags(preset);
+  let asked = 0;
+  const prompt: Prompt = {
+    input: (q) => {
+      asked++;
+      return opts.prompt.input(q);
+    },
+    confirm: (q) => {
+      asked++;
+      return opts.prompt.confirm(q);
+    },
+    select: (q) => {
+      asked++;
+      return opts.prompt.select(q);
+    },
+  };
+  if (interactive) {
+    out.info(
+      'Setting up a new case. Enter accepts the default shown in (brackets); Ctrl-C quits and writes nothing.',
+    );
   }
-  return req.preset;
+  let previous: RawConfig | undefined;
+  for (;;) {
+    const ctx: WizardContext = { preset, answers: {}, previous, prompt, interactive, out, missing: [] };
+    asked = 0;
+    for (const step of STEPS) await step.run(ctx);
+    if (!interactive) {
+      if (ctx.missing.length > 0) throw missingError(ctx.missing, opts.reason);
+      return ctx.answers;
+    }
+    const questions = asked;
+    out.info('\nSummary:');
+    for (const line of summaryLines(ctx.answers)) out.info(line);
+    const ok = await prompt.confirm({
+      name: 'confirm',
+      message: 'Write the case folder with these settings?',
+      default: true,
+    });
+    if (ok) return ctx.answers;
+    // Every answer came from a flag: nothing to answer again.
+    if (questions === 0) throw new InterruptedError('not confirmed; nothing was written.');
+    out.info('Answer again: your previous answers are now the defaults (Ctrl-C quits; nothing was written).');
+    previous = ctx.answers;
+  }
+}
+
+/** One line naming every missing value and the flags that supply them. */
+export function missingError(missing: readonly Missing[], reason?: string): UserError {
+  const whats = missing.map((m) => m.what);
+  const what = whats.length === 1 ? whats[0] : `${whats.slice(0, -1).join(', ')} and ${whats.at(-1)}`;
+  const flags = missing.map((m) => m.flag).join(' ');
+  return new UserError(`missing ${what}: pass ${flags} or use --config FILE`, {
+    hint: `not asking${reason ? ` because ${reason}` : ''}; nothing was written.`,
+  });
+}
+
+/** Flag values checked before the first question, with the same validators as the config file. */
+export function flagProblems(preset: RawConfig): string[] {
+  const problems: string[] = [];
+  const check = <T>(flag: string, value: T | undefined, validator: (v: T) => string | undefined) => {
+    if (value === undefined) return;
+    const problem = validator(value);
+    if (problem) problems.push(`${flag}: ${problem}`);
+  };
+  const s = preset.server ?? {};
+  check('--domain', preset.domain, (v) => checkDomain(v).error);
+  check('--address', s.address, addressProblem);
+  check('--ssh-user', s.ssh_user, sshUserProblem);
+  check('--ssh-port', s.ssh_port, portProblem);
+  check('--ipv6', s.ipv6, ipv6Problem);
+  check('--external-ip', preset.audio_video?.external_ip, ipv4Problem);
+  check('--letsencrypt-email', preset.letsencrypt_email, emailProblem);
+  const domain = preset.domain !== undefined ? checkDomain(preset.domain).value : undefined;
+  for (const u of preset.users ?? []) check('--user', u.name, (v) => localpartProblem(v, domain));
+  return problems;
+}
+
+function rejectBadFlags(preset: RawConfig): void {
+  const problems = flagProblems(preset);
+  if (problems.length === 0) return;
+  if (problems.length === 1) {
+    throw new UserError(problems[0]!, { hint: 'fix the flag and run again; nothing was asked or written.' });
+  }
+  throw new UserError(`${problems.length} flags have bad values:`, {
+    details: problems,
+    hint: 'fix the flags and run again; nothing was asked or written.',
+  });
 }

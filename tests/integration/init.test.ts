@@ -137,6 +137,19 @@ describe('matrix-oob init --config', () => {
     expect(readdirSync(join(caseDir, 'inventory/host_vars/matrix.example.com'))).toEqual(['vars.yml']);
   });
 
+  it('re-running an unchanged config leaves vars.yml byte-for-byte, lists included', async () => {
+    const caseDir = join(tmp.dir, 'case');
+    await runCli(['init', '--config', EXAMPLE, '--yes', '--audio-video', caseDir]);
+    const before = readFileSync(join(caseDir, VARS), 'utf8');
+    const r = await runCli(['init', '--config', EXAMPLE, '--yes', '--audio-video', '--json', caseDir]);
+    expect(JSON.parse(r.stdout).files.map((f: { change: string }) => f.change)).toEqual([
+      'unchanged',
+      'unchanged',
+      'unchanged',
+    ]);
+    expect(readFileSync(join(caseDir, VARS), 'utf8')).toBe(before);
+  });
+
   it('--dry-run shows the files with secrets masked and writes nothing', async () => {
     const caseDir = join(tmp.dir, 'case');
     const r = await runCli(['init', '--config', EXAMPLE, '--yes', '--dry-run', caseDir]);
@@ -226,7 +239,7 @@ describe('matrix-oob init --config', () => {
   it.each([
     [
       ['init', '--yes', join('/nonexistent', 'x')],
-      /missing domain \(--domain example\.com\) and server address/,
+      /missing domain and server address: pass --domain example\.com --address 203\.0\.113\.10 or use --config FILE/,
     ],
     [
       ['init', '--config', '/nonexistent/case.yml', '--yes'],

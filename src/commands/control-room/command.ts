@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CommandContext } from '../../cli.js';
 
 export interface ControlRoomCommandOptions {
@@ -14,7 +14,11 @@ export function registerControlRoom(program: Command, ctx: CommandContext): void
     .description(
       'create (or reuse) the private, end-to-end encrypted #control:<domain> room and invite every configured user',
     )
-    .option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)')
+    .addOption(
+      new Option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)').env(
+        'MATRIX_OOB_CONTROL_ROOM_URL',
+      ),
+    )
     .option('--admin <name>', 'admin user to log in as (default: the first user with admin: true)')
     .option(
       '--password-file <file>',

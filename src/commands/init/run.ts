@@ -9,6 +9,7 @@ import { parseConfigText, validateConfig } from '../../config/validate.js';
 import { UserError } from '../../errors.js';
 import { Redactor } from '../../secrets/redact.js';
 import type { Output } from '../../ui/output.js';
+import { interactivity } from '../../wizard/interactive.js';
 import { chooseCaseDir } from './case-dir.js';
 import type { InitOptions } from './command.js';
 import { flagsToConfig, mergeRaw, type RawConfig } from './flags.js';
@@ -21,9 +22,9 @@ export interface InitRequest {
   out: Output;
 }
 
-/** Prompting is allowed only on a TTY, without --yes, outside CI. */
+/** Prompting is allowed only on a TTY, without --yes, outside CI (the rule: src/wizard/interactive.ts). */
 export function canPrompt(globals: GlobalOptions, env = process.env, stdin = process.stdin): boolean {
-  return !globals.yes && stdin.isTTY === true && !env.CI;
+  return interactivity(globals.yes, stdin, env).interactive;
 }
 
 async function gatherRaw(req: InitRequest): Promise<{ raw: RawConfig; source: string; file?: string }> {
@@ -33,7 +34,15 @@ async function gatherRaw(req: InitRequest): Promise<{ raw: RawConfig; source: st
     return { raw: mergeRaw(await readConfigData(file), overrides), source: req.opts.config, file };
   }
   const { runWizard } = await import('../../wizard/index.js');
-  const raw = await runWizard({ preset: overrides, interactive: canPrompt(req.globals), out: req.out });
+  const { inquirerPrompt } = await import('../../adapters/prompt.js');
+  const { interactive, reason } = interactivity(req.globals.yes);
+  const raw = await runWizard({
+    preset: overrides,
+    prompt: inquirerPrompt(),
+    interactive,
+    ...(reason ? { reason } : {}),
+    out: req.out,
+  });
   return { raw, source: 'answers' };
 }
 

@@ -15,7 +15,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--connect-to <host:port:addr:port>',
-      'send requests for host:port to addr:port instead (repeatable; like curl --connect-to)',
+      'send requests for host:port to addr:port instead (repeatable; like curl --connect-to; also MATRIX_OOB_CONNECT_TO, space-separated)',
       collect,
       [],
     )

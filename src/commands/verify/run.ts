@@ -17,7 +17,9 @@ export interface VerifyRequest {
 
 /** `matrix-oob verify`: exit 0 all checks passed, 1 a check failed, 2 bad usage. */
 export async function runVerify({ opts, globals, out }: VerifyRequest): Promise<void> {
-  const connectTo = parseConnectToFlags(opts.connectTo);
+  // MATRIX_OOB_CONNECT_TO lets a caller that cannot pass flags (the post-start hook) redirect too.
+  const fromEnv = (process.env.MATRIX_OOB_CONNECT_TO ?? '').split(/\s+/).filter(Boolean);
+  const connectTo = parseConnectToFlags([...fromEnv, ...opts.connectTo]);
   const timeoutMs = parseTimeout(opts.timeout);
   const ca = opts.caFile ? [await readCaFile(opts.caFile)] : undefined;
   const { config, paths, warnings } = await loadCase(globals.case);

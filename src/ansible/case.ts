@@ -1,0 +1,95 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { exists, readIfExists } from '../adapters/files.js';
+import { type LoadedCase, loadCase } from '../config/load.js';
+import { UserError } from '../errors.js';
+import { Redactor } from '../secrets/redact.js';
+import type { AnsibleCase } from './run.js';
+
+export interface OpenedCase extends LoadedCase {
+  ansible: AnsibleCase;
+}
+
+/**
+ * Load a case and check what every Ansible run needs: a playbook checkout with setup.yml, the
+ * inventory, and the pinned host key. Each problem is a one-line error naming the fix.
+ */
+export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): Promise<OpenedCase> {
+  const loaded = await loadCase(caseDir);
+  const { config, paths } = loaded;
+  const checkout = config.playbook.path;
+  if (!checkout) {
+    throw new UserError(`playbook.path is not set in ${paths.config}`, {
+      hint: 'run "matrix-oob playbook fetch" to clone the playbook, or set playbook.path to a matrix-docker-ansible-deploy checkout.',
+    });
+  }
+  if (!(await exists(join(checkout, playbook)))) {
+    throw new UserError(
+      `playbook.path ${checkout} has no ${playbook}: it is not a matrix-docker-ansible-deploy checkout`,
+      {
+        hint: 'run "matrix-oob playbook fetch", or fix playbook.path in matrix-oob.yml.',
+      },
+    );
+  }
+  if (!(await exists(paths.hosts))) {
+    throw new UserError(`the case has no inventory (${paths.hosts} is missing)`, {
+      hint: 'run "matrix-oob init" in this case folder to write the inventory.',
+    });
+  }
+  if (!(await exists(paths.knownHosts))) {
+    throw new UserError(`the server's SSH host key is not pinned yet (${paths.knownHosts} is missing)`, {
+      hint: 'run "matrix-oob trust-host" and compare the fingerprint with the one your provider shows; host-key checking is never turned off.',
+    });
+  }
+  return { ...loaded, ansible: { paths, checkout } };
+}
+
+const SECRET_KEY = /secret|password|passphrase|token|_key$/i;
+
+/** A redactor loaded with the case's secrets: vars.yml secret values and handed-out passwords. */
+export async function caseRedactor(paths: { vars: string; credentialsDir: string }): Promise<Redactor> {
+  const redactor = new Redactor();
+  const vars = await readIfExists(paths.vars);
+  if (vars) {
+    try {
+      collectSecrets(parseYaml(vars), redactor);
+    } catch {
+      // An unparsable vars.yml is reported by Ansible itself; nothing to add here.
+    }
+  }
+  let names: string[] = [];
+  try {
+    names = await readdir(paths.credentialsDir);
+  } catch {
+    names = [];
+  }
+  for (const name of names) {
+    const text = await readIfExists(join(paths.credentialsDir, name));
+    const password = text ? /^password: (.*)$/m.exec(text)?.[1] : undefined;
+    if (password) addSecret(redactor, password);
+  }
+  return redactor;
+}
+
+function collectSecrets(data: unknown, redactor: Redactor, key = ''): void {
+  if (typeof data === 'string') {
+    if (SECRET_KEY.test(key)) addSecret(redactor, data);
+  } else if (Array.isArray(data)) {
+    for (const item of data) collectSecrets(item, redactor, key);
+  } else if (data && typeof data === 'object') {
+    for (const [k, v] of Object.entries(data)) collectSecrets(v, redactor, k);
+  }
+}
+
+/**
+ * Add a secret in every form Ansible may print it: raw, JSON/YAML/Python-quoted (Redactor),
+ * and with non-ASCII characters escaped (\uXXXX), as JSON with ensure_ascii does.
+ */
+export function addSecret(redactor: Redactor, secret: string): void {
+  redactor.add(secret);
+  const escaped = JSON.stringify(secret)
+    .slice(1, -1)
+    .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped !== JSON.stringify(secret).slice(1, -1)) redactor.add(escaped);
+}

@@ -1,0 +1,75 @@
+import { rmSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A value for an Ansible extra-vars YAML file that Ansible takes literally: `!unsafe` stops
+ * Jinja templating ({{ }}, {% %}), single quotes stop YAML from interpreting anything (only `'`
+ * needs escaping, by doubling it). Newlines are refused: a folded scalar would change them.
+ */
+export function unsafeYamlString(value: string): string {
+  if (/[\r\n]/.test(value)) throw new Error('an extra-vars value must not contain a line break');
+  return `!unsafe '${value.replace(/'/g, "''")}'`;
+}
+
+/** A plain single-quoted YAML string (`admin: 'yes'` stays a string, not a boolean). */
+export function quotedYamlString(value: string): string {
+  if (/[\r\n]/.test(value)) throw new Error('an extra-vars value must not contain a line break');
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function extraVarsYaml(vars: Record<string, string>, unsafe: readonly string[] = []): string {
+  const lines = ['---'];
+  for (const [key, value] of Object.entries(vars)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`invalid variable name ${key}`);
+    lines.push(`${key}: ${unsafe.includes(key) ? unsafeYamlString(value) : quotedYamlString(value)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// Folders still to remove if the process ends before `finally` runs (e.g. an uncaught throw).
+const live = new Set<string>();
+let exitHookInstalled = false;
+function trackForExit(dir: string): void {
+  live.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const d of live) rmSync(d, { recursive: true, force: true });
+  });
+}
+
+/**
+ * Write `vars` to `<0700 temp dir>/extra-vars.yml` (0600), call `fn(path)`, and remove the
+ * folder afterwards, whether `fn` succeeds, fails or is interrupted. Values named in `unsafe`
+ * are written as `!unsafe '...'`.
+ */
+export async function withExtraVarsFile<T>(
+  vars: Record<string, string>,
+  unsafe: readonly string[],
+  fn: (file: string) => Promise<T>,
+  base = tmpdir(),
+): Promise<T> {
+  const content = extraVarsYaml(vars, unsafe);
+  const dir = await mkdtemp(join(base, 'matrix-oob-vars-')); // mkdtemp creates it 0700
+  trackForExit(dir);
+  try {
+    const file = join(dir, 'extra-vars.yml');
+    const handle = await open(file, 'wx', 0o600);
+    try {
+      await handle.writeFile(content, 'utf8');
+    } finally {
+      await handle.close();
+    }
+    return await fn(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    live.delete(dir);
+  }
+}
+
+/** For tests of the exit hook. */
+export function _liveExtraVarsDirs(): readonly string[] {
+  return [...live];
+}

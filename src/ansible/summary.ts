@@ -1,0 +1,96 @@
+import { UserError } from '../errors.js';
+import { formatElapsed } from '../ui/status-line.js';
+import { formatRecap } from './recap.js';
+import type { PlaybookCommand, PlaybookResult } from './run.js';
+
+/** POSIX sh quoting, for commands shown to the user (--dry-run, logs). */
+export function shQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** One line that reproduces the run in a shell: cd, environment, command. */
+export function commandLine(cmd: PlaybookCommand): string {
+  const env = Object.entries(cmd.envOverrides).map(([k, v]) => `${k}=${shQuote(v)}`);
+  return `cd ${shQuote(cmd.cwd)} && ${[...env, cmd.file, ...cmd.args.map(shQuote)].join(' ')}`;
+}
+
+/** The short version for the journal: the command without cwd and environment. */
+export function commandText(cmd: PlaybookCommand): string {
+  return [cmd.file, ...cmd.args].map(shQuote).join(' ');
+}
+
+/** Lines under "stage X failed": the task, its message, the recap, the log. */
+export function failureDetails(result: PlaybookResult, maxMessageLines = 12): string[] {
+  const lines: string[] = [];
+  const f = result.failure;
+  if (f?.task) lines.push(`task: ${f.task}${f.host ? ` (on ${f.host})` : ''}`);
+  else if (f?.host) lines.push(`host: ${f.host}`);
+  if (f) {
+    const msg = f.message.split('\n');
+    lines.push(`message: ${msg[0] ?? ''}`);
+    for (const l of msg.slice(1, maxMessageLines)) lines.push(`  ${l}`);
+    if (msg.length > maxMessageLines)
+      lines.push(`  … (${msg.length - maxMessageLines} more lines in the log)`);
+  } else {
+    lines.push(`ansible-playbook exited with code ${result.exitCode}${exitMeaning(result.exitCode)}`);
+  }
+  for (const r of formatRecap(result.recap)) lines.push(`recap: ${r}`);
+  lines.push(`log: ${result.logFile}`);
+  return lines;
+}
+
+export function exitMeaning(code: number): string {
+  const meanings: Record<number, string> = {
+    1: ' (error)',
+    2: ' (a host failed)',
+    3: ' (a host was unreachable)',
+    4: ' (playbook parse error)',
+    5: ' (bad options)',
+    99: ' (interrupted)',
+    127: ' (ansible-playbook not found)',
+    250: ' (unexpected Ansible error)',
+  };
+  return meanings[code] ?? '';
+}
+
+export function successLine(stage: string, result: PlaybookResult): string {
+  const recap = formatRecap(result.recap);
+  return `stage ${stage} finished in ${formatElapsed(result.durationMs)}${recap.length ? `: ${recap.join('; ')}` : ''}`;
+}
+
+/** Refuse pass-through arguments that would break the stage or hang waiting for a prompt. */
+export function checkExtraArgs(args: readonly string[]): void {
+  for (const arg of args) {
+    const name = arg.split('=')[0]!;
+    if (['-i', '--inventory', '--inventory-file', '-t', '--tags'].includes(name)) {
+      throw new UserError(`"${arg}" cannot be passed through: matrix-oob sets the inventory and the tags`, {
+        hint: 'use --stage to choose what runs, and --case for the case folder; --limit, -v and --check pass through.',
+      });
+    }
+    if (
+      [
+        '-k',
+        '--ask-pass',
+        '-K',
+        '--ask-become-pass',
+        '--ask-vault-pass',
+        '-J',
+        '--ask-vault-password',
+      ].includes(name)
+    ) {
+      throw new UserError(
+        `"${arg}" cannot be passed through: Ansible runs without a terminal, so it cannot prompt`,
+        {
+          hint: 'load the SSH key into ssh-agent, use passwordless sudo or ansible_become_password in vars.yml, and --vault-password-file for vault.',
+        },
+      );
+    }
+  }
+}
+
+/** Extra args that make a run a rehearsal: it must not count as a finished stage. */
+export function isRehearsal(args: readonly string[]): boolean {
+  return args.some((a) =>
+    ['-C', '--check', '--syntax-check', '--list-tasks', '--list-hosts', '--list-tags'].includes(a),
+  );
+}

@@ -1,0 +1,68 @@
+import type { Capture } from '../adapters/process.js';
+import { FailureError, UserError } from '../errors.js';
+import { findHint } from './hints.js';
+
+/**
+ * The tags a playbook defines, from `ansible-playbook --list-tags`. A stage must never run a
+ * tag the checkout lacks: Ansible accepts unknown tags silently and runs only the `always` tasks.
+ */
+export function parseListTags(output: string): Set<string> {
+  const tags = new Set<string>();
+  for (const m of output.matchAll(/\b(?:TASK TAGS|TAGS):\s*\[([^\]]*)\]/g)) {
+    for (const t of m[1]!.split(',')) {
+      const tag = t.trim();
+      if (tag) tags.add(tag);
+    }
+  }
+  return tags;
+}
+
+export interface ListTagsRequest {
+  checkout: string;
+  inventory: string;
+  playbook: string;
+  env: NodeJS.ProcessEnv;
+  capture: Capture;
+}
+
+export async function listTags(req: ListTagsRequest): Promise<Set<string>> {
+  const r = await req.capture('ansible-playbook', ['-i', req.inventory, req.playbook, '--list-tags'], {
+    cwd: req.checkout,
+    env: req.env,
+    timeoutMs: 300_000,
+  });
+  if (r.notFound) {
+    throw new FailureError('ansible-playbook is not installed (not found on PATH)', {
+      hint: 'install ansible-core 2.15.1 or newer (e.g. "pipx install ansible-core"), then run "matrix-oob doctor".',
+    });
+  }
+  if (r.exitCode !== 0) {
+    const text = `${r.stdout}\n${r.stderr}`;
+    const error = text
+      .split('\n')
+      .find((l) => l.startsWith('ERROR!'))
+      ?.trim();
+    throw new FailureError(
+      `cannot list the tags of ${req.playbook} in ${req.checkout}: ${error ?? `ansible-playbook exited with ${r.exitCode}`}`,
+      { hint: findHint(error ?? '', text)?.hint },
+    );
+  }
+  return parseListTags(r.stdout);
+}
+
+/** Refuse before running when a tag is missing from the checkout. */
+export function assertTags(
+  wanted: readonly string[],
+  available: ReadonlySet<string>,
+  checkout: string,
+): void {
+  const missing = wanted.filter((t) => !available.has(t));
+  if (missing.length === 0) return;
+  throw new UserError(
+    `the playbook in ${checkout} has no tag ${missing.map((t) => `"${t}"`).join(', ')}; nothing was run`,
+    {
+      details: [`tags it defines: ${[...available].sort().join(', ') || '(none)'}`],
+      hint: 'the checkout is probably too old or not matrix-docker-ansible-deploy: update it with "matrix-oob playbook fetch", or point playbook.path at a current checkout.',
+    },
+  );
+}

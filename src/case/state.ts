@@ -1,0 +1,58 @@
+import { readIfExists, writeFileAtomic } from '../adapters/files.js';
+
+/**
+ * state.json: which deploy stages finished, so a failed run resumes where it stopped.
+ * A run is a sequence of stages; when every stage of the last run finished, the next
+ * `deploy` starts a new run from the first stage.
+ */
+export type StageStatus = 'finished' | 'failed' | 'interrupted';
+
+export interface StageRecord {
+  status: StageStatus;
+  at: string;
+  tags: string[];
+  exit_code: number;
+  log?: string;
+}
+
+export interface DeployState {
+  version: 1;
+  deploy: {
+    /** The stages the run planned, in order. */
+    plan: string[];
+    started_at: string;
+    stages: Record<string, StageRecord>;
+  } | null;
+}
+
+export const EMPTY_STATE: DeployState = { version: 1, deploy: null };
+
+export async function readState(path: string): Promise<DeployState> {
+  const text = await readIfExists(path);
+  if (text === undefined) return { ...EMPTY_STATE };
+  try {
+    const data = JSON.parse(text) as Partial<DeployState>;
+    if (data.version !== 1) return { ...EMPTY_STATE };
+    return { version: 1, deploy: data.deploy ?? null };
+  } catch {
+    // A damaged state file only costs a full run (Ansible is idempotent); never a crash.
+    return { ...EMPTY_STATE };
+  }
+}
+
+export async function writeState(path: string, state: DeployState): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** The stages of `plan` still to run: all, unless the last run of the same plan stopped midway. */
+export function stagesToRun(
+  state: DeployState,
+  plan: readonly string[],
+): { run: string[]; skipped: string[] } {
+  const last = state.deploy;
+  if (!last || last.plan.join(',') !== plan.join(',')) return { run: [...plan], skipped: [] };
+  const finished = plan.filter((s) => last.stages[s]?.status === 'finished');
+  if (finished.length === plan.length) return { run: [...plan], skipped: [] };
+  const firstUnfinished = plan.findIndex((s) => last.stages[s]?.status !== 'finished');
+  return { run: plan.slice(firstUnfinished), skipped: plan.slice(0, firstUnfinished) };
+}

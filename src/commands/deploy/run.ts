@@ -1,0 +1,217 @@
+import { type Clock, systemClock } from '../../adapters/clock.js';
+import { type Capture, capture as realCapture } from '../../adapters/process.js';
+import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
+import { caseRedactor, openAnsibleCase } from '../../ansible/case.js';
+import { ansibleEnv } from '../../ansible/env.js';
+import { type PlaybookResult, playbookCommand, runPlaybook } from '../../ansible/run.js';
+import { withSshControl } from '../../ansible/ssh-control.js';
+import {
+  checkExtraArgs,
+  commandLine,
+  commandText,
+  failureDetails,
+  isRehearsal,
+  successLine,
+} from '../../ansible/summary.js';
+import { assertTags, listTags } from '../../ansible/tags.js';
+import { journal } from '../../case/journal.js';
+import { readState, stagesToRun, writeState } from '../../case/state.js';
+import type { GlobalOptions } from '../../cli.js';
+import { FailureError, InterruptedError } from '../../errors.js';
+import type { Output } from '../../ui/output.js';
+import { processTerminal, type Terminal } from '../../ui/terminal.js';
+import type { DeployOptions } from './command.js';
+import { deployStages } from './stages.js';
+
+export interface DeployRequest {
+  opts: DeployOptions;
+  ansibleArgs: string[];
+  globals: GlobalOptions;
+  out: Output;
+  terminal?: Terminal;
+  capture?: Capture;
+  env?: NodeJS.ProcessEnv;
+  interrupt?: Interrupt;
+  clock?: Clock;
+}
+
+export async function runDeploy(req: DeployRequest): Promise<void> {
+  const { out, opts } = req;
+  const clock = req.clock ?? systemClock;
+  const terminal = req.terminal ?? processTerminal();
+  checkExtraArgs(req.ansibleArgs);
+  const opened = await openAnsibleCase(req.globals.case);
+  for (const w of opened.warnings) out.warn(w);
+  const { paths } = opened;
+  const caseCtx = opened.ansible;
+  const allStages = deployStages({ full: opts.full });
+  const plan = allStages.map((s) => s.name);
+  const state = await readState(paths.state);
+
+  let toRun = allStages;
+  let skipped: string[] = [];
+  if (opts.stage) {
+    toRun = allStages.filter((s) => s.name === opts.stage);
+  } else if (!opts.fromStart) {
+    const r = stagesToRun(state, plan);
+    toRun = allStages.filter((s) => r.run.includes(s.name));
+    skipped = r.skipped;
+  }
+
+  // Never run a tag the checkout lacks: Ansible would quietly run almost nothing.
+  const baseEnv = req.env ?? process.env;
+  const available = await listTags({
+    checkout: caseCtx.checkout,
+    inventory: paths.hosts,
+    playbook: 'setup.yml',
+    env: ansibleEnv({ knownHosts: paths.knownHosts, colour: false, base: baseEnv }),
+    capture: req.capture ?? realCapture,
+  });
+  assertTags(
+    toRun.flatMap((s) => s.tags),
+    available,
+    caseCtx.checkout,
+  );
+
+  if (opts.dryRun) {
+    for (const s of skipped) out.info(`stage ${s}: finished in the last run, would be skipped`);
+    const commands = toRun.map((s) => ({
+      stage: s.name,
+      tags: s.tags,
+      command: commandLine(
+        playbookCommand({ caseCtx, tags: s.tags, extraArgs: req.ansibleArgs }, terminal.colour),
+      ),
+    }));
+    if (req.globals.json) out.data(JSON.stringify({ dry_run: true, skipped, stages: commands }, null, 2));
+    else for (const c of commands) out.data(`# stage ${c.stage}\n${c.command}`);
+    await journal(paths.journal, { command: commandName(req), result: 'dry-run' }, undefined, clock);
+    return;
+  }
+
+  const redactor = await caseRedactor(paths);
+  const rehearsal = isRehearsal(req.ansibleArgs);
+  const interrupt = req.interrupt ?? interruptOnSignals();
+  const results: { stage: string; result: PlaybookResult }[] = [];
+  try {
+    await withSshControl(async (controlDir) => {
+      if (!opts.stage && !opts.fromStart && skipped.length > 0) {
+        for (const s of skipped) {
+          out.info(`stage ${s}: finished in the last run, skipping (use --from-start to run it again)`);
+          await journal(
+            paths.journal,
+            { command: commandName(req), stage: s, result: 'skipped' },
+            redactor,
+            clock,
+          );
+        }
+      }
+      // A new run (not a resume, not a single stage): forget the previous one.
+      let current = state.deploy;
+      if (!current || (!opts.stage && skipped.length === 0)) {
+        current = { plan, started_at: clock.now().toISOString(), stages: {} };
+      }
+      for (const stage of toRun) {
+        if (interrupt.signal.aborted) {
+          throw new InterruptedError(
+            `interrupted before stage ${stage.name}; nothing of it ran. Resume with: matrix-oob deploy`,
+          );
+        }
+        out.info(`==> stage ${stage.name}: --tags=${stage.tags.join(',')}${rehearsal ? ' (rehearsal)' : ''}`);
+        const result = await runPlaybook({
+          caseCtx,
+          tags: stage.tags,
+          extraArgs: req.ansibleArgs,
+          stage: stage.name,
+          terminal,
+          redactor,
+          signal: interrupt.signal,
+          env: baseEnv,
+          clock,
+          killGraceMs: killGrace(baseEnv),
+          controlDir,
+        });
+        results.push({ stage: stage.name, result });
+        const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'finished' : 'failed';
+        if (!rehearsal) {
+          current.stages[stage.name] = {
+            status,
+            at: clock.now().toISOString(),
+            tags: [...stage.tags],
+            exit_code: result.exitCode,
+            log: result.logFile,
+          };
+          await writeState(paths.state, { version: 1, deploy: current });
+        }
+        await journal(
+          paths.journal,
+          {
+            command: commandName(req),
+            ansible: commandText(result.command),
+            stage: stage.name,
+            result: status === 'finished' ? 'ok' : status,
+            exit_code: result.exitCode,
+            duration_ms: result.durationMs,
+            recap: result.recap,
+            log: result.logFile,
+            ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
+            ...(result.hint ? { hint: result.hint.id } : {}),
+          },
+          redactor,
+          clock,
+        );
+        if (result.interrupted) {
+          throw new InterruptedError(
+            `interrupted: ansible-playbook was stopped during stage ${stage.name} (marked interrupted; log ${result.logFile}). Resume with: matrix-oob deploy`,
+          );
+        }
+        if (result.exitCode !== 0) {
+          if (req.globals.json) out.data(JSON.stringify(jsonResult(results, skipped, false), null, 2));
+          throw new FailureError(`stage ${stage.name} failed`, {
+            details: [
+              ...failureDetails(result),
+              `resume: matrix-oob deploy${req.globals.case !== '.' ? ` --case ${req.globals.case}` : ''} (finished stages are skipped)`,
+            ],
+            hint: result.hint?.hint,
+          });
+        }
+        out.info(successLine(stage.name, result));
+      }
+    }, req.capture);
+  } finally {
+    if (!req.interrupt) interrupt.dispose();
+  }
+  if (req.globals.json) out.data(JSON.stringify(jsonResult(results, skipped, true), null, 2));
+  else if (!opts.stage) out.info('deploy finished: the server is installed and started.');
+}
+
+function jsonResult(results: { stage: string; result: PlaybookResult }[], skipped: string[], ok: boolean) {
+  return {
+    ok,
+    skipped,
+    stages: results.map(({ stage, result }) => ({
+      stage,
+      exit_code: result.exitCode,
+      duration_ms: result.durationMs,
+      recap: result.recap,
+      log: result.logFile,
+      ...(result.failure ? { failure: result.failure } : {}),
+      ...(result.hint ? { hint: result.hint.id } : {}),
+    })),
+  };
+}
+
+function commandName(req: DeployRequest): string {
+  const parts = ['deploy'];
+  if (req.opts.stage) parts.push(`--stage ${req.opts.stage}`);
+  if (req.opts.full) parts.push('--full');
+  if (req.opts.fromStart) parts.push('--from-start');
+  if (req.opts.dryRun) parts.push('--dry-run');
+  if (req.ansibleArgs.length) parts.push('--', ...req.ansibleArgs);
+  return parts.join(' ');
+}
+
+/** MATRIX_OOB_KILL_GRACE_MS shortens the wait before SIGKILL (tests); default 10 s. */
+export function killGrace(env: NodeJS.ProcessEnv): number | undefined {
+  const v = Number(env.MATRIX_OOB_KILL_GRACE_MS);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}

@@ -1,0 +1,190 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { journal } from '../../case/journal.js';
+import type { GlobalOptions } from '../../cli.js';
+import { loadCase } from '../../config/load.js';
+import { checkDomain } from '../../config/validators.js';
+import { checkDns, waitForDns } from '../../dns/check.js';
+import { type PreparedCheck, prepareCaseCheck } from '../../dns/gate.js';
+import { type DnsTarget, expectedRecords } from '../../dns/records.js';
+import { progressLine, renderReport, reportJson } from '../../dns/report.js';
+import { type DnsSettings, envLayer, resolveSettings, type SettingsLayer } from '../../dns/settings.js';
+import type { DnsReport } from '../../dns/types.js';
+import { ExitCode, ExitError, InterruptedError, UserError } from '../../errors.js';
+import { colourEnabled } from '../../ui/colour.js';
+import type { Output } from '../../ui/output.js';
+import type { DnsCheckFlags } from './command.js';
+
+export interface DnsCheckRequest {
+  opts: DnsCheckFlags;
+  /** Where commander took negatable flags from ("cli" when given). */
+  explicit: Record<string, string | undefined>;
+  globals: GlobalOptions;
+  out: Output;
+  env?: NodeJS.ProcessEnv;
+  stderr?: { isTTY?: boolean; write(s: string): boolean };
+}
+
+export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
+  const { opts, globals, out } = req;
+  const env = req.env ?? process.env;
+  const stderr = req.stderr ?? process.stderr;
+  const flagLayer = flags(opts, req.explicit);
+  const wait = opts.wait
+    ? { timeoutMs: duration(opts.timeout, '--timeout'), intervalMs: duration(opts.interval, '--interval') }
+    : undefined;
+
+  checkIps(opts);
+  let prepared: PreparedCheck;
+  let journalFile: string | undefined;
+  if (opts.domain !== undefined) {
+    const d = checkDomain(opts.domain);
+    if (d.error || !d.value) throw new UserError(`--domain: ${d.error}`);
+    if (!opts.ip && !opts.ipv6) {
+      throw new UserError(
+        '--domain needs the server address: add --ip <ipv4> (and --ipv6 <ipv6> if it has one)',
+      );
+    }
+    const target: DnsTarget = {
+      domain: d.value,
+      ...(opts.ip ? { ipv4: opts.ip } : {}),
+      ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
+      element: opts.element ?? true,
+      serveBaseDomain: opts.serveBaseDomain ?? true,
+      srvDelegation: opts.srvDelegation ?? false,
+    };
+    const options = { domain: d.value, ...(await resolveSettings([flagLayer, envLayer(env)])) };
+    prepared = { target, expected: expectedRecords(target), options };
+  } else {
+    const loaded = await loadCase(globals.case);
+    journalFile = loaded.paths.journal;
+    for (const w of loaded.warnings) out.warn(w);
+    prepared = await prepareCaseCheck(loaded.config, {
+      ...(opts.ip ? { ipv4: opts.ip } : {}),
+      ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
+      flags: flagLayer,
+      env,
+      note: (text) => out.info(text),
+    });
+  }
+  const { expected, options } = prepared;
+
+  const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
+  let report: DnsReport;
+  if (wait) {
+    const controller = new AbortController();
+    const onSigint = () => controller.abort(new InterruptedError());
+    process.once('SIGINT', onSigint);
+    const progress = liveProgress(stderr, out);
+    try {
+      report = await waitForDns(
+        expected,
+        { ...options, signal: controller.signal },
+        { ...wait, onRound: progress.round },
+      );
+    } catch (err) {
+      if (controller.signal.aborted) throw new InterruptedError();
+      throw err;
+    } finally {
+      progress.stop();
+      process.removeListener('SIGINT', onSigint);
+    }
+  } else {
+    report = await checkDns(expected, options);
+  }
+  out.info(renderReport(report, colour));
+  if (globals.json) out.data(reportJson(report));
+  if (journalFile) {
+    await journal(journalFile, {
+      command: 'dns check',
+      result: report.ready ? 'ok' : 'failed',
+      exit_code: report.ready ? ExitCode.OK : ExitCode.NOT_READY,
+      duration_ms: report.durationMs,
+      ready: report.ready,
+      problems: report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+    });
+  }
+  if (!report.ready) throw new ExitError(ExitCode.NOT_READY);
+}
+
+/**
+ * --wait progress. On a TTY one line is redrawn every second with a countdown to the next round;
+ * otherwise one line per round.
+ */
+function liveProgress(
+  stderr: { isTTY?: boolean; write(s: string): boolean },
+  out: Output,
+): { round: (r: DnsReport, round: number, nextAt: Date | undefined) => void; stop: () => void } {
+  const tty = stderr.isTTY === true;
+  let ticker: NodeJS.Timeout | undefined;
+  const stop = () => {
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
+  };
+  return {
+    stop,
+    round(report, round, nextAt) {
+      stop();
+      const line = progressLine(report, round, nextAt);
+      if (!tty) return out.info(line);
+      const draw = () => {
+        const left = nextAt ? Math.max(0, Math.ceil((nextAt.getTime() - Date.now()) / 1000)) : 0;
+        stderr.write(`\r\x1b[2K${line}${nextAt ? ` (in ${left}s)` : '\n'}`);
+      };
+      draw();
+      if (nextAt) {
+        ticker = setInterval(draw, 1000);
+        ticker.unref();
+      }
+    },
+  };
+}
+
+function checkIps(opts: DnsCheckFlags): void {
+  if (opts.ip !== undefined && !isIPv4(opts.ip)) {
+    throw new UserError(`--ip: "${opts.ip}" is not an IPv4 address (like 203.0.113.10)`);
+  }
+  if (opts.ipv6 !== undefined && !isIPv6(opts.ipv6)) {
+    throw new UserError(`--ipv6: "${opts.ipv6}" is not an IPv6 address (like 2001:db8::10)`);
+  }
+}
+
+function flags(opts: DnsCheckFlags, explicit: Record<string, string | undefined>): SettingsLayer {
+  const values: DnsSettings = {};
+  if (opts.root.length > 0) values.roots = opts.root;
+  if (opts.resolver.length > 0) values.resolvers = opts.resolver;
+  if (explicit.systemResolver === 'cli') values.systemResolver = opts.systemResolver !== false;
+  const int = (v: string | undefined, name: string, min: number, max: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new UserError(`${name}: must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+    return n;
+  };
+  const port = int(opts.authPort, '--auth-port', 1, 65535);
+  const timeout = int(opts.queryTimeout, '--query-timeout', 1, 60000);
+  const retries = int(opts.retries, '--retries', 0, 10);
+  if (port !== undefined) values.authPort = port;
+  if (timeout !== undefined) values.queryTimeoutMs = timeout;
+  if (retries !== undefined) values.retries = retries;
+  return {
+    source: 'flag',
+    names: {
+      roots: '--root',
+      resolvers: '--resolver',
+      systemResolver: '--no-system-resolver',
+      authPort: '--auth-port',
+      queryTimeoutMs: '--query-timeout',
+      retries: '--retries',
+    },
+    values,
+  };
+}
+
+/** "30m", "90s", "1h", "500ms", "45" (seconds). */
+export function duration(text: string, name: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UserError(`${name}: "${text}" is not a duration; use e.g. 30m, 90s, 1h or 500ms`);
+  const unit = { ms: 1, s: 1000, m: 60000, h: 3600000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}

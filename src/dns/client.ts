@@ -1,0 +1,237 @@
+import { randomInt } from 'node:crypto';
+import dgram from 'node:dgram';
+import net, { isIPv6 } from 'node:net';
+import {
+  buildQuery,
+  buildTcpQuery,
+  matchesQuery,
+  type ParseResult,
+  parseReply,
+  peekHeader,
+  type Question,
+  type Reply,
+} from './message.js';
+
+/**
+ * The DNS transport: one query to one server, over UDP (a fresh connected socket and a random
+ * ID per attempt) with a retry over TCP when the reply is truncated. Only a reply with QR set,
+ * the same ID and exactly the question sent is accepted; anything else is ignored (UDP) and the
+ * query eventually times out. Nothing here throws on bad input from the network.
+ */
+
+export interface Server {
+  address: string;
+  port: number;
+}
+
+export type TransportState = 'reply' | 'timeout' | 'malformed' | 'unreachable' | 'error';
+
+export interface QueryOutcome {
+  state: TransportState;
+  reply?: Reply;
+  /** Wall time of the whole query (all attempts), in milliseconds. */
+  ms: number;
+  transport: 'udp' | 'tcp';
+  /** Why it failed, or what was ignored on the way. */
+  detail?: string;
+}
+
+export interface QueryOptions {
+  /** Set RD (ask a resolver to recurse). Authoritative queries leave it off. */
+  recursion: boolean;
+  signal?: AbortSignal;
+}
+
+export interface DnsClient {
+  query(server: Server, q: Question, options: QueryOptions): Promise<QueryOutcome>;
+}
+
+export interface ClientOptions {
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Extra UDP attempts after a timeout or an undecodable reply. */
+  retries: number;
+}
+
+export const DEFAULT_CLIENT_OPTIONS: ClientOptions = { timeoutMs: 2000, retries: 1 };
+
+interface Attempt {
+  state: TransportState;
+  reply?: Reply;
+  detail?: string;
+}
+
+export function createClient(options: Partial<ClientOptions> = {}): DnsClient {
+  const { timeoutMs, retries } = { ...DEFAULT_CLIENT_OPTIONS, ...options };
+  return {
+    async query(server, q, opts) {
+      const start = performance.now();
+      try {
+        return await run(server, q, opts, start);
+      } catch (err) {
+        // Encoding a query we built ourselves failed: report it, never throw into the check.
+        return {
+          state: 'error',
+          ms: performance.now() - start,
+          transport: 'udp',
+          detail: (err as Error).message,
+        };
+      }
+    },
+  };
+
+  async function run(server: Server, q: Question, opts: QueryOptions, start: number): Promise<QueryOutcome> {
+    let last: Attempt = { state: 'timeout' };
+    let sawMalformed: Attempt | undefined;
+    for (let i = 0; i <= retries; i++) {
+      if (opts.signal?.aborted) break;
+      last = await udpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+      if (last.state === 'reply' && last.reply?.tc) {
+        const tcp = await tcpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+        return { ...tcp, ms: performance.now() - start, transport: 'tcp' };
+      }
+      if (last.state === 'malformed') sawMalformed = last;
+      if (last.state === 'reply' || last.state === 'unreachable') break;
+    }
+    const final = last.state === 'timeout' && sawMalformed ? sawMalformed : last;
+    return { ...final, ms: performance.now() - start, transport: 'udp' };
+  }
+}
+
+function isUnreachable(code: string | undefined): boolean {
+  return ['ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EINVAL'].includes(code ?? '');
+}
+
+function errorAttempt(err: NodeJS.ErrnoException): Attempt {
+  if (isUnreachable(err.code)) return { state: 'unreachable', detail: `no route from here (${err.code})` };
+  if (err.code === 'ECONNREFUSED')
+    return { state: 'timeout', detail: 'nothing listens there (connection refused)' };
+  return { state: 'timeout', detail: err.code ?? err.message };
+}
+
+/** Classify one datagram: the reply, or why it was ignored. */
+function judge(msg: Buffer, id: number, q: Question): Attempt | 'ignored' | 'garbage' {
+  const head = peekHeader(msg);
+  if (!head) return 'garbage';
+  if (head.id !== id || !head.qr) return parseReply(msg).ok ? 'ignored' : 'garbage';
+  const parsed: ParseResult = parseReply(msg);
+  if (!parsed.ok) return { state: 'malformed', detail: parsed.reason };
+  if (!matchesQuery(parsed.reply, id, q)) return 'ignored';
+  return { state: 'reply', reply: parsed.reply };
+}
+
+function udpAttempt(
+  server: Server,
+  q: Question,
+  recursion: boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Attempt> {
+  if (signal?.aborted) return Promise.resolve({ state: 'timeout', detail: 'cancelled' });
+  return new Promise((resolve) => {
+    const id = randomInt(0, 0x10000);
+    let ignored = 0;
+    let garbage = 0;
+    let done = false;
+    const socket = dgram.createSocket(isIPv6(server.address) ? 'udp6' : 'udp4');
+    const finish = (a: Attempt) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+      resolve(a);
+    };
+    const onAbort = () => finish({ state: 'timeout', detail: 'cancelled' });
+    const timer = setTimeout(() => {
+      if (garbage > 0)
+        finish({ state: 'malformed', detail: `${garbage} undecodable reply(s), no valid one` });
+      else
+        finish({
+          state: 'timeout',
+          detail:
+            ignored > 0 ? `no matching reply (${ignored} with a wrong ID or question ignored)` : undefined,
+        });
+    }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (err) => finish(errorAttempt(err)));
+    socket.on('message', (msg) => {
+      const verdict = judge(msg, id, q);
+      if (verdict === 'ignored') ignored++;
+      else if (verdict === 'garbage') garbage++;
+      else finish(verdict);
+    });
+    try {
+      socket.connect(server.port, server.address, () => {
+        if (done) return;
+        socket.send(buildQuery(id, q, recursion), (err) => {
+          if (err) finish(errorAttempt(err));
+        });
+      });
+    } catch (err) {
+      finish(errorAttempt(err as NodeJS.ErrnoException));
+    }
+  });
+}
+
+function tcpAttempt(
+  server: Server,
+  q: Question,
+  recursion: boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Attempt> {
+  if (signal?.aborted) return Promise.resolve({ state: 'timeout', detail: 'cancelled' });
+  return new Promise((resolve) => {
+    const id = randomInt(0, 0x10000);
+    let buffered = Buffer.alloc(0);
+    let ignored = 0;
+    let done = false;
+    const socket = net.connect({ host: server.address, port: server.port });
+    const finish = (a: Attempt) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(a);
+    };
+    const onAbort = () => finish({ state: 'timeout', detail: 'cancelled' });
+    const timer = setTimeout(
+      () =>
+        finish({
+          state: 'timeout',
+          detail: `no complete reply over TCP${ignored > 0 ? ` (${ignored} mismatched ignored)` : ''}`,
+        }),
+      timeoutMs,
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.setNoDelay(true);
+    socket.on('connect', () => socket.write(buildTcpQuery(id, q, recursion)));
+    socket.on('error', (err) => finish(errorAttempt(err)));
+    socket.on('close', () =>
+      finish({ state: 'malformed', detail: 'TCP connection closed before a full reply' }),
+    );
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2) {
+        const len = buffered.readUInt16BE(0);
+        if (buffered.length < len + 2) return;
+        const msg = buffered.subarray(2, 2 + len);
+        buffered = buffered.subarray(2 + len);
+        const verdict = judge(msg, id, q);
+        if (verdict === 'garbage')
+          return finish({ state: 'malformed', detail: 'undecodable reply over TCP' });
+        if (verdict === 'ignored') {
+          ignored++;
+          continue;
+        }
+        return finish(verdict);
+      }
+    });
+  });
+}

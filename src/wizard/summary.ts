@@ -1,0 +1,41 @@
+import type { RawConfig } from '../commands/init/flags.js';
+
+/** The answers as the table shown before the confirmation (pure: lines of text). */
+export function summaryLines(raw: RawConfig): string[] {
+  const s = raw.server ?? {};
+  const domain = raw.domain ?? '(missing)';
+  const user = s.ssh_user ?? 'root';
+  const av = raw.audio_video ?? {};
+  const users = raw.users ?? [];
+  const rows: [string, string][] = [
+    ['domain', `${domain} (user IDs like @analyst1:${domain}; server matrix.${domain})`],
+    ['server', `${user}@${s.address ?? '(missing)'}, SSH port ${s.ssh_port ?? 22}`],
+  ];
+  if (user !== 'root' || s.become !== undefined)
+    rows.push(['sudo (become)', yn(s.become ?? user !== 'root')]);
+  rows.push(
+    ['IPv6', s.ipv6 ?? 'none'],
+    ['homeserver', raw.homeserver ?? 'synapse'],
+    ['Element Web', raw.element === false ? 'no' : `yes, at element.${domain}`],
+    [
+      'base domain',
+      raw.serve_base_domain === false
+        ? `${domain} is served elsewhere`
+        : `served by this server (${domain} A record points at it)`,
+    ],
+    ['SRV delegation', yn(raw.srv_delegation ?? false)],
+    ['audio/video', av.enabled ? `yes, TURN on ${av.external_ip ?? s.address ?? '(missing)'}` : 'no'],
+    ["Let's Encrypt e-mail", raw.letsencrypt_email ?? 'none'],
+    [
+      'users',
+      users.length === 0
+        ? 'none yet (add them later with "matrix-oob user add")'
+        : users.map((u) => (u.admin ? `${u.name} (admin)` : u.name)).join(', '),
+    ],
+    ['playbook', raw.playbook?.path ?? 'none yet ("matrix-oob playbook fetch" gets one)'],
+  );
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+}
+
+const yn = (b: boolean) => (b ? 'yes' : 'no');

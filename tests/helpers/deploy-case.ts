@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { TestSshd } from './sshd.js';
+
+export const CLI = resolve(fileURLToPath(import.meta.url), '../../../bin/matrix-oob.js');
+
+export interface CaseOptions {
+  domain?: string;
+  homeserver?: string;
+  element?: boolean;
+  users?: { name: string; admin?: boolean }[];
+}
+
+/**
+ * A case folder for the given sshd and fixture checkout, made as a user would: a config file,
+ * `matrix-oob init --config FILE --yes DIR` (the built CLI), then the pinned host key that
+ * `trust-host` would write.
+ */
+export function writeCase(dir: string, sshd: TestSshd, checkout: string, o: CaseOptions = {}): string {
+  const domain = o.domain ?? 'example.test';
+  const users = (o.users ?? []).map((u) => `  - name: ${u.name}\n    admin: ${u.admin === true}`).join('\n');
+  const configFile = `${dir}.config.yml`;
+  writeFileSync(
+    configFile,
+    [
+      `domain: ${domain}`,
+      'server:',
+      `  address: ${sshd.host}`,
+      `  ssh_port: ${sshd.port}`,
+      `homeserver: ${o.homeserver ?? 'synapse'}`,
+      `element: ${o.element ?? true}`,
+      users ? `users:\n${users}` : 'users: []',
+      'playbook:',
+      `  path: ${checkout}`,
+      '',
+    ].join('\n'),
+  );
+  execFileSync('node', [CLI, 'init', '--config', configFile, '--yes', dir], {
+    stdio: 'pipe',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  writeFileSync(join(dir, 'known_hosts'), `${sshd.knownHostsLine}\n`, { mode: 0o600 });
+  return dir;
+}
+
+/** The secrets init generated into vars.yml (to check that none leaks). */
+export function caseSecrets(dir: string, domain = 'example.test'): string[] {
+  const vars = readFileSync(join(dir, 'inventory', 'host_vars', `matrix.${domain}`, 'vars.yml'), 'utf8');
+  return [
+    ...vars.matchAll(
+      /^(?:matrix_homeserver_generic_secret_key|postgres_connection_password): "?([^"\n]+)"?$/gm,
+    ),
+  ].map((m) => m[1]!);
+}
+
+/** The built CLI, as a user runs it. */
+export interface CliResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  all: string;
+}
+
+export async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { input?: string } = {},
+): Promise<CliResult> {
+  const r = await execa('node', [CLI, ...args], {
+    env,
+    extendEnv: false,
+    reject: false,
+    all: true,
+    input: options.input,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+  });
+  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) };
+}
+
+/** Every process's argument list right now (those we can read). */
+export function allCmdlines(): { pid: string; cmdline: string }[] {
+  const out: { pid: string; cmdline: string }[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      out.push({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ') });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** ansible-playbook processes whose command line mentions `marker` (e.g. the case folder). */
+export function ansibleProcesses(marker: string): string[] {
+  return allCmdlines()
+    .filter((p) => p.cmdline.includes('ansible-playbook') && p.cmdline.includes(marker))
+    .map((p) => p.pid);
+}

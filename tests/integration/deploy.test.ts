@@ -1,0 +1,180 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { allCmdlines, ansibleProcesses, CLI, caseSecrets, cli, writeCase } from '../helpers/deploy-case.js';
+import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
+import { startSshd, type TestSshd } from '../helpers/sshd.js';
+
+// `matrix-oob deploy` end to end: the built CLI, a real ansible-playbook on the fixture
+// playbook, a real sshd on loopback with a pinned host key.
+describe('deploy', () => {
+  let sshd: TestSshd;
+  let dir: string;
+  let checkout: string;
+  let caseDir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-deploy-'));
+    checkout = makeFixtureCheckout(join(dir, 'mdad'));
+    caseDir = writeCase(join(dir, 'case'), sshd, checkout);
+    env = {
+      ...process.env,
+      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
+      MDAD_FIXTURE_DATA: join(dir, 'data'),
+      NO_COLOR: '1',
+      MATRIX_OOB_KILL_GRACE_MS: '3000',
+      TMPDIR: join(dir, 'tmp'),
+    };
+    mkdirSync(join(dir, 'tmp'));
+    delete env.FORCE_COLOR;
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const logFiles = (c: string) => (existsSync(join(c, 'logs')) ? readdirSync(join(c, 'logs')) : []);
+  const journalLines = () =>
+    readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('--dry-run prints the exact commands and runs nothing', async () => {
+    const r = await cli(['-C', caseDir, 'deploy', '--dry-run', '--', '-v'], env);
+    expect(r.exitCode).toBe(0);
+    const hosts = join(caseDir, 'inventory', 'hosts');
+    expect(r.stdout).toContain('# stage setup');
+    expect(r.stdout).toContain(
+      `ansible-playbook -i ${hosts} setup.yml --tags=install-all,ensure-matrix-users-created -v`,
+    );
+    expect(r.stdout).toContain(`ansible-playbook -i ${hosts} setup.yml --tags=start -v`);
+    expect(r.stdout).toContain(`cd ${checkout} && ANSIBLE_SSH_ARGS=`);
+    expect(r.stdout).toContain('StrictHostKeyChecking=yes');
+    expect(r.stdout).toContain(`UserKnownHostsFile=${join(caseDir, 'known_hosts')}`);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+    expect(logFiles(caseDir)).toEqual([]);
+    const full = await cli(['-C', caseDir, 'deploy', '--dry-run', '--full'], env);
+    expect(full.stdout).toContain('--tags=setup-all,ensure-matrix-users-created');
+  });
+
+  it('refuses a stage whose tag the checkout lacks, before running anything', async () => {
+    const old = makeFixtureCheckout(join(dir, 'old-mdad'));
+    const tasks = join(old, 'roles/custom/fixture_server/tasks/main.yml');
+    writeFileSync(tasks, readFileSync(tasks, 'utf8').replace(/install-all, /g, ''));
+    const oldCase = writeCase(join(dir, 'old-case'), sshd, old);
+    const r = await cli(['-C', oldCase, 'deploy'], env);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`error: the playbook in ${old} has no tag "install-all"; nothing was run`);
+    expect(r.stderr).toContain('hint:');
+    expect(logFiles(oldCase)).toEqual([]);
+  });
+
+  it('a checkout without its galaxy roles fails before running, with the hint', async () => {
+    const bare = makeFixtureCheckout(join(dir, 'bare-mdad'), { roles: false });
+    const bareCase = writeCase(join(dir, 'bare-case'), sshd, bare);
+    const r = await cli(['-C', bareCase, 'deploy'], env);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("the role 'galaxy/playbook_help' was not found");
+    expect(r.stderr).toContain(
+      'hint: the playbook\'s galaxy roles are not installed: run "matrix-oob playbook fetch"',
+    );
+    expect(logFiles(bareCase)).toEqual([]);
+  });
+
+  it('a failing task ends with the failure summary and exit 1; the next run resumes', async () => {
+    const failed = await cli(['-C', caseDir, 'deploy'], { ...env, MDAD_FIXTURE_FAIL: 'start' });
+    expect(failed.exitCode).toBe(1);
+    // Streamed output reaches the terminal (stderr) as Ansible prints it.
+    expect(failed.stderr).toContain('TASK [custom/fixture_server : Install (fixture)]');
+    expect(failed.stderr).toContain('stage setup finished');
+    expect(failed.stderr).toContain('error: stage start failed');
+    expect(failed.stderr).toContain(
+      'task: custom/fixture_server : Fail the start step when asked to (on matrix.example.test)',
+    );
+    expect(failed.stderr).toContain('message: Fixture start failure');
+    expect(failed.stderr).toMatch(/recap: matrix\.example\.test: ok=\d+ changed=\d+ failed=1/);
+    expect(failed.stderr).toContain('resume: matrix-oob deploy');
+    expect(readFileSync(join(dir, 'data', 'installed'), 'utf8')).toContain('domain=example.test');
+    expect(existsSync(join(dir, 'data', 'started'))).toBe(false);
+    // Secrets from vars.yml never reach the output.
+    const secrets = caseSecrets(caseDir);
+    expect(secrets).toHaveLength(2);
+    for (const s of secrets) expect(failed.all).not.toContain(s);
+
+    const state = JSON.parse(readFileSync(join(caseDir, 'state.json'), 'utf8'));
+    expect(state.deploy.stages.setup.status).toBe('finished');
+    expect(state.deploy.stages.start.status).toBe('failed');
+    const logs = readdirSync(join(caseDir, 'logs'));
+    expect(logs.filter((f) => f.endsWith('-setup.log'))).toHaveLength(1);
+    for (const f of logs) expect(statSync(join(caseDir, 'logs', f)).mode & 0o777).toBe(0o600);
+
+    const resumed = await cli(['-C', caseDir, 'deploy'], env);
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.stderr).toContain('stage setup: finished in the last run, skipping');
+    expect(resumed.stderr).not.toContain('TASK [custom/fixture_server : Install (fixture)]');
+    expect(resumed.stderr).toContain('stage start finished');
+    expect(readFileSync(join(dir, 'data', 'started'), 'utf8')).toBe('yes\n');
+    expect(readdirSync(join(caseDir, 'logs')).filter((f) => f.endsWith('-setup.log'))).toHaveLength(1);
+
+    const j = journalLines().filter((e) => e.command === 'deploy');
+    expect(j.map((e) => [e.stage, e.result])).toEqual([
+      ['setup', 'ok'],
+      ['start', 'failed'],
+      ['setup', 'skipped'],
+      ['start', 'ok'],
+    ]);
+    const failedEntry = j[1]!;
+    expect(failedEntry.exit_code).toBe(2);
+    expect(failedEntry.failed_task).toBe('custom/fixture_server : Fail the start step when asked to');
+    expect((failedEntry.recap as Record<string, { failed: number }>)['matrix.example.test']?.failed).toBe(1);
+    expect(typeof failedEntry.duration_ms).toBe('number');
+    expect(failedEntry.ansible).toContain('--tags=start');
+    for (const s of secrets) expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).not.toContain(s);
+  }, 120_000);
+
+  it('Ctrl-C mid-run stops ansible-playbook and its children and exits 130', async () => {
+    const child = execa('node', [CLI, '-C', caseDir, 'deploy', '--stage', 'start'], {
+      env: { ...env, MDAD_FIXTURE_SLEEP: '120' },
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+    let output = '';
+    child.all?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const deadline = Date.now() + 60_000;
+    while (!output.includes('Wait before starting') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ansibleProcesses(caseDir).length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 500)); // the sleep task is now running on the "server"
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(15_000);
+    expect(ansibleProcesses(caseDir)).toEqual([]);
+    // Nothing else of the run survives either (ssh masters live in our private control folder).
+    expect(allCmdlines().filter((p) => p.cmdline.includes(join(dir, 'tmp')))).toEqual([]);
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    expect(r.stderr).toContain('error: interrupted: ansible-playbook was stopped during stage start');
+    const last = journalLines().at(-1)!;
+    expect(last).toMatchObject({ stage: 'start', result: 'interrupted' });
+    const state = JSON.parse(readFileSync(join(caseDir, 'state.json'), 'utf8'));
+    expect(state.deploy.stages.start.status).toBe('interrupted');
+  }, 90_000);
+});

@@ -1,0 +1,218 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { allCmdlines, ansibleProcesses, CLI, cli, writeCase } from '../helpers/deploy-case.js';
+import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
+import { startSshd, type TestSshd } from '../helpers/sshd.js';
+
+// A password that breaks every naive way of passing it: spaces, both quotes, Jinja, $, a
+// backslash, non-ASCII.
+const NASTY = `p a'ss"w {{ lookup('env','HOME') }} {% raw %} $HOME \\n \\ é€😀 end`;
+
+// `matrix-oob user add` end to end: built CLI, real ansible-playbook, real sshd on loopback.
+describe('user add', () => {
+  let sshd: TestSshd;
+  let dir: string;
+  let caseDir: string;
+  let data: string;
+  let tmp: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-users-'));
+    const checkout = makeFixtureCheckout(join(dir, 'mdad'));
+    caseDir = writeCase(join(dir, 'case'), sshd, checkout, {
+      users: [
+        { name: 'alice', admin: true },
+        { name: 'bob', admin: false },
+      ],
+    });
+    data = join(dir, 'data');
+    tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    env = {
+      ...process.env,
+      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
+      MDAD_FIXTURE_DATA: data,
+      NO_COLOR: '1',
+      TMPDIR: tmp,
+      MATRIX_OOB_KILL_GRACE_MS: '3000',
+    };
+    delete env.FORCE_COLOR;
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const received = (name: string) => {
+    const r = JSON.parse(readFileSync(join(data, 'users', `${name}.json`), 'utf8'));
+    return { ...r, password: Buffer.from(r.password_b64, 'base64').toString('utf8') };
+  };
+  const everythingStored = () => {
+    const parts = [readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')];
+    for (const f of readdirSync(join(caseDir, 'logs')))
+      parts.push(readFileSync(join(caseDir, 'logs', f), 'utf8'));
+    return parts.join('\n');
+  };
+  const varsFilesLeft = () => readdirSync(tmp).filter((f) => f.startsWith('matrix-oob-vars-'));
+
+  it('passes a hostile password byte for byte, never in an argument list, log, journal or output', async () => {
+    const pwFile = join(dir, 'pw.txt');
+    writeFileSync(pwFile, `${NASTY}\n`, { mode: 0o600 });
+    const run = execa('node', [CLI, '-C', caseDir, 'user', 'add', 'carol', '--password-file', pwFile], {
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+    // Sample every process's argument list while the run lasts.
+    let samples = 0;
+    let sawAnsible = false;
+    const leaks: string[] = [];
+    const needles = [NASTY, 'a\'ss"w', '{% raw %}', 'é€😀'];
+    const timer = setInterval(() => {
+      samples++;
+      for (const p of allCmdlines()) {
+        if (p.cmdline.includes('ansible-playbook')) sawAnsible = true;
+        if (needles.some((n) => p.cmdline.includes(n))) leaks.push(p.cmdline);
+      }
+    }, 25);
+    const r = await run;
+    clearInterval(timer);
+    expect(r.exitCode).toBe(0);
+    expect(sawAnsible).toBe(true);
+    expect(samples).toBeGreaterThan(20);
+    expect(leaks).toEqual([]);
+
+    const got = received('carol');
+    expect(got.password).toBe(NASTY);
+    expect(got.username).toBe('carol');
+    expect(got.admin).toBe('no');
+
+    for (const text of [r.all ?? '', everythingStored()]) {
+      for (const n of needles) expect(text).not.toContain(n);
+    }
+    expect(r.stderr).toContain('@carol:example.test: registered');
+    expect(varsFilesLeft()).toEqual([]);
+
+    const credFile = join(caseDir, 'credentials', 'carol.txt');
+    expect(statSync(credFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(caseDir, 'credentials')).mode & 0o777).toBe(0o700);
+    const cred = readFileSync(credFile, 'utf8');
+    expect(cred).toContain('homeserver: https://matrix.example.test\n');
+    expect(cred).toContain('user_id: @carol:example.test\n');
+    expect(cred).toContain(`password: ${NASTY}\n`);
+    expect(cred).toContain('element: https://element.example.test\n');
+    expect(cred).toMatch(/reminder: .*verify the device fingerprints/);
+    expect(existsSync(join(caseDir, 'credentials', 'carol.pending'))).toBe(false);
+  }, 90_000);
+
+  it('a failure prints the summary and a hint, exits 1, and leaks nothing', async () => {
+    const r = await cli(['-C', caseDir, 'user', 'add', 'bob'], {
+      ...env,
+      MDAD_FIXTURE_FAIL: 'register-user-taken',
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('error: registering @bob:example.test failed');
+    expect(r.stderr).toContain('User ID already taken');
+    expect(r.stderr).toContain('hint: this user already exists on the server');
+    expect(r.stderr).toContain('[REDACTED]');
+    // The fixture printed the password (as MDAD does): it must be redacted everywhere.
+    const pending = readFileSync(join(caseDir, 'credentials', 'bob.pending'), 'utf8');
+    const password = /^password: (.*)$/m.exec(pending)![1]!;
+    expect(password).toMatch(/^[A-Za-z0-9]{64}$/);
+    expect(r.all).not.toContain(password);
+    expect(everythingStored()).not.toContain(password);
+    expect(existsSync(join(caseDir, 'credentials', 'bob.txt'))).toBe(false);
+    expect(varsFilesLeft()).toEqual([]);
+    const last = JSON.parse(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({
+      stage: 'register-user',
+      user: 'bob',
+      result: 'failed',
+      hint: 'user-exists',
+    });
+  }, 90_000);
+
+  it('Ctrl-C mid-run exits 130 and leaves no process and no extra-vars file', async () => {
+    const child = execa('node', [CLI, '-C', caseDir, 'user', 'add', 'dave'], {
+      env: { ...env, MDAD_FIXTURE_SLEEP: '120' },
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+    let output = '';
+    child.all?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const deadline = Date.now() + 60_000;
+    while (!output.includes('Wait before starting') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(varsFilesLeft()).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(ansibleProcesses(caseDir)).toEqual([]);
+    expect(allCmdlines().filter((p) => p.cmdline.includes(tmp))).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(existsSync(join(data, 'users', 'dave.json'))).toBe(false);
+  }, 90_000);
+
+  it('--all registers the configured users, reusing a pending password and skipping registered ones', async () => {
+    const pending = readFileSync(join(caseDir, 'credentials', 'bob.pending'), 'utf8');
+    const bobPassword = /^password: (.*)$/m.exec(pending)![1]!;
+    writeFileSync(join(caseDir, 'credentials', 'alice.txt'), 'password: alreadyThere99\n', { mode: 0o600 });
+    const r = await cli(['-C', caseDir, '--json', 'user', 'add', '--all'], env);
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.users.map((u: { name: string; status: string }) => [u.name, u.status])).toEqual([
+      ['alice', 'skipped'],
+      ['bob', 'registered'],
+    ]);
+    expect(received('bob')).toMatchObject({ password: bobPassword, admin: 'no' });
+    expect(r.stdout + r.stderr).not.toContain(bobPassword);
+    expect(readFileSync(join(caseDir, 'credentials', 'bob.txt'), 'utf8')).toContain(
+      `password: ${bobPassword}\n`,
+    );
+  }, 90_000);
+
+  it('--reset sets a new password with update-user-password; --show-password shows it once', async () => {
+    const r = await cli(['-C', caseDir, 'user', 'add', 'alice', '--reset', '--show-password'], env);
+    expect(r.exitCode).toBe(0);
+    const got = received('alice');
+    expect(got.reset).toBe(true);
+    expect(got.password).toMatch(/^[A-Za-z0-9]{64}$/);
+    expect(r.stderr.split(got.password).length - 1).toBe(1);
+    expect(readFileSync(join(caseDir, 'credentials', 'alice.txt'), 'utf8')).toContain(
+      `password: ${got.password}\n`,
+    );
+    expect(everythingStored()).not.toContain(got.password);
+  }, 90_000);
+
+  it('refuses a homeserver without register-user, and a password with a line break', async () => {
+    const conduit = writeCase(join(dir, 'conduit'), sshd, join(dir, 'mdad'), { homeserver: 'conduit' });
+    const r = await cli(['-C', conduit, 'user', 'add', 'x'], env);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('homeserver conduit has no register-user task');
+    const pw = join(dir, 'two-lines.txt');
+    writeFileSync(pw, 'one\ntwo\n');
+    const r2 = await cli(['-C', caseDir, 'user', 'add', 'erin', '--password-file', pw], env);
+    expect(r2.exitCode).toBe(2);
+    expect(r2.stderr).toContain('the password contains a line break');
+    expect(existsSync(join(caseDir, 'credentials', 'erin.pending'))).toBe(false);
+  });
+});
