@@ -1,5 +1,5 @@
-import { readdir, realpath, rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Capture } from '../adapters/process.js';
 import type { Stream, StreamResult } from '../adapters/stream.js';
 import { FailureError, InterruptedError, UserError } from '../errors.js';
@@ -104,10 +104,11 @@ export async function fetchPlaybook(req: FetchRequest, deps: FetchDeps): Promise
     if (r.exitCode !== 0) throw gitFailed('git fetch', req.repo, r);
   } else {
     step(1, `cloning ${displayUrl(req.repo)} into ${dir}`);
+    await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
     const r = await streamed(
       'git',
       ['clone', '--no-checkout', ...(deps.tty ? ['--progress'] : []), '--', req.repo, dir],
-      resolve(dir, '..'),
+      dirname(dir),
     );
     if (deps.signal?.aborted) throw await interrupted(state === 'absent');
     if (r.exitCode !== 0) {

@@ -145,10 +145,10 @@ describe('playbook fetch', () => {
       '--ref',
       FIXTURE_EXPECTED_VERSION,
       '--dir',
-      join(empty, 'pb'),
+      join(empty, 'new/folders/pb'),
     ]);
     expect(ok.exitCode).toBe(0);
     expect(ok.stderr).toContain('no case: nothing recorded');
-    expect(existsSync(join(empty, 'pb/roles/galaxy/playbook_help'))).toBe(true);
+    expect(existsSync(join(empty, 'new/folders/pb/roles/galaxy/playbook_help'))).toBe(true);
   });
 });
