@@ -10,7 +10,8 @@ export interface Choice<T> {
 
 export interface Prompts {
   confirm(message: string, defaultAnswer?: boolean): Promise<boolean>;
-  select<T>(message: string, choices: readonly Choice<T>[]): Promise<T>;
+  /** `defaultValue` is where the cursor starts. */
+  select<T>(message: string, choices: readonly Choice<T>[], defaultValue?: T): Promise<T>;
 }
 
 /** Whether a human can answer: stdin and stderr are terminals. */
@@ -25,9 +26,16 @@ export function inquirerPrompts(): Prompts {
       const { confirm } = await import('@inquirer/prompts');
       return confirm({ message, default: defaultAnswer }, context);
     },
-    async select<T>(message: string, choices: readonly Choice<T>[]) {
+    async select<T>(message: string, choices: readonly Choice<T>[], defaultValue?: T) {
       const { select } = await import('@inquirer/prompts');
-      return select<T>({ message, choices: choices.map((c) => ({ ...c })) }, context);
+      return select<T>(
+        {
+          message,
+          choices: choices.map((c) => ({ ...c })),
+          ...(defaultValue !== undefined ? { default: defaultValue } : {}),
+        },
+        context,
+      );
     },
   };
 }

@@ -109,7 +109,13 @@ describe('trust-host', () => {
     const out = memoryOutput();
     const prompts = scriptedPrompts([]);
     // The answer is chosen from the offered list: pick the ED25519 key.
-    prompts.select = async <T>(_message: string, choices: readonly { name: string; value: T }[]) => {
+    prompts.select = async <T>(
+      _message: string,
+      choices: readonly { name: string; value: T }[],
+      initial?: T,
+    ) => {
+      // The cursor starts on "none of them match": Enter alone pins nothing.
+      expect(initial).toBeNull();
       const hit = choices.find((c) => c.name.includes(sshd.hostFingerprint));
       if (!hit) throw new Error(`fingerprint not offered: ${choices.map((c) => c.name).join(', ')}`);
       return hit.value;

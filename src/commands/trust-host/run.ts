@@ -77,6 +77,8 @@ export async function runTrustHost(req: TrustHostRequest): Promise<void> {
         })),
         { name: 'none of them match: do not pin anything', value: null },
       ],
+      // The cursor starts on "none": pinning takes a deliberate choice, not a reflexive Enter.
+      null,
     );
     if (!pick) {
       out.warn(
