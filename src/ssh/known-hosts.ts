@@ -94,20 +94,23 @@ export function pinKeys(
 }
 
 /**
- * The ssh options every connection of matrix-oob uses: only the case's known_hosts, strict
- * checking, never learning keys on the fly. For Ansible: ANSIBLE_SSH_ARGS / ansible_ssh_common_args.
+ * The host-key options every ssh connection of matrix-oob uses, direct or through Ansible:
+ * only the case's known_hosts, strict checking, never learning keys on the fly.
  */
-export function sshHostKeyOptions(knownHostsFile: string): string[] {
+export function hostKeyOptions(knownHostsFile: string): [string, string][] {
   return [
-    '-o',
-    `UserKnownHostsFile="${knownHostsFile.replace(/"/g, '\\"')}"`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'UpdateHostKeys=no',
-    '-o',
-    'CheckHostIP=no',
+    ['StrictHostKeyChecking', 'yes'],
+    ['UserKnownHostsFile', knownHostsFile],
+    ['GlobalKnownHostsFile', '/dev/null'],
+    ['UpdateHostKeys', 'no'],
+    ['CheckHostIP', 'no'],
   ];
+}
+
+/** hostKeyOptions as ssh argv (`-o Key=value` pairs). */
+export function sshHostKeyOptions(knownHostsFile: string): string[] {
+  return hostKeyOptions(knownHostsFile).flatMap(([k, v]) => [
+    '-o',
+    k === 'UserKnownHostsFile' ? `${k}="${v.replace(/"/g, '\\"')}"` : `${k}=${v}`,
+  ]);
 }
