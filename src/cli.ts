@@ -2,7 +2,10 @@ import { Command, type CommanderError, Option } from 'commander';
 import { registerControlRoom } from './commands/control-room/command.js';
 import { registerDeploy } from './commands/deploy/command.js';
 import { registerDns } from './commands/dns/command.js';
+import { registerDoctor } from './commands/doctor/command.js';
 import { registerInit } from './commands/init/command.js';
+import { registerPlaybook } from './commands/playbook/command.js';
+import { registerTrustHost } from './commands/trust-host/command.js';
 import { registerUser } from './commands/user/command.js';
 import { registerVerify } from './commands/verify/command.js';
 import { ExitCode } from './errors.js';
@@ -59,6 +62,9 @@ export function buildProgram(out: Output): Command {
   };
 
   registerInit(program, ctx);
+  registerPlaybook(program, ctx);
+  registerDoctor(program, ctx);
+  registerTrustHost(program, ctx);
   registerDns(program, ctx);
   registerDeploy(program, ctx);
   registerUser(program, ctx);

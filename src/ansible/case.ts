@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { exists, readIfExists } from '../adapters/files.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
 import { UserError } from '../errors.js';
+import { checkoutPath } from '../playbook/pin.js';
 import { Redactor } from '../secrets/redact.js';
 import type { AnsibleCase } from './run.js';
 
@@ -18,11 +19,14 @@ export interface OpenedCase extends LoadedCase {
 export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): Promise<OpenedCase> {
   const loaded = await loadCase(caseDir);
   const { config, paths } = loaded;
-  const checkout = config.playbook.path;
-  if (!checkout) {
-    throw new UserError(`playbook.path is not set in ${paths.config}`, {
-      hint: 'run "matrix-oob playbook fetch" to clone the playbook, or set playbook.path to a matrix-docker-ansible-deploy checkout.',
-    });
+  const checkout = checkoutPath(loaded);
+  if (!config.playbook.path && !(await exists(checkout))) {
+    throw new UserError(
+      `the case has no playbook checkout (playbook.path is not set and ${checkout} does not exist)`,
+      {
+        hint: 'run "matrix-oob playbook fetch" to clone the playbook, or set playbook.path to a matrix-docker-ansible-deploy checkout.',
+      },
+    );
   }
   if (!(await exists(join(checkout, playbook)))) {
     throw new UserError(

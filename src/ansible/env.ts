@@ -1,3 +1,5 @@
+import { hostKeyOptions } from '../ssh/known-hosts.js';
+
 /**
  * The environment of every ansible-playbook run.
  *
@@ -25,10 +27,7 @@ export function sshArgs(knownHosts: string): string {
     '-C',
     '-o ControlMaster=auto',
     '-o ControlPersist=60s',
-    '-o StrictHostKeyChecking=yes',
-    `-o UserKnownHostsFile=${shlexQuote(knownHosts)}`,
-    '-o GlobalKnownHostsFile=/dev/null',
-    '-o UpdateHostKeys=no',
+    ...hostKeyOptions(knownHosts).map(([k, v]) => `-o ${k}=${shlexQuote(v)}`),
   ].join(' ');
 }
 

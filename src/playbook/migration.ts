@@ -1,16 +1,25 @@
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import { readIfExists } from '../adapters/files.js';
 import { UserError } from '../errors.js';
+import { compareVersions } from '../util/version-compare.js';
+
+/**
+ * MDAD's migration-version gate (mdad-contract.md section 2): every run fails unless the
+ * inventory's `matrix_playbook_migration_validated_version` is at least the checkout's
+ * `matrix_playbook_migration_expected_version`, and the checkout lists the breaking changes
+ * in between. This module reads them from a checkout.
+ */
 
 /**
  * The migration version a new inventory is validated against when no playbook checkout is
- * configured yet: the expected version of the MDAD revision matrix-oob is tested with
- * (docs/config.md, "playbook"). With a checkout, its own expected version wins.
+ * configured yet: the expected version of the pinned MDAD revision (src/playbook/pin.ts).
+ * With a checkout, its own expected version wins.
  */
 export const PINNED_MIGRATION_VERSION = 'v2026.05.18.0';
 
 export const MIGRATION_DEFAULTS = 'roles/custom/matrix_playbook_migration/defaults/main.yml';
+export const VALIDATED_VERSION_VAR = 'matrix_playbook_migration_validated_version';
 
 export interface BreakingChange {
   version: string;
@@ -20,10 +29,11 @@ export interface BreakingChange {
 
 export interface ExpectedMigration {
   expectedVersion: string;
+  /** Sorted oldest first. */
   breakingChanges: BreakingChange[];
 }
 
-/** Read `matrix_playbook_migration_expected_version` (and the breaking changes) from a checkout. */
+/** Read the expected version and the breaking changes from a checkout. */
 export async function readExpectedMigration(checkout: string): Promise<ExpectedMigration> {
   const file = join(checkout, MIGRATION_DEFAULTS);
   const text = await readIfExists(file);
@@ -32,15 +42,50 @@ export async function readExpectedMigration(checkout: string): Promise<ExpectedM
       hint: 'check playbook.path points at a matrix-docker-ansible-deploy checkout, or run "matrix-oob playbook fetch".',
     });
   }
-  const data = (parse(text) ?? {}) as Record<string, unknown>;
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    throw new UserError(`${file} is not valid YAML`, {
+      hint: 'the checkout may be damaged: run "matrix-oob playbook fetch" again.',
+    });
+  }
+  const data = (doc.toJS() ?? {}) as Record<string, unknown>;
   const expected = data.matrix_playbook_migration_expected_version;
   if (typeof expected !== 'string' || expected === '') {
     throw new UserError(`${file} does not define matrix_playbook_migration_expected_version`, {
       hint: 'the checkout may be too old or damaged: run "matrix-oob playbook fetch" again.',
     });
   }
-  const changes = Array.isArray(data.matrix_playbook_migration_breaking_changes)
-    ? (data.matrix_playbook_migration_breaking_changes as BreakingChange[])
+  const raw = Array.isArray(data.matrix_playbook_migration_breaking_changes)
+    ? (data.matrix_playbook_migration_breaking_changes as unknown[])
     : [];
-  return { expectedVersion: expected, breakingChanges: changes };
+  const breakingChanges: BreakingChange[] = [];
+  for (const item of raw) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { version, summary, changelog_url } = item as Record<string, unknown>;
+    if (typeof version !== 'string') continue;
+    breakingChanges.push({
+      version,
+      summary: typeof summary === 'string' ? summary : '(no summary)',
+      ...(typeof changelog_url === 'string' ? { changelog_url } : {}),
+    });
+  }
+  breakingChanges.sort((a, b) => compareVersions(a.version, b.version));
+  return { expectedVersion: expected, breakingChanges };
+}
+
+/** The breaking changes a user validated at `validated` (or nothing) has not seen yet. */
+export function changesSince(migration: ExpectedMigration, validated: string | undefined): BreakingChange[] {
+  return migration.breakingChanges.filter(
+    (c) =>
+      (!validated || compareVersions(c.version, validated) > 0) &&
+      compareVersions(c.version, migration.expectedVersion) <= 0,
+  );
+}
+
+export type MigrationState = 'missing' | 'older' | 'current' | 'newer';
+
+export function migrationState(validated: string | undefined, expected: string): MigrationState {
+  if (!validated) return 'missing';
+  const c = compareVersions(validated, expected);
+  return c < 0 ? 'older' : c === 0 ? 'current' : 'newer';
 }

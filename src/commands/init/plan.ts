@@ -1,4 +1,5 @@
-import { readIfExists } from '../../adapters/files.js';
+import { join } from 'node:path';
+import { exists, readIfExists } from '../../adapters/files.js';
 import type { CasePaths } from '../../case/paths.js';
 import type { PlannedFile, WritePlan } from '../../case/plan.js';
 import type { Config } from '../../config/schema.js';
@@ -6,7 +7,12 @@ import { configToYaml } from '../../config/serialize.js';
 import { existingValue, mergeVars, parseExistingVars } from '../../inventory/merge.js';
 import { renderHosts, renderVars } from '../../inventory/render.js';
 import { generateSecret, SECRET_KEYS, type SecretKey } from '../../inventory/secrets.js';
-import { PINNED_MIGRATION_VERSION, readExpectedMigration } from '../../playbook/migration.js';
+import {
+  MIGRATION_DEFAULTS,
+  PINNED_MIGRATION_VERSION,
+  readExpectedMigration,
+} from '../../playbook/migration.js';
+import { checkoutPath } from '../../playbook/pin.js';
 
 export interface InitPlan extends WritePlan {
   /** The secret values (for masking in --dry-run and redaction). */
@@ -47,8 +53,10 @@ export async function planInit(config: Config, paths: CasePaths, keepConfigFile:
     : undefined;
   let migrationVersion = previous;
   let migrationSource: InitPlan['migrationSource'] = 'existing inventory';
-  if (!migrationVersion && config.playbook.path) {
-    migrationVersion = (await readExpectedMigration(config.playbook.path)).expectedVersion;
+  // The configured checkout, or one already fetched into the case's default place.
+  const checkout = checkoutPath({ config, paths });
+  if (!migrationVersion && (config.playbook.path || (await exists(join(checkout, MIGRATION_DEFAULTS))))) {
+    migrationVersion = (await readExpectedMigration(checkout)).expectedVersion;
     migrationSource = 'playbook checkout';
   }
   if (!migrationVersion) {

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../../cli.js';
+
+export interface TrustHostFlags {
+  fingerprint?: string;
+}
+
+export function registerTrustHost(program: Command, ctx: CommandContext): void {
+  program
+    .command('trust-host')
+    .description(
+      "fetch the server's SSH host key, show its fingerprint, and pin it in <case>/known_hosts once confirmed",
+    )
+    .option(
+      '--fingerprint <SHA256:...>',
+      'pin only the key with this fingerprint (checked out of band, e.g. in the provider console); for scripts',
+    )
+    .action(async (flags: TrustHostFlags) => {
+      const { runTrustHost } = await import('./run.js');
+      await runTrustHost({ flags, globals: ctx.globals(), out: ctx.out });
+    });
+}

@@ -1,0 +1,17 @@
+import type { Capture } from '../adapters/process.js';
+import type { LoadedCase } from '../config/load.js';
+import type { InventoryState } from './inventory-state.js';
+
+/** Everything the checks read; built once by the doctor command. */
+export interface DoctorContext {
+  caseDir: string;
+  /** The loaded case, or undefined when it could not be loaded (see caseProblem). */
+  loaded: LoadedCase | undefined;
+  /** The case's inventory, read once (undefined without a case). */
+  inventory: Promise<InventoryState | undefined>;
+  capture: Capture;
+  env: NodeJS.ProcessEnv;
+  minAnsibleCore: string;
+  minCommunityDocker: string;
+  sshTimeoutSec: number;
+}

@@ -1,0 +1,87 @@
+import { relative } from 'node:path';
+import type { Capture } from '../adapters/process.js';
+import type { CasePaths } from '../case/paths.js';
+import { type LoadedCase, loadCase } from '../config/load.js';
+import { UserError } from '../errors.js';
+import { secretValues } from '../inventory/vars-file.js';
+import { Redactor } from '../secrets/redact.js';
+import { checkoutChecks } from './checkout.js';
+import type { DoctorContext } from './context.js';
+import { inventoryChecks } from './inventory.js';
+import { readInventoryState } from './inventory-state.js';
+import { migrationCheck } from './migration.js';
+import { type CheckResult, type DoctorReport, summarise } from './report.js';
+import { sshCheck } from './ssh.js';
+import { checkAnsibleCore, checkCommunityDocker, readAnsibleInfo } from './toolchain.js';
+
+export interface DoctorOptions {
+  caseDir: string;
+  capture: Capture;
+  env: NodeJS.ProcessEnv;
+  minAnsibleCore: string;
+  minCommunityDocker: string;
+  sshTimeoutSec: number;
+}
+
+/**
+ * Run every check; independent ones in parallel. Returns the report and a redactor that knows
+ * the case's secrets (the caller passes everything it prints through it).
+ */
+export async function runDoctor(
+  opts: DoctorOptions,
+): Promise<{ report: DoctorReport; redactor: Redactor; paths?: CasePaths }> {
+  let loaded: LoadedCase | undefined;
+  let caseResult: CheckResult;
+  const caseBase = { id: 'case', title: 'case folder' };
+  try {
+    loaded = await loadCase(opts.caseDir);
+    caseResult = {
+      ...caseBase,
+      status: loaded.warnings.length > 0 ? 'warn' : 'pass',
+      summary: `${loaded.paths.root} (domain ${loaded.config.domain})`,
+      ...(loaded.warnings.length > 0
+        ? { details: loaded.warnings, fix: `edit ${relative(process.cwd(), loaded.file) || loaded.file}.` }
+        : {}),
+    };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    caseResult = {
+      ...caseBase,
+      status: 'fail',
+      summary: err.message,
+      details: [...err.details],
+      ...(err.hint ? { fix: err.hint } : {}),
+    };
+  }
+  const inventory = loaded ? readInventoryState(loaded.paths) : Promise.resolve(undefined);
+  const ctx: DoctorContext = {
+    caseDir: opts.caseDir,
+    loaded,
+    inventory,
+    capture: opts.capture,
+    env: opts.env,
+    minAnsibleCore: opts.minAnsibleCore,
+    minCommunityDocker: opts.minCommunityDocker,
+    sshTimeoutSec: opts.sshTimeoutSec,
+  };
+  const toolchain = readAnsibleInfo(opts.capture, opts.env).then(
+    async (info): Promise<[CheckResult, CheckResult]> => [
+      checkAnsibleCore(info, opts.minAnsibleCore),
+      await checkCommunityDocker(info, opts.minCommunityDocker, opts.env),
+    ],
+  );
+  const [[core, docker], checkout, inv, migration, ssh] = await Promise.all([
+    toolchain,
+    checkoutChecks(ctx),
+    inventoryChecks(ctx),
+    migrationCheck(ctx),
+    sshCheck(ctx),
+  ]);
+  const state = await inventory;
+  const redactor = new Redactor(secretValues(state?.vars));
+  return {
+    report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, ssh]),
+    redactor,
+    ...(loaded ? { paths: loaded.paths } : {}),
+  };
+}
