@@ -23,6 +23,24 @@ export interface DeployState {
     started_at: string;
     stages: Record<string, StageRecord>;
   } | null;
+  /** `matrix-oob up`: its steps' progress (src/up/state.ts). */
+  up?: UpState | null;
+  /** Sections other commands write (e.g. teardown) are read and written back untouched. */
+  [section: string]: unknown;
+}
+
+/** One `up` run: each step's outcome, so a failed run resumes after its finished steps. */
+export interface UpState {
+  started_at: string;
+  finished_at?: string;
+  steps: Record<string, UpStepRecord>;
+}
+
+export interface UpStepRecord {
+  status: StageStatus;
+  at: string;
+  /** Post-* hook events: the hooks that failed (reported, not fatal). */
+  failed_hooks?: string[];
 }
 
 export const EMPTY_STATE: DeployState = { version: 1, deploy: null };
@@ -33,7 +51,7 @@ export async function readState(path: string): Promise<DeployState> {
   try {
     const data = JSON.parse(text) as Partial<DeployState>;
     if (data.version !== 1) return { ...EMPTY_STATE };
-    return { version: 1, deploy: data.deploy ?? null };
+    return { ...data, version: 1, deploy: data.deploy ?? null };
   } catch {
     // A damaged state file only costs a full run (Ansible is idempotent); never a crash.
     return { ...EMPTY_STATE };
@@ -42,6 +60,11 @@ export async function readState(path: string): Promise<DeployState> {
 
 export async function writeState(path: string, state: DeployState): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Replace one section, keeping every other section as it is on disk now. */
+export async function writeSection(path: string, section: string, value: unknown): Promise<void> {
+  await writeState(path, { ...(await readState(path)), [section]: value });
 }
 
 /** The stages of `plan` still to run: all, unless the last run of the same plan stopped midway. */
