@@ -6,6 +6,7 @@ import { registerDoctor } from './commands/doctor/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
 import { registerTrustHost } from './commands/trust-host/command.js';
+import { registerUp } from './commands/up/command.js';
 import { registerUser } from './commands/user/command.js';
 import { registerVerify } from './commands/verify/command.js';
 import { ExitCode } from './errors.js';
@@ -70,5 +71,6 @@ export function buildProgram(out: Output): Command {
   registerUser(program, ctx);
   registerVerify(program, ctx);
   registerControlRoom(program, ctx);
+  registerUp(program, ctx);
   return program;
 }
