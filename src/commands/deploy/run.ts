@@ -8,9 +8,9 @@ import { withSshControl } from '../../ansible/ssh-control.js';
 import {
   checkExtraArgs,
   commandLine,
-  commandText,
   failureDetails,
   isRehearsal,
+  runJournalFields,
   successLine,
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
@@ -163,15 +163,9 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           paths.journal,
           {
             command: commandName(req),
-            ansible: commandText(result.command),
             stage: stage.name,
             result: status === 'finished' ? 'ok' : status,
-            exit_code: result.exitCode,
-            duration_ms: result.durationMs,
-            recap: result.recap,
-            log: result.logFile,
-            ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
-            ...(result.hint ? { hint: result.hint.id } : {}),
+            ...runJournalFields(result),
           },
           redactor,
           clock,

@@ -8,7 +8,7 @@ import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
 import { withExtraVarsFile } from '../../ansible/extra-vars.js';
 import { runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
-import { checkExtraArgs, commandText, failureDetails, successLine } from '../../ansible/summary.js';
+import { checkExtraArgs, failureDetails, runJournalFields, successLine } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
@@ -158,17 +158,11 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
           paths.journal,
           {
             command,
-            ansible: commandText(result.command),
             stage: tag,
             user: target.name,
             admin: target.admin,
             result: status,
-            exit_code: result.exitCode,
-            duration_ms: result.durationMs,
-            recap: result.recap,
-            log: result.logFile,
-            ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
-            ...(result.hint ? { hint: result.hint.id } : {}),
+            ...runJournalFields(result),
           },
           redactor,
           clock,
