@@ -260,8 +260,8 @@ describe('up', () => {
     expect(ok.stderr).toContain('up [7/12] deploy stage setup: finished in the run being resumed, skipping');
     expect(ok.stderr).not.toContain('TASK [custom/fixture_server : Install (fixture)]');
     expect(ok.stderr).toContain('stage start finished');
-    expect(ok.stderr).toContain('pager down');
-    expect(ok.stderr).toContain('warning: post-start hook failed: 50-page-oncall; going on');
+    expect(ok.stderr).toContain('[50-page-oncall] pager down');
+    expect(ok.stderr).toContain('warning: post-start hook 50-page-oncall failed (exit 4); going on');
     expect(ok.exitCode).toBe(0);
     expect(readFileSync(marks, 'utf8')).toBe('post-setup example.test\n'); // not run again
     expect(readFileSync(join(data, 'started'), 'utf8')).toBe('yes\n');

@@ -314,10 +314,11 @@ export async function runUp(req: UpRequest): Promise<void> {
       if (summary.outcomes.length === 0) return { note: 'no hooks to run' };
       const failed = summary.failed.map((o) => o.hook.name);
       if (failed.length > 0) {
-        out.warn(
-          `${event} hook${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}; going on (see the output above and logs/)`,
-        );
-        return { failedHooks: failed, note: `${failed.length} of ${summary.outcomes.length} failed` };
+        // runHooks has warned about each; the card lists them again at the end.
+        return {
+          failedHooks: failed,
+          note: `${failed.length} of ${summary.outcomes.length} failed: ${failed.join(', ')}`,
+        };
       }
       return { note: `${summary.outcomes.length} hook${summary.outcomes.length === 1 ? '' : 's'} ran` };
     };
