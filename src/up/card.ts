@@ -1,6 +1,6 @@
 import { exists } from '../adapters/files.js';
+import { credentialsPath } from '../case/credentials.js';
 import { type CasePaths, inventoryHostName } from '../case/paths.js';
-import { credentialsPath } from '../commands/user/credentials.js';
 import type { Config } from '../config/schema.js';
 import { readControlRoomRecord } from '../control-room/case.js';
 import { paint } from '../ui/colour.js';

@@ -31,7 +31,8 @@ describe('runHooks', () => {
     sshd = await startSshd();
     tmp = tempDir('matrix-oob-hooks-');
     const checkout = makeFixtureCheckout(join(tmp.dir, 'mdad'));
-    caseDir = writeCase(join(tmp.dir, 'case'), sshd, checkout, {
+    // A path with a space and a % sign: ssh options must quote it (and double the %).
+    caseDir = writeCase(join(tmp.dir, 'case 100%'), sshd, checkout, {
       users: [{ name: 'lead1', admin: true }, { name: 'ana' }],
     });
     shipped = join(tmp.dir, 'shipped');
