@@ -1,3 +1,6 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readIfExists, writeFileAtomic } from '../adapters/files.js';
 import type { Capture } from '../adapters/process.js';
 import { FailureError, UserError } from '../errors.js';
 import { findHint } from './hints.js';
@@ -23,9 +26,46 @@ export interface ListTagsRequest {
   playbook: string;
   env: NodeJS.ProcessEnv;
   capture: Capture;
+  /**
+   * Remember the tags of a clean git checkout here, keyed by its commit and the state of its
+   * galaxy roles: listing them loads the whole playbook (seconds, for MDAD). A checkout with
+   * local changes, or not a git checkout, is listed every time.
+   */
+  cacheFile?: string;
+}
+
+/** The identity of a checkout's playbook code, or undefined when it cannot be trusted to stay put. */
+async function checkoutKey(req: ListTagsRequest): Promise<string | undefined> {
+  const git = (args: string[]) => req.capture('git', ['-C', req.checkout, ...args], { timeoutMs: 30_000 });
+  const [head, status, roles] = await Promise.all([
+    git(['rev-parse', 'HEAD']),
+    git(['status', '--porcelain', '--untracked-files=no']),
+    stat(join(req.checkout, 'roles', 'galaxy')).catch(() => undefined),
+  ]);
+  if (head.exitCode !== 0 || status.exitCode !== 0 || status.stdout.trim() !== '') return undefined;
+  return `${head.stdout.trim()} ${req.playbook} galaxy:${roles ? roles.mtimeMs : 'none'}`;
 }
 
 export async function listTags(req: ListTagsRequest): Promise<Set<string>> {
+  const key = req.cacheFile ? await checkoutKey(req) : undefined;
+  if (key && req.cacheFile) {
+    try {
+      const cached = JSON.parse((await readIfExists(req.cacheFile)) ?? '{}') as {
+        key?: string;
+        tags?: string[];
+      };
+      if (cached.key === key && Array.isArray(cached.tags)) return new Set(cached.tags);
+    } catch {
+      // a damaged cache only costs a listing
+    }
+  }
+  const tags = await listTagsNow(req);
+  if (key && req.cacheFile)
+    await writeFileAtomic(req.cacheFile, `${JSON.stringify({ key, tags: [...tags] })}\n`);
+  return tags;
+}
+
+async function listTagsNow(req: ListTagsRequest): Promise<Set<string>> {
   const r = await req.capture('ansible-playbook', ['-i', req.inventory, req.playbook, '--list-tags'], {
     cwd: req.checkout,
     env: req.env,

@@ -16,6 +16,8 @@ export interface CasePaths {
   state: string;
   knownHosts: string;
   hooksDir: string;
+  /** The tags of the playbook checkout, cached (src/ansible/tags.ts). Not a secret. */
+  tagsCache: string;
 }
 
 /** The Ansible inventory host name: always matrix.<domain>, and its host_vars folder matches exactly. */
@@ -40,5 +42,6 @@ export function casePaths(root: string, domain: string): CasePaths {
     state: join(abs, 'state.json'),
     knownHosts: join(abs, 'known_hosts'),
     hooksDir: join(abs, 'hooks'),
+    tagsCache: join(abs, '.cache', 'playbook-tags.json'),
   };
 }

@@ -83,6 +83,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     playbook: 'setup.yml',
     env: ansibleEnv({ knownHosts: paths.knownHosts, colour: false, base: baseEnv }),
     capture: req.capture ?? realCapture,
+    cacheFile: paths.tagsCache,
   });
   assertTags(
     toRun.flatMap((s) => s.tags),

@@ -95,6 +95,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
     playbook: 'setup.yml',
     env: ansibleEnv({ knownHosts: paths.knownHosts, colour: false, base: baseEnv }),
     capture: req.capture ?? realCapture,
+    cacheFile: paths.tagsCache,
   });
   assertTags([tag], available, opened.ansible.checkout);
 
