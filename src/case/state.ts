@@ -15,6 +15,15 @@ export interface StageRecord {
   log?: string;
 }
 
+/** What `teardown` did (docs/teardown.md). */
+export interface TeardownRecord {
+  at: string;
+  /** 'removed': the server's data was wiped and checked; 'skipped': --local-only. */
+  server: 'removed' | 'skipped';
+  /** 'removed' once the local secrets are gone; 'kept' when interrupted right after the server part. */
+  local: 'removed' | 'kept';
+}
+
 export interface DeployState {
   version: 1;
   deploy: {
@@ -23,6 +32,9 @@ export interface DeployState {
     started_at: string;
     stages: Record<string, StageRecord>;
   } | null;
+  teardown?: TeardownRecord;
+  /** Sections written by other commands or newer versions are kept as they are. */
+  [section: string]: unknown;
 }
 
 export const EMPTY_STATE: DeployState = { version: 1, deploy: null };
@@ -31,9 +43,9 @@ export async function readState(path: string): Promise<DeployState> {
   const text = await readIfExists(path);
   if (text === undefined) return { ...EMPTY_STATE };
   try {
-    const data = JSON.parse(text) as Partial<DeployState>;
-    if (data.version !== 1) return { ...EMPTY_STATE };
-    return { version: 1, deploy: data.deploy ?? null };
+    const data = JSON.parse(text) as Partial<DeployState> | null;
+    if (!data || typeof data !== 'object' || data.version !== 1) return { ...EMPTY_STATE };
+    return { ...data, version: 1, deploy: data.deploy ?? null };
   } catch {
     // A damaged state file only costs a full run (Ansible is idempotent); never a crash.
     return { ...EMPTY_STATE };

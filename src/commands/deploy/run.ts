@@ -142,7 +142,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
             exit_code: result.exitCode,
             log: result.logFile,
           };
-          await writeState(paths.state, { version: 1, deploy: current });
+          await writeState(paths.state, { ...state, version: 1, deploy: current });
         }
         await journal(
           paths.journal,
