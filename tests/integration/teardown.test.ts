@@ -10,7 +10,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caseSecrets, cli, writeCase } from '../helpers/deploy-case.js';
+import { execa } from 'execa';
+import { ansibleProcesses, CLI, caseSecrets, cli, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -55,6 +56,16 @@ describe('teardown', () => {
     sshd = await startSshd();
     dir = mkdtempSync(join(tmpdir(), 'matrix-oob-teardown-'));
     checkout = makeFixtureCheckout(join(dir, 'mdad'));
+    // The fixture's "wait" task (MDAD_FIXTURE_SLEEP, unset: no wait) also runs for --tags=stop,
+    // so that a Ctrl-C can land while the stop stage runs.
+    const tasks = join(checkout, 'roles/custom/fixture_server/tasks/main.yml');
+    writeFileSync(
+      tasks,
+      readFileSync(tasks, 'utf8').replace(
+        'tags: [start, restart, register-user]',
+        'tags: [start, restart, register-user, stop]',
+      ),
+    );
     data = join(dir, 'data');
     env = {
       ...process.env,
@@ -182,6 +193,51 @@ describe('teardown', () => {
     expect(existsSync(join(half, 'inventory', 'host_vars', 'matrix.half.test', 'vars.yml'))).toBe(false);
     expect(JSON.parse(readFileSync(join(half, 'state.json'), 'utf8')).teardown.server).toBe('removed');
   }, 60_000);
+
+  it('Ctrl-C during the stop stage: forwarded to ansible-playbook, exit 130, nothing removed', async () => {
+    const sig = writeCase(join(dir, 'sig-case'), sshd, checkout, { domain: 'sig.test' });
+    const sigData = join(dir, 'sig-data');
+    mkdirSync(join(sigData, 'bin'), { recursive: true });
+    withBase(sig, sigData, 'sig.test');
+    addLocalSecrets(sig);
+    const child = execa('node', [CLI, '-C', sig, 'teardown', '--confirm', 'sig.test'], {
+      env: {
+        ...env,
+        MDAD_FIXTURE_DATA: sigData,
+        MDAD_FIXTURE_SLEEP: '120',
+        MATRIX_OOB_KILL_GRACE_MS: '3000',
+      },
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+    let output = '';
+    child.all?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const deadline = Date.now() + 60_000;
+    while (!output.includes('Wait before starting') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 500)); // the sleep task now runs on the "server"
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(15_000);
+    expect(ansibleProcesses(sig)).toEqual([]);
+    expect(r.stderr).toContain('error: interrupted while stopping the services; nothing was removed');
+    expect(existsSync(sigData)).toBe(true);
+    expect(existsSync(join(sig, 'inventory', 'host_vars', 'matrix.sig.test', 'vars.yml'))).toBe(true);
+    expect(readdirSync(join(sig, 'credentials')).sort()).toEqual(['alice.txt', 'bob.pending']);
+    expect(existsSync(join(sig, 'state.json'))).toBe(false);
+    const last = readFileSync(join(sig, 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .at(-1);
+    expect(last).toMatchObject({ command: 'teardown', stage: 'stop', result: 'interrupted' });
+  }, 90_000);
 
   it('tears down a deployed case: server data gone, local secrets gone, the case record kept', async () => {
     const f = files(deployed);
