@@ -116,6 +116,11 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
   const terminal = req.terminal ?? processTerminal();
   const caseCtx: AnsibleCase = { paths, checkout: checkout ?? paths.root };
   for (const line of planLines(plan, paths.root, opts.localOnly)) out.info(line);
+  if (!(await exists(paths.vars)) && !opts.localOnly) {
+    out.warn(
+      `${rel(paths.vars)} is missing: assuming the server's data folder is ${plan.server.base} (matrix_base_data_path is unknown)`,
+    );
+  }
   if (!state.deploy) {
     out.info('');
     out.info('note: this case was never deployed; the server part removes whatever a partial install left.');
@@ -174,8 +179,18 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
         ...(req.shippedHooksDir ? { shippedDir: req.shippedHooksDir } : {}),
         command: 'teardown',
       };
-      // A failing pre-teardown hook throws: nothing has been removed yet.
-      await teardownHooks('pre-teardown', hookCtx);
+      // A failing pre-teardown hook stops the teardown: nothing has been removed yet.
+      try {
+        await teardownHooks('pre-teardown', hookCtx);
+      } catch (err) {
+        if (!(err instanceof FailureError)) throw err;
+        throw new FailureError(`${err.message}; teardown stopped, nothing was removed`, {
+          details: err.details,
+          hint:
+            err.hint ??
+            'fix the hook, or skip it with --skip-hook NAME, and run "matrix-oob teardown" again.',
+        });
+      }
 
       if (!opts.localOnly) {
         const ctx: ServerRunContext = {
