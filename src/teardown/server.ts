@@ -42,12 +42,15 @@ export type StopDecision = { run: true } | { run: false; reason: string };
  */
 export async function stopDecision(input: {
   checkout: string | undefined;
+  /** Where the checkout was looked for (for the note when there is none). */
+  checkoutDir: string;
   hosts: string;
   knownHosts: string;
   env: NodeJS.ProcessEnv;
   capture: Capture;
 }): Promise<StopDecision> {
-  if (!input.checkout) return { run: false, reason: 'no playbook checkout in this case' };
+  if (!input.checkout)
+    return { run: false, reason: `no playbook checkout: ${input.checkoutDir} has no setup.yml` };
   try {
     const tags = await listTags({
       checkout: input.checkout,

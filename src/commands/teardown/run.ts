@@ -27,6 +27,7 @@ import {
   teardownPlan,
 } from '../../teardown/plan.js';
 import {
+  PLAYBOOKS_DIR,
   removeServer,
   type ServerRunContext,
   serverCommands,
@@ -114,7 +115,9 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
   }
 
   const terminal = req.terminal ?? processTerminal();
-  const caseCtx: AnsibleCase = { paths, checkout: checkout ?? paths.root };
+  // The checkout is the working directory, so MDAD's ansible.cfg applies as in deploy; without
+  // one, playbooks/ (its ansible.cfg: pipelining, quiet interpreter discovery).
+  const caseCtx: AnsibleCase = { paths, checkout: checkout ?? PLAYBOOKS_DIR };
   for (const line of planLines(plan, paths.root, opts.localOnly)) out.info(line);
   if (!(await exists(paths.vars)) && !opts.localOnly) {
     out.warn(
@@ -128,7 +131,14 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
   const decideStop = () =>
     opts.localOnly
       ? Promise.resolve({ run: false, reason: '--local-only' } as const)
-      : stopDecision({ checkout, hosts: paths.hosts, knownHosts: paths.knownHosts, env, capture });
+      : stopDecision({
+          checkout,
+          checkoutDir,
+          hosts: paths.hosts,
+          knownHosts: paths.knownHosts,
+          env,
+          capture,
+        });
 
   if (opts.dryRun) {
     const stop = await decideStop();
