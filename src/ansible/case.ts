@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { exists, readIfExists } from '../adapters/files.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
 import { UserError } from '../errors.js';
+import { parseVarsDocument } from '../inventory/yaml-doc.js';
 import { checkoutPath } from '../playbook/pin.js';
+import { secretValuesOf } from '../secrets/keys.js';
 import { Redactor } from '../secrets/redact.js';
 import type { AnsibleCase } from './run.js';
 
@@ -49,18 +50,13 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
   return { ...loaded, ansible: { paths, checkout } };
 }
 
-const SECRET_KEY = /secret|password|passphrase|token|_key$/i;
-
 /** A redactor loaded with the case's secrets: vars.yml secret values and handed-out passwords. */
 export async function caseRedactor(paths: { vars: string; credentialsDir: string }): Promise<Redactor> {
   const redactor = new Redactor();
   const vars = await readIfExists(paths.vars);
   if (vars) {
-    try {
-      collectSecrets(parseYaml(vars), redactor);
-    } catch {
-      // An unparsable vars.yml is reported by Ansible itself; nothing to add here.
-    }
+    // An unparsable vars.yml is reported by Ansible itself; what parses is still redacted.
+    for (const secret of secretValuesOf(parseVarsDocument(vars).toJS())) addSecret(redactor, secret);
   }
   let names: string[] = [];
   try {
@@ -74,16 +70,6 @@ export async function caseRedactor(paths: { vars: string; credentialsDir: string
     if (password) addSecret(redactor, password);
   }
   return redactor;
-}
-
-function collectSecrets(data: unknown, redactor: Redactor, key = ''): void {
-  if (typeof data === 'string') {
-    if (SECRET_KEY.test(key)) addSecret(redactor, data);
-  } else if (Array.isArray(data)) {
-    for (const item of data) collectSecrets(item, redactor, key);
-  } else if (data && typeof data === 'object') {
-    for (const [k, v] of Object.entries(data)) collectSecrets(v, redactor, k);
-  }
 }
 
 /**

@@ -27,7 +27,7 @@ export function sshArgs(knownHosts: string): string {
     '-C',
     '-o ControlMaster=auto',
     '-o ControlPersist=60s',
-    ...hostKeyOptions(knownHosts).map(([k, v]) => `-o ${k}=${shlexQuote(v)}`),
+    ...hostKeyOptions(knownHosts).map((option) => `-o ${shlexQuote(option)}`),
   ].join(' ');
 }
 

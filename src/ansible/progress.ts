@@ -91,7 +91,7 @@ export function failureMessage(head: string, lines: readonly string[]): string {
     const indent = Math.min(...lines.map((l) => l.length - l.trimStart().length));
     const text = [trimmed, ...lines.map((l) => l.slice(indent))].filter((l) => l !== '').join('\n');
     try {
-      const found = pick(parseYaml(text));
+      const found = pick(parseYaml(text, { logLevel: 'silent' }));
       if (found) return found;
     } catch {
       // raw text below

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { type Clock, fileStamp, systemClock } from '../adapters/clock.js';
+import { runStreamedChild } from '../adapters/streamed-child.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Redactor } from '../secrets/redact.js';
 import { StatusLine } from '../ui/status-line.js';
@@ -9,7 +9,7 @@ import { ansibleEnv, ansibleEnvOverrides } from './env.js';
 import { findHint, type Hint } from './hints.js';
 import { ProgressTracker, type TaskFailure } from './progress.js';
 import { type Recap, RecapParser } from './recap.js';
-import { LineSplitter, LogFile, stripAnsi, Tail } from './stream.js';
+import { LogFile, stripAnsi, Tail } from './stream.js';
 
 /** What a run needs from the case: where the inventory, known_hosts and logs are. */
 export interface AnsibleCase {
@@ -108,111 +108,37 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
   log.write(`# ${command.file} ${command.args.join(' ')}`);
   log.write(`# cwd ${command.cwd}`);
 
-  if (req.signal?.aborted) {
-    await log.close();
-    return {
-      exitCode: 130,
-      interrupted: true,
-      recap: {},
-      failure: undefined,
-      hint: undefined,
-      logFile: logPath,
-      durationMs: 0,
-      command,
-    };
-  }
-
-  const child = spawn(command.file, command.args, {
+  const graceMs = req.killGraceMs ?? DEFAULT_GRACE_MS;
+  status.start();
+  const exit = await runStreamedChild({
+    file: command.file,
+    args: command.args,
     cwd: command.cwd,
     env: {
       ...ansibleEnv({ knownHosts: req.caseCtx.paths.knownHosts, colour, base: req.env ?? process.env }),
       ...(req.controlDir ? { ANSIBLE_SSH_CONTROL_PATH_DIR: req.controlDir } : {}),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // A new session and process group: signals reach ansible-playbook and all its workers and
-    // ssh children, and Ctrl-C on the terminal reaches only us (we forward it).
-    detached: true,
+    onLine: (line) => {
+      const plain = stripAnsi(line);
+      tracker.feed(plain);
+      recap.feed(plain);
+      const safe = redact(line);
+      tail.push(stripAnsi(safe));
+      status.line(safe);
+    },
+    log,
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
+    killGraceMs: graceMs,
+    clock,
+    onForward: (sig, grace) =>
+      status.line(
+        `matrix-oob: ${sig} sent to ansible-playbook; waiting up to ${Math.round(grace / 1000)} s for it to stop${req.forceSignal ? ' (Ctrl-C again to kill it now)' : ''}`,
+      ),
   });
-
-  let spawnError: NodeJS.ErrnoException | undefined;
-  let interrupted = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const signalGroup = (sig: NodeJS.Signals) => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      // ESRCH: the group is already gone.
-    }
-  };
-  const graceMs = req.killGraceMs ?? DEFAULT_GRACE_MS;
-  const onAbort = () => {
-    interrupted = true;
-    const reason = req.signal?.reason;
-    const sig: NodeJS.Signals = reason === 'SIGTERM' || reason === 'SIGHUP' ? reason : 'SIGINT';
-    signalGroup(sig);
-    status.line(
-      `matrix-oob: ${sig} sent to ansible-playbook; waiting up to ${Math.round(graceMs / 1000)} s for it to stop${req.forceSignal ? ' (Ctrl-C again to kill it now)' : ''}`,
-    );
-    killTimer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
-  };
-  const onForce = () => {
-    if (interrupted) signalGroup('SIGKILL');
-  };
-  req.signal?.addEventListener('abort', onAbort, { once: true });
-  req.forceSignal?.addEventListener('abort', onForce, { once: true });
-
-  let waitingForLog = false;
-  const onLine = (line: string) => {
-    const plain = stripAnsi(line);
-    tracker.feed(plain);
-    recap.feed(plain);
-    const safe = redact(line);
-    tail.push(stripAnsi(safe));
-    status.line(safe);
-    if (!log.write(line) && !waitingForLog) {
-      // The disk is slower than the child: stop reading until the log catches up.
-      waitingForLog = true;
-      child.stdout?.pause();
-      child.stderr?.pause();
-      void log.drained().then(() => {
-        waitingForLog = false;
-        child.stdout?.resume();
-        child.stderr?.resume();
-      });
-    }
-  };
-  const outSplitter = new LineSplitter(onLine);
-  const errSplitter = new LineSplitter(onLine);
-  child.stdout?.on('data', (c: Buffer) => outSplitter.push(c));
-  child.stderr?.on('data', (c: Buffer) => errSplitter.push(c));
-  const streamsDone = Promise.all([
-    new Promise<void>((r) => child.stdout?.once('close', () => r()) ?? r()),
-    new Promise<void>((r) => child.stderr?.once('close', () => r()) ?? r()),
-  ]);
-
-  status.start();
-  const exitCode = await new Promise<number>((resolve) => {
-    child.once('error', (err) => {
-      spawnError = err;
-      resolve(127);
-    });
-    child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 + signalNumber(sig) : 1)));
-  });
-  // A grandchild that kept the pipes open must not hold us: give the streams a moment.
-  const grace = new AbortController();
-  await Promise.race([streamsDone, clock.sleep(2000, grace.signal).catch(() => undefined)]);
-  grace.abort();
-  child.stdout?.destroy();
-  child.stderr?.destroy();
-  outSplitter.end();
-  errSplitter.end();
+  const { exitCode, interrupted, spawnError } = exit;
   tracker.end();
   status.stop();
-  if (killTimer) clearTimeout(killTimer);
-  req.signal?.removeEventListener('abort', onAbort);
-  req.forceSignal?.removeEventListener('abort', onForce);
-  if (interrupted) signalGroup('SIGKILL'); // nothing of the run may outlive an interrupt
   const durationMs = Math.round(clock.monotonic() - started);
   log.write(`# exit ${exitCode}${interrupted ? ' (interrupted)' : ''} after ${durationMs} ms`);
   await log.close();
@@ -232,7 +158,7 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
   if (failure) failure = { ...failure, message: redact(failure.message) };
   const hint = exitCode !== 0 && !interrupted ? findHint(failure?.message ?? '', tail.text()) : undefined;
   return {
-    exitCode: interrupted ? 130 : exitCode,
+    exitCode,
     interrupted,
     recap: recap.recap,
     failure: exitCode !== 0 ? failure : undefined,
@@ -241,9 +167,4 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
     durationMs,
     command,
   };
-}
-
-function signalNumber(sig: NodeJS.Signals): number {
-  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return table[sig] ?? 0;
 }

@@ -94,3 +94,16 @@ export function isRehearsal(args: readonly string[]): boolean {
     ['-C', '--check', '--syntax-check', '--list-tasks', '--list-hosts', '--list-tags'].includes(a),
   );
 }
+
+/** The journal fields of one ansible-playbook run (the caller adds command, stage, result). */
+export function runJournalFields(result: PlaybookResult): Record<string, unknown> {
+  return {
+    ansible: commandText(result.command),
+    exit_code: result.exitCode,
+    duration_ms: result.durationMs,
+    recap: result.recap,
+    log: result.logFile,
+    ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
+    ...(result.hint ? { hint: result.hint.id } : {}),
+  };
+}

@@ -42,7 +42,7 @@ export async function applyPlan(plan: WritePlan): Promise<void> {
   }
 }
 
-/** Mask every value of known secret keys (and any given secret string) for display. */
+/** Replace each given secret string by ******** for display. */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('********');

@@ -56,15 +56,24 @@ export async function writeState(path: string, state: DeployState): Promise<void
   await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-/** The stages of `plan` still to run: all, unless the last run of the same plan stopped midway. */
+/**
+ * The stages of `plan` still to run: all, unless the last run of the same plan stopped midway.
+ * With `tags`, a stage only counts as finished when it ran with the same tags (so `--full`
+ * after a failed plain run does not skip the setup-all it asks for).
+ */
 export function stagesToRun(
   state: DeployState,
   plan: readonly string[],
+  tags?: Readonly<Record<string, readonly string[]>>,
 ): { run: string[]; skipped: string[] } {
   const last = state.deploy;
   if (!last || last.plan.join(',') !== plan.join(',')) return { run: [...plan], skipped: [] };
-  const finished = plan.filter((s) => last.stages[s]?.status === 'finished');
+  const done = (s: string) => {
+    const record = last.stages[s];
+    return record?.status === 'finished' && (!tags?.[s] || record.tags.join(',') === tags[s]!.join(','));
+  };
+  const finished = plan.filter(done);
   if (finished.length === plan.length) return { run: [...plan], skipped: [] };
-  const firstUnfinished = plan.findIndex((s) => last.stages[s]?.status !== 'finished');
+  const firstUnfinished = plan.findIndex((s) => !done(s));
   return { run: plan.slice(firstUnfinished), skipped: plan.slice(0, firstUnfinished) };
 }

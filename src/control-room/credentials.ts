@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { credentialsPath, parseCredentials as parseUserAddCredentials } from '../case/credentials.js';
 import type { CasePaths } from '../case/paths.js';
 import { UserError } from '../errors.js';
 
@@ -22,8 +22,9 @@ export function parseCredentials(text: string): Record<string, string> {
   return out;
 }
 
+/** The case's credentials file of `user`, named as `user add` names it (a "/" is escaped). */
 export function credentialsFile(paths: Pick<CasePaths, 'credentialsDir'>, user: string): string {
-  return join(paths.credentialsDir, `${user}.txt`);
+  return credentialsPath(paths.credentialsDir, user);
 }
 
 /** The password for `user`: from `passwordFile` if given, else credentials/<user>.txt. */
@@ -49,7 +50,9 @@ export async function readPassword(
     'the credentials file',
     `create the user first ("matrix-oob user add ${user}"), or pass --password-file FILE`,
   );
-  const password = parseCredentials(text).password;
+  // The exact format `user add` writes keeps every character of the password (spaces too);
+  // the lenient parser is the fallback for hand-written files.
+  const password = parseUserAddCredentials(text).password ?? parseCredentials(text).password;
   if (!password) {
     throw new UserError(`${file} has no "password:" line`, {
       hint: `run "matrix-oob user add ${user}" again, or pass --password-file FILE`,

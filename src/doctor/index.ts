@@ -3,7 +3,7 @@ import type { Capture } from '../adapters/process.js';
 import type { CasePaths } from '../case/paths.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
 import { UserError } from '../errors.js';
-import { secretValues } from '../inventory/vars-file.js';
+import { secretValuesOf } from '../secrets/keys.js';
 import { Redactor } from '../secrets/redact.js';
 import { checkoutChecks } from './checkout.js';
 import type { DoctorContext } from './context.js';
@@ -78,7 +78,7 @@ export async function runDoctor(
     sshCheck(ctx),
   ]);
   const state = await inventory;
-  const redactor = new Redactor(secretValues(state?.vars));
+  const redactor = new Redactor(secretValuesOf(state?.vars));
   return {
     report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, ssh]),
     redactor,

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type CasePaths, inventoryHostName } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
 import type { HookEvent } from './discover.js';
@@ -40,7 +41,5 @@ export function hookEnv(
   return env;
 }
 
-/** The launcher of this installation (bin/matrix-oob.js), for hooks that call matrix-oob. */
-export function cliPath(distDir: string): string {
-  return join(distDir, '..', 'bin', 'matrix-oob.js');
-}
+/** The launcher of this installation (bin/matrix-oob.js, beside dist/), for hooks that call matrix-oob. */
+export const CLI_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'matrix-oob.js');

@@ -36,23 +36,6 @@ export function parseVars(text: string): VarsFile {
   return { doc, data: (doc.toJS() ?? {}) as Record<string, unknown> };
 }
 
-/** Names of the secrets in vars.yml (by name), so output can be redacted. */
-export function secretValues(data: Record<string, unknown> | undefined): string[] {
-  if (!data) return [];
-  const out: string[] = [];
-  const walk = (key: string, value: unknown) => {
-    if (typeof value === 'string') {
-      if (/secret|password|passwd|token|key|salt|pass$/i.test(key)) out.push(value);
-    } else if (Array.isArray(value)) {
-      for (const v of value) walk(key, v);
-    } else if (value && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) walk(`${key}.${k}`, v);
-    }
-  };
-  for (const [k, v] of Object.entries(data)) walk(k, v);
-  return out;
-}
-
 /**
  * Set a top-level string variable, touching nothing else: an existing value's bytes are
  * replaced in place (keeping its quoting style); a missing key is appended at the end.

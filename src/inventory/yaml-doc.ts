@@ -6,7 +6,20 @@ export const unsafeTag: ScalarTag = {
   resolve: (str) => str,
 };
 
-/** Parse YAML as Ansible writes it (with !unsafe); errors are returned, not thrown. */
+/** Ansible Vault's `!vault` tag: kept as its (encrypted) text. */
+export const vaultTag: ScalarTag = {
+  tag: '!vault',
+  resolve: (str) => str,
+};
+
+/**
+ * Parse YAML as Ansible writes it (!unsafe, !vault); errors are returned, not thrown. Never
+ * logs: the yaml library's warnings quote whole source lines, secrets included.
+ */
 export function parseVarsDocument(text: string): Document {
-  return parseDocument(text, { customTags: [unsafeTag], keepSourceTokens: false });
+  return parseDocument(text, {
+    customTags: [unsafeTag, vaultTag],
+    keepSourceTokens: false,
+    logLevel: 'silent',
+  });
 }

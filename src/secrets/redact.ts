@@ -19,6 +19,8 @@ export class Redactor {
     this.forms.add(JSON.stringify(secret).slice(1, -1));
     this.forms.add(secret.replace(/'/g, "''"));
     this.forms.add(secret.replace(/\\/g, '\\\\').replace(/'/g, "\\'"));
+    // Shell-quoted by Ansible's `quote` filter: ' becomes '"'"'.
+    this.forms.add(secret.replace(/'/g, `'"'"'`));
     return this;
   }
 

@@ -95,22 +95,22 @@ export function pinKeys(
 
 /**
  * The host-key options every ssh connection of matrix-oob uses, direct or through Ansible:
- * only the case's known_hosts, strict checking, never learning keys on the fly.
+ * only the case's known_hosts, strict checking, never learning keys on the fly. Each is one
+ * `Key=value` ssh option; the file name is double-quoted (ssh splits the value on spaces)
+ * with `%` doubled (ssh expands %-tokens there).
  */
-export function hostKeyOptions(knownHostsFile: string): [string, string][] {
+export function hostKeyOptions(knownHostsFile: string): string[] {
+  const file = knownHostsFile.replace(/%/g, '%%').replace(/(["\\])/g, '\\$1');
   return [
-    ['StrictHostKeyChecking', 'yes'],
-    ['UserKnownHostsFile', knownHostsFile],
-    ['GlobalKnownHostsFile', '/dev/null'],
-    ['UpdateHostKeys', 'no'],
-    ['CheckHostIP', 'no'],
+    'StrictHostKeyChecking=yes',
+    `UserKnownHostsFile="${file}"`,
+    'GlobalKnownHostsFile=/dev/null',
+    'UpdateHostKeys=no',
+    'CheckHostIP=no',
   ];
 }
 
 /** hostKeyOptions as ssh argv (`-o Key=value` pairs). */
 export function sshHostKeyOptions(knownHostsFile: string): string[] {
-  return hostKeyOptions(knownHostsFile).flatMap(([k, v]) => [
-    '-o',
-    k === 'UserKnownHostsFile' ? `${k}="${v.replace(/"/g, '\\"')}"` : `${k}=${v}`,
-  ]);
+  return hostKeyOptions(knownHostsFile).flatMap((option) => ['-o', option]);
 }

@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
+import { BIN } from './cli.js';
 
 /** A temporary case folder holding just matrix-oob.yml. */
 export async function makeCase(
@@ -13,9 +14,10 @@ export async function makeCase(
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-const BIN = resolve(import.meta.dirname, '../../bin/matrix-oob.js');
-
-/** Spawn the built CLI (run `npm run build` first; `npm test` does). Never throws on exit codes. */
+/**
+ * Spawn the built CLI and get the execa subprocess (to signal it mid-run); for a plain run and
+ * its result, use runCli from ./cli.js.
+ */
 export function runCli(args: readonly string[], env: Record<string, string> = {}) {
   return execa('node', [BIN, ...args], {
     reject: false,

@@ -11,22 +11,31 @@ export interface CliResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** stdout and stderr interleaved as they came. */
+  all: string;
 }
 
 /** Run the built CLI (npm test builds dist/ first), never on a TTY, without colour. */
 export async function runCli(
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; extendEnv?: boolean } = {},
 ): Promise<CliResult> {
   const r = await execa('node', [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: '1', ...options.env },
+    extendEnv: options.extendEnv ?? true,
+    all: true,
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     reject: false,
     timeout: 120_000,
   });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+    all: String(r.all),
+  };
 }
 
 /** A temporary folder removed by the returned cleanup. */

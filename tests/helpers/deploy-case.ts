@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { type CliResult, runCli } from './cli.js';
 import type { TestSshd } from './sshd.js';
 
 export const CLI = resolve(fileURLToPath(import.meta.url), '../../../bin/matrix-oob.js');
@@ -56,28 +56,17 @@ export function caseSecrets(dir: string, domain = 'example.test'): string[] {
   ].map((m) => m[1]!);
 }
 
-/** The built CLI, as a user runs it. */
-export interface CliResult {
-  exitCode: number | undefined;
-  stdout: string;
-  stderr: string;
-  all: string;
-}
-
-export async function cli(
+/** The built CLI, as a user runs it, with exactly `env` (nothing inherited). */
+export function cli(
   args: string[],
   env: NodeJS.ProcessEnv,
   options: { input?: string } = {},
 ): Promise<CliResult> {
-  const r = await execa('node', [CLI, ...args], {
+  return runCli(args, {
     env,
     extendEnv: false,
-    reject: false,
-    all: true,
-    input: options.input,
-    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    ...(options.input !== undefined ? { input: options.input } : {}),
   });
-  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) };
 }
 
 /** Every process's argument list right now (those we can read). */

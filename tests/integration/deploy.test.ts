@@ -63,7 +63,7 @@ describe('deploy', () => {
     expect(r.stdout).toContain(`ansible-playbook -i ${hosts} setup.yml --tags=start -v`);
     expect(r.stdout).toContain(`cd ${checkout} && ANSIBLE_SSH_ARGS=`);
     expect(r.stdout).toContain('StrictHostKeyChecking=yes');
-    expect(r.stdout).toContain(`UserKnownHostsFile=${join(caseDir, 'known_hosts')}`);
+    expect(r.stdout).toContain(`UserKnownHostsFile="${join(caseDir, 'known_hosts')}"`);
     expect(existsSync(join(dir, 'data'))).toBe(false);
     expect(logFiles(caseDir)).toEqual([]);
     const full = await cli(['-C', caseDir, 'deploy', '--dry-run', '--full'], env);
@@ -106,7 +106,9 @@ describe('deploy', () => {
     );
     expect(failed.stderr).toContain('message: Fixture start failure');
     expect(failed.stderr).toMatch(/recap: matrix\.example\.test: ok=\d+ changed=\d+ failed=1/);
-    expect(failed.stderr).toContain('resume: matrix-oob deploy');
+    expect(failed.stderr).toContain(
+      `resume: matrix-oob --case ${caseDir} deploy (finished stages are skipped)`,
+    );
     expect(readFileSync(join(dir, 'data', 'installed'), 'utf8')).toContain('domain=example.test');
     expect(existsSync(join(dir, 'data', 'started'))).toBe(false);
     // Secrets from vars.yml never reach the output.

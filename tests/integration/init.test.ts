@@ -160,6 +160,17 @@ describe('matrix-oob init --config', () => {
     expect(r.stderr).not.toMatch(/"[A-Za-z0-9]{64}"/);
   });
 
+  it('--dry-run also masks secrets the operator added to vars.yml', async () => {
+    const caseDir = join(tmp.dir, 'case');
+    await runCli(['init', '--config', EXAMPLE, '--yes', caseDir]);
+    const varsPath = join(caseDir, VARS);
+    writeFileSync(varsPath, `${readFileSync(varsPath, 'utf8')}ansible_become_password: !unsafe "Hunter2Sudo{{x"\n`);
+    const r = await runCli(['init', '--config', EXAMPLE, '--yes', '--dry-run', caseDir]);
+    expect(r.exitCode).toBe(0);
+    expect(r.all).not.toContain('Hunter2Sudo');
+    expect(r.stderr).toContain('ansible_become_password: !unsafe "********"');
+  });
+
   it('a config error lists every problem, exits 2 and writes nothing', async () => {
     const bad = join(tmp.dir, 'bad.yml');
     writeFileSync(

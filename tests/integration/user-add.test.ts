@@ -213,6 +213,14 @@ describe('user add', () => {
     const r2 = await cli(['-C', caseDir, 'user', 'add', 'erin', '--password-file', pw], env);
     expect(r2.exitCode).toBe(2);
     expect(r2.stderr).toContain('the password contains a line break');
+    writeFileSync(pw, 'short\n');
+    const r3 = await cli(['-C', caseDir, 'user', 'add', 'erin', '--password-file', pw], env);
+    expect(r3.exitCode).toBe(2);
+    expect(r3.stderr).toContain('--password-file: the password has 5 characters; at least 12 are needed');
+    const dendrite = writeCase(join(dir, 'dendrite'), sshd, join(dir, 'mdad'), { homeserver: 'dendrite' });
+    const r4 = await cli(['-C', dendrite, 'user', 'add', 'x', '--reset'], env);
+    expect(r4.exitCode).toBe(2);
+    expect(r4.stderr).toContain('--reset: the playbook can change passwords only on synapse, not on dendrite');
     expect(existsSync(join(caseDir, 'credentials', 'erin.pending'))).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { addressProblem, checkDomain, didYouMean, localpartProblem } from '../../src/config/validators.js';
 
 describe('checkDomain', () => {
@@ -53,5 +54,47 @@ describe('didYouMean', () => {
   it('suggests the nearest known key', () => {
     expect(didYouMean('adress', ['address', 'ssh_user'])).toBe('address');
     expect(didYouMean('zzzzzzzz', ['address', 'ssh_user'])).toBeUndefined();
+  });
+});
+
+describe('secret redaction rules', () => {
+  it('finds MDAD and Ansible connection secrets by key name, at any depth, numbers too', async () => {
+    const { secretValuesOf } = await import('../../src/secrets/keys.js');
+    expect(
+      secretValuesOf({
+        matrix_homeserver_generic_secret_key: 'g',
+        postgres_connection_password: 'p',
+        ansible_become_password: 'b',
+        ansible_become_pass: 'b2',
+        ansible_ssh_pass: 's',
+        some_api_token: 1234567,
+        matrix_domain: 'example.com',
+        nested: { smtp_password: 'n', host: 'h' },
+        matrix_client_element_enabled: true,
+      }),
+    ).toEqual(['g', 'p', 'b', 'b2', 's', '1234567', 'n']);
+  });
+
+  it('redacts the shell-quoted form Ansible prints', async () => {
+    const { Redactor } = await import('../../src/secrets/redact.js');
+    const r = new Redactor(["it's a secret"]);
+    expect(r.redact(`cmd: register -p 'it'"'"'s a secret'`)).toBe("cmd: register -p '[REDACTED]'");
+  });
+
+  it('parses Ansible YAML without printing warnings that quote secret lines', async () => {
+    const { parseVarsDocument } = await import('../../src/inventory/yaml-doc.js');
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const log = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const doc = parseVarsDocument(
+        'a: !unsafe "x{{"\nb: !vault |\n  $ANSIBLE_VAULT;1.1\nc: !custom secret-value\n',
+      );
+      expect(doc.toJS()).toMatchObject({ a: 'x{{', c: 'secret-value' });
+      expect(warn).not.toHaveBeenCalled();
+      expect(log).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { interruptOnSignals } from '../../adapters/signals.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { setUpControlRoom } from '../../control-room/case.js';
@@ -18,25 +19,20 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
   for (const w of loaded.warnings) out.warn(w);
 
   // Ctrl-C / SIGTERM: finish the current call, log out (the token must not outlive us), exit 130.
-  const abort = new AbortController();
-  const onSignal = () => {
-    out.warn('interrupted: logging out before exiting');
-    abort.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // While installed, further signals do not kill us half-way through the logout.
+  const interrupt = interruptOnSignals();
+  interrupt.signal.addEventListener('abort', () => out.warn('interrupted: logging out before exiting'), {
+    once: true,
+  });
   const result = await setUpControlRoom(loaded, {
     timeoutMs,
-    signal: abort.signal,
+    signal: interrupt.signal,
     ...(opts.homeserverUrl !== undefined ? { homeserverUrl: opts.homeserverUrl } : {}),
     ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
     ...(opts.passwordFile !== undefined ? { passwordFile: opts.passwordFile } : {}),
     log: (line) => out.info(line),
     warn: (line) => out.warn(line),
-  }).finally(() => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  });
+  }).finally(() => interrupt.dispose());
 
   if (globals.json) out.data(JSON.stringify(result, null, 2));
   const invited = result.invited.length;

@@ -8,9 +8,10 @@ import { withSshControl } from '../../ansible/ssh-control.js';
 import {
   checkExtraArgs,
   commandLine,
-  commandText,
   failureDetails,
   isRehearsal,
+  runJournalFields,
+  shQuote,
   successLine,
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
@@ -53,7 +54,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
   if (opts.stage) {
     toRun = allStages.filter((s) => s.name === opts.stage);
   } else if (!opts.fromStart) {
-    const r = stagesToRun(state, plan);
+    const r = stagesToRun(state, plan, Object.fromEntries(allStages.map((s) => [s.name, s.tags])));
     toRun = allStages.filter((s) => r.run.includes(s.name));
     skipped = r.skipped;
   }
@@ -114,7 +115,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
       for (const stage of toRun) {
         if (interrupt.signal.aborted) {
           throw new InterruptedError(
-            `interrupted before stage ${stage.name}; nothing of it ran. Resume with: matrix-oob deploy`,
+            `interrupted before stage ${stage.name}; nothing of it ran. Resume with: ${resumeCommand(req)}`,
           );
         }
         out.info(`==> stage ${stage.name}: --tags=${stage.tags.join(',')}${rehearsal ? ' (rehearsal)' : ''}`);
@@ -148,22 +149,16 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           paths.journal,
           {
             command: commandName(req),
-            ansible: commandText(result.command),
             stage: stage.name,
             result: status === 'finished' ? 'ok' : status,
-            exit_code: result.exitCode,
-            duration_ms: result.durationMs,
-            recap: result.recap,
-            log: result.logFile,
-            ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
-            ...(result.hint ? { hint: result.hint.id } : {}),
+            ...runJournalFields(result),
           },
           redactor,
           clock,
         );
         if (result.interrupted) {
           throw new InterruptedError(
-            `interrupted: ansible-playbook was stopped during stage ${stage.name} (marked interrupted; log ${result.logFile}). Resume with: matrix-oob deploy`,
+            `interrupted: ansible-playbook was stopped during stage ${stage.name} (marked interrupted; log ${result.logFile}). Resume with: ${resumeCommand(req)}`,
           );
         }
         if (result.exitCode !== 0) {
@@ -171,7 +166,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           throw new FailureError(`stage ${stage.name} failed`, {
             details: [
               ...failureDetails(result),
-              `resume: matrix-oob deploy${req.globals.case !== '.' ? ` --case ${req.globals.case}` : ''} (finished stages are skipped)`,
+              `resume: ${resumeCommand(req)} (finished stages are skipped)`,
             ],
             hint: result.hint?.hint,
           });
@@ -216,4 +211,9 @@ function commandName(req: DeployRequest): string {
 export function killGrace(env: NodeJS.ProcessEnv): number | undefined {
   const v = Number(env.MATRIX_OOB_KILL_GRACE_MS);
   return Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+/** How to resume this case's deploy, ready to paste (the case path quoted for the shell). */
+function resumeCommand(req: DeployRequest): string {
+  return `matrix-oob${req.globals.case !== '.' ? ` --case ${shQuote(req.globals.case)}` : ''} deploy`;
 }

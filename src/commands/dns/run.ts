@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { interruptOnSignals } from '../../adapters/signals.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
@@ -71,22 +72,20 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
   let report: DnsReport;
   if (wait) {
-    const controller = new AbortController();
-    const onSigint = () => controller.abort(new InterruptedError());
-    process.once('SIGINT', onSigint);
+    const interrupt = interruptOnSignals();
     const progress = liveProgress(stderr, out);
     try {
       report = await waitForDns(
         expected,
-        { ...options, signal: controller.signal },
+        { ...options, signal: interrupt.signal },
         { ...wait, onRound: progress.round },
       );
     } catch (err) {
-      if (controller.signal.aborted) throw new InterruptedError();
+      if (interrupt.signal.aborted) throw new InterruptedError('interrupted: the DNS check stopped waiting.');
       throw err;
     } finally {
       progress.stop();
-      process.removeListener('SIGINT', onSigint);
+      interrupt.dispose();
     }
   } else {
     report = await checkDns(expected, options);

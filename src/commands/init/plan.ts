@@ -13,6 +13,7 @@ import {
   readExpectedMigration,
 } from '../../playbook/migration.js';
 import { checkoutPath } from '../../playbook/pin.js';
+import { secretValuesOf } from '../../secrets/keys.js';
 
 export interface InitPlan extends WritePlan {
   /** The secret values (for masking in --dry-run and redaction). */
@@ -75,7 +76,9 @@ export async function planInit(config: Config, paths: CasePaths, keepConfigFile:
   return {
     dirs: [paths.root, paths.inventoryDir, paths.hostVarsDir, paths.credentialsDir, paths.logsDir],
     files,
-    secrets: Object.values(secrets),
+    // Generated secrets and any the operator added (e.g. ansible_become_password): masked in
+    // --dry-run, redacted from the journal.
+    secrets: [...Object.values(secrets), ...secretValuesOf(existing?.toJS())],
     created,
     kept,
     migrationVersion,

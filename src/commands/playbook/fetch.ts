@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
+import { interruptOnSignals } from '../../adapters/signals.js';
 import { stream as realStream, type Stream } from '../../adapters/stream.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
@@ -55,10 +56,7 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
     );
   }
   const started = performance.now();
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const interrupt = interruptOnSignals();
   try {
     const result = await fetchPlaybook(
       { dir, repo: source.repo, ref: source.ref },
@@ -68,7 +66,7 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
         out,
         tty: !globals.json && process.stderr.isTTY === true,
         env,
-        signal: abort.signal,
+        signal: interrupt.signal,
       },
     );
     if (loaded) {
@@ -99,8 +97,7 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }
 

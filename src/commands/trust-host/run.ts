@@ -41,9 +41,12 @@ export async function runTrustHost(req: TrustHostRequest): Promise<void> {
   }
   const interactive = req.interactive ?? canPrompt();
   if (!wanted && (globals.yes || !interactive)) {
-    throw new UserError('refusing to pin a host key nobody checked: --yes needs --fingerprint', {
-      hint: 'get the fingerprint out of band (provider console, or on the server: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and pass it: matrix-oob trust-host --fingerprint SHA256:...',
-    });
+    throw new UserError(
+      `refusing to pin a host key nobody checked: ${globals.yes ? '--yes' : 'without a terminal to confirm on, matrix-oob'} needs --fingerprint`,
+      {
+        hint: 'get the fingerprint out of band (provider console, or on the server: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and pass it: matrix-oob trust-host --fingerprint SHA256:...',
+      },
+    );
   }
 
   const loaded = await loadCase(globals.case);

@@ -8,16 +8,8 @@ import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
 import { withExtraVarsFile } from '../../ansible/extra-vars.js';
 import { runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
-import { checkExtraArgs, commandText, failureDetails, successLine } from '../../ansible/summary.js';
+import { checkExtraArgs, failureDetails, runJournalFields, successLine } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
-import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
-import { HOMESERVERS_WITH_REGISTER_USER, localpartProblem } from '../../config/validators.js';
-import { FailureError, InterruptedError, UserError } from '../../errors.js';
-import type { Output } from '../../ui/output.js';
-import { processTerminal, type Terminal } from '../../ui/terminal.js';
-import { killGrace } from '../deploy/run.js';
-import type { UserAddOptions } from './command.js';
 import {
   credentialsFor,
   credentialsPath,
@@ -26,7 +18,15 @@ import {
   readPassword,
   removeFile,
   writeCredentials,
-} from './credentials.js';
+} from '../../case/credentials.js';
+import { journal } from '../../case/journal.js';
+import type { GlobalOptions } from '../../cli.js';
+import { HOMESERVERS_WITH_REGISTER_USER, localpartProblem } from '../../config/validators.js';
+import { FailureError, InterruptedError, UserError } from '../../errors.js';
+import type { Output } from '../../ui/output.js';
+import { processTerminal, type Terminal } from '../../ui/terminal.js';
+import { killGrace } from '../deploy/run.js';
+import type { UserAddOptions } from './command.js';
 
 export interface UserAddRequest {
   name: string | undefined;
@@ -70,6 +70,16 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
       `homeserver ${config.homeserver} has no register-user task in the playbook; "user add" works with synapse or dendrite only`,
       {
         hint: `create users with ${config.homeserver}'s own tools (see its documentation), or use homeserver: synapse for a new case.`,
+      },
+    );
+  }
+  if (opts.reset && config.homeserver !== 'synapse') {
+    // MDAD's update-user-password only acts on Synapse: elsewhere every task is skipped and the
+    // run "succeeds" while the old password stays valid.
+    throw new UserError(
+      `--reset: the playbook can change passwords only on synapse, not on ${config.homeserver}`,
+      {
+        hint: `change the password in Element (Settings > Security & Privacy) or with ${config.homeserver}'s own admin tool.`,
       },
     );
   }
@@ -147,7 +157,9 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
             redactor,
             signal: interrupt.signal,
             forceSignal: interrupt.force,
-            env: baseEnv,
+            // One JSON line per result: the YAML format folds long values at spaces, and a
+            // passphrase split over two lines would escape line-by-line redaction.
+            env: { ...baseEnv, ANSIBLE_CALLBACK_RESULT_FORMAT: 'json' },
             clock,
             killGraceMs: killGrace(baseEnv),
             controlDir,
@@ -158,17 +170,11 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
           paths.journal,
           {
             command,
-            ansible: commandText(result.command),
             stage: tag,
             user: target.name,
             admin: target.admin,
             result: status,
-            exit_code: result.exitCode,
-            duration_ms: result.durationMs,
-            recap: result.recap,
-            log: result.logFile,
-            ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
-            ...(result.hint ? { hint: result.hint.id } : {}),
+            ...runJournalFields(result),
           },
           redactor,
           clock,

@@ -73,6 +73,13 @@ describe('resume state', () => {
       skipped: ['setup'],
     });
   });
+  it('does not skip a stage that ran with other tags (--full after a plain run)', () => {
+    const full = { setup: ['setup-all', 'ensure-matrix-users-created'], start: ['start'] };
+    expect(stagesToRun(st({ setup: 'finished', start: 'failed' }), plan, full)).toEqual({
+      run: plan,
+      skipped: [],
+    });
+  });
   it('starts over after a complete run', () => {
     expect(stagesToRun(st({ setup: 'finished', start: 'finished' }), plan)).toEqual({
       run: plan,
@@ -105,7 +112,7 @@ describe('pass-through arguments', () => {
       false,
     );
     expect(commandLine(cmd)).toBe(
-      "cd '/co dir' && ANSIBLE_SSH_ARGS='-C -o ControlMaster=auto -o ControlPersist=60s -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/c/known_hosts -o GlobalKnownHostsFile=/dev/null -o UpdateHostKeys=no -o CheckHostIP=no' ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_NOCOLOR=1 PYTHONUNBUFFERED=1 ansible-playbook -i /c/inventory/hosts setup.yml --tags=install-all,ensure-matrix-users-created -v",
+      `cd '/co dir' && ANSIBLE_SSH_ARGS='-C -o ControlMaster=auto -o ControlPersist=60s -o StrictHostKeyChecking=yes -o '\\''UserKnownHostsFile="/c/known_hosts"'\\'' -o GlobalKnownHostsFile=/dev/null -o UpdateHostKeys=no -o CheckHostIP=no' ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_NOCOLOR=1 PYTHONUNBUFFERED=1 ansible-playbook -i /c/inventory/hosts setup.yml --tags=install-all,ensure-matrix-users-created -v`,
     );
   });
 });
@@ -122,7 +129,8 @@ describe('ansible environment', () => {
     const on = ansibleEnv({ knownHosts: '/c/known hosts', colour: true, base });
     expect(on.ANSIBLE_FORCE_COLOR).toBe('1');
     expect(on.ANSIBLE_NOCOLOR).toBeUndefined();
-    expect(on.ANSIBLE_SSH_ARGS).toContain("-o UserKnownHostsFile='/c/known hosts'");
+    // One shlex word for Ansible, and a double-quoted value for ssh (which splits on spaces).
+    expect(on.ANSIBLE_SSH_ARGS).toContain(`-o 'UserKnownHostsFile="/c/known hosts"'`);
     expect(on.ANSIBLE_SSH_ARGS).not.toContain('StrictHostKeyChecking=no');
     expect(on.ANSIBLE_HOST_KEY_CHECKING).toBe('True');
     const off = ansibleEnv({ knownHosts: '/c/kh', colour: false, base });

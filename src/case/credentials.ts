@@ -1,8 +1,11 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
-import type { Config } from '../../config/schema.js';
-import { UserError } from '../../errors.js';
+import { readIfExists, writeFileAtomic } from '../adapters/files.js';
+import type { Config } from '../config/schema.js';
+import { UserError } from '../errors.js';
+
+/** Shorter given passwords are refused: too weak, and too short to redact reliably. */
+export const MIN_PASSWORD_LENGTH = 12;
 
 export interface Credentials {
   homeserver: string;
@@ -109,6 +112,14 @@ export async function passwordFromFile(
     throw new UserError('--password-file: the file is empty', {
       hint: 'put the password on the first line of the file.',
     });
+  }
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    throw new UserError(
+      `--password-file: the password has ${[...password].length} characters; at least ${MIN_PASSWORD_LENGTH} are needed`,
+      {
+        hint: 'use a longer passphrase, or leave out --password-file to get a generated 64-character password.',
+      },
+    );
   }
   return password;
 }
