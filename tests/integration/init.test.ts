@@ -164,7 +164,10 @@ describe('matrix-oob init --config', () => {
     const caseDir = join(tmp.dir, 'case');
     await runCli(['init', '--config', EXAMPLE, '--yes', caseDir]);
     const varsPath = join(caseDir, VARS);
-    writeFileSync(varsPath, `${readFileSync(varsPath, 'utf8')}ansible_become_password: !unsafe "Hunter2Sudo{{x"\n`);
+    writeFileSync(
+      varsPath,
+      `${readFileSync(varsPath, 'utf8')}ansible_become_password: !unsafe "Hunter2Sudo{{x"\n`,
+    );
     const r = await runCli(['init', '--config', EXAMPLE, '--yes', '--dry-run', caseDir]);
     expect(r.exitCode).toBe(0);
     expect(r.all).not.toContain('Hunter2Sudo');

@@ -155,6 +155,12 @@ describe('teardown', () => {
     expect(r.stderr).toContain("error: removing the server's data failed: nothing was removed locally");
     expect(r.stderr).toContain('teardown --local-only');
     expect(r.stderr).toContain('warning: stopping the services failed');
+    const goneSecrets = [...caseSecrets(gone, 'gone.test'), 'Pw-alice-123456', 'Pw-bob-pending-987'];
+    expect(goneSecrets).toHaveLength(4);
+    for (const s of goneSecrets) {
+      expect(r.all).not.toContain(s);
+      expect(readFileSync(join(gone, 'journal.jsonl'), 'utf8')).not.toContain(s);
+    }
     expect(existsSync(vars)).toBe(true);
     expect(readdirSync(join(gone, 'credentials')).sort()).toEqual(['alice.txt', 'bob.pending']);
     expect(existsSync(join(gone, 'control-room.json'))).toBe(true);

@@ -220,7 +220,9 @@ describe('user add', () => {
     const dendrite = writeCase(join(dir, 'dendrite'), sshd, join(dir, 'mdad'), { homeserver: 'dendrite' });
     const r4 = await cli(['-C', dendrite, 'user', 'add', 'x', '--reset'], env);
     expect(r4.exitCode).toBe(2);
-    expect(r4.stderr).toContain('--reset: the playbook can change passwords only on synapse, not on dendrite');
+    expect(r4.stderr).toContain(
+      '--reset: the playbook can change passwords only on synapse, not on dendrite',
+    );
     expect(existsSync(join(caseDir, 'credentials', 'erin.pending'))).toBe(false);
   });
 });

@@ -195,6 +195,50 @@ describe('teardown locally', () => {
     expect(journal).not.toContain('AlicePassword-123');
   });
 
+  const hook = (root: string, event: string, name: string, body: string) => {
+    mkdirSync(join(root, 'hooks', event), { recursive: true });
+    writeFileSync(join(root, 'hooks', event, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  };
+  const confirmed = { confirm: 'example.test', localOnly: true, dryRun: false, skipHook: [] as string[] };
+
+  it('a failing pre-teardown hook stops it before anything is removed', async () => {
+    const { root, paths } = makeCase();
+    hook(root, 'pre-teardown', '10-check', 'echo not yet >&2; exit 3');
+    const { req } = request(root, { opts: confirmed });
+    const err = await runTeardown(req).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(1);
+    expect((err as Error).message).toBe(
+      'pre-teardown hook 10-check failed (exit 3): stopping before the next step; teardown stopped, nothing was removed',
+    );
+    expect(existsSync(paths.vars)).toBe(true);
+    expect(existsSync(join(paths.credentialsDir, 'alice.txt'))).toBe(true);
+    expect(existsSync(paths.state)).toBe(false);
+  });
+
+  it('--skip-hook skips a hook; post-teardown hooks run after the local secrets are gone', async () => {
+    const { root, paths } = makeCase();
+    hook(root, 'pre-teardown', '10-check', 'exit 3');
+    hook(
+      root,
+      'post-teardown',
+      '10-note',
+      'ls "$MATRIX_OOB_CASE_DIR/inventory/host_vars" > "$MATRIX_OOB_CASE_DIR/../post-saw" 2>&1; echo "$MATRIX_OOB_EVENT" >> "$MATRIX_OOB_CASE_DIR/../post-saw"',
+    );
+    hook(root, 'post-teardown', '20-fails', 'exit 4');
+    const { req, out } = request(root, { opts: { ...confirmed, skipHook: ['10-check'] } });
+    await runTeardown(req);
+    expect(existsSync(paths.vars)).toBe(false);
+    const saw = readFileSync(join(dir, 'post-saw'), 'utf8');
+    expect(saw).toContain('No such file'); // host_vars was already removed
+    expect(saw).toContain('post-teardown');
+    expect(out.stderr.join('\n')).toContain('post-teardown hook 20-fails failed (exit 4)');
+    expect((await readState(paths.state)).teardown).toMatchObject({ local: 'removed' });
+    const journal = readFileSync(paths.journal, 'utf8');
+    expect(journal).toContain('"hook":"10-note"');
+    expect(journal).not.toContain('"hook":"10-check"');
+  });
+
   it('an interrupt before the local part keeps the local secrets (exit 130)', async () => {
     const { root, paths } = makeCase();
     const { req, controller } = request(root, {

@@ -6,18 +6,17 @@ import { inquirerPrompt, type Prompt } from '../../adapters/prompt.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
 import { ansibleEnvWarnings } from '../../ansible/env.js';
-import type { AnsibleCase, PlaybookResult } from '../../ansible/run.js';
+import type { AnsibleCase } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
-import { commandText, failureDetails, successLine } from '../../ansible/summary.js';
+import { failureDetails, runJournalFields, successLine } from '../../ansible/summary.js';
 import { type JournalEntry, journal } from '../../case/journal.js';
 import { readState, type TeardownRecord, writeState } from '../../case/state.js';
 import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { discoverHooks, type HookEvent } from '../../hooks/discover.js';
-import type { HookContext, HookRunSummary } from '../../hooks/run.js';
+import { type HookContext, type HookRunSummary, runHooks } from '../../hooks/run.js';
 import { checkoutPath } from '../../playbook/pin.js';
-import { teardownHooks } from '../../teardown/hooks.js';
 import { removeLocalSecrets } from '../../teardown/local.js';
 import {
   confirmationMatches,
@@ -191,7 +190,7 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
       };
       // A failing pre-teardown hook stops the teardown: nothing has been removed yet.
       try {
-        await teardownHooks('pre-teardown', hookCtx);
+        await runHooks('pre-teardown', hookCtx);
       } catch (err) {
         if (!(err instanceof FailureError)) throw err;
         throw new FailureError(`${err.message}; teardown stopped, nothing was removed`, {
@@ -247,7 +246,7 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
       await writeTeardown(paths.state, clock, opts.localOnly ? 'skipped' : 'removed', 'removed');
       await record({ stage: 'local', result: 'ok', removed: summary.removed });
 
-      const post: HookRunSummary = await teardownHooks('post-teardown', hookCtx);
+      const post: HookRunSummary = await runHooks('post-teardown', hookCtx);
       summary.hooks_failed = post.failed.map((f) => f.hook.name);
       for (const f of post.failed) {
         out.warn(`post-teardown hook ${f.hook.name} failed (exit ${f.exitCode}); log ${f.logFile}`);
@@ -291,7 +290,7 @@ async function stopStage(
   const r = await stopServices(caseCtx, ctx);
   summary.logs.push(r.logFile);
   const result: StepResult = r.interrupted ? 'interrupted' : r.exitCode === 0 ? 'ok' : 'failed';
-  await record({ stage: 'stop', ...runFields(r), result });
+  await record({ stage: 'stop', ...runJournalFields(r), result });
   if (result === 'failed') {
     out.warn(
       `stopping the services failed (${r.failure?.message.split('\n')[0] ?? `exit ${r.exitCode}`}); going on: remove-all stops them itself. Log: ${r.logFile}`,
@@ -318,7 +317,7 @@ async function removeStage(
   summary.logs.push(r.logFile);
   const gone = serverRemoved(r, plan.server.host);
   const result: StepResult = r.interrupted ? 'interrupted' : gone ? 'ok' : 'failed';
-  await record({ stage: 'remove', ...runFields(r), result, data_folder: plan.server.base });
+  await record({ stage: 'remove', ...runJournalFields(r), result, data_folder: plan.server.base });
   if (r.interrupted) {
     summary.server = 'interrupted';
     throw new InterruptedError(
@@ -338,18 +337,6 @@ async function removeStage(
   }
   summary.server = 'removed';
   out.info(`${successLine('teardown', r)}\nthe server's data folder ${plan.server.base} is gone`);
-}
-
-function runFields(r: PlaybookResult): Partial<JournalEntry> {
-  return {
-    ansible: commandText(r.command),
-    exit_code: r.exitCode,
-    duration_ms: r.durationMs,
-    recap: r.recap,
-    log: r.logFile,
-    ...(r.failure ? { failed_task: r.failure.task, message: r.failure.message } : {}),
-    ...(r.hint ? { hint: r.hint.id } : {}),
-  };
 }
 
 async function writeTeardown(
