@@ -235,22 +235,32 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
       }
 
       // The local secrets: looked up again now, so nothing written meanwhile is missed.
+      const serverStatus = opts.localOnly ? 'skipped' : 'removed';
       const items = await localSecrets(paths, checkoutDir);
-      const removed = await removeLocalSecrets(items, paths);
+      let removed: string[];
+      try {
+        removed = await removeLocalSecrets(items, paths);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        await writeTeardown(paths.state, clock, serverStatus, 'kept');
+        await record({ stage: 'local', result: 'failed', message: e.message });
+        throw new FailureError(
+          `cannot remove the local secrets: ${e.code ?? 'error'} on ${e.path ?? e.message}${opts.localOnly ? '' : ' (the server part is done)'}`,
+          { hint: `fix the cause, then finish with: matrix-oob teardown --local-only --confirm ${domain}` },
+        );
+      }
       summary.removed = removed.map(rel);
       out.info(
         removed.length > 0
           ? `==> local secrets removed: ${summary.removed.join(', ')}`
           : '==> local secrets: none left to remove',
       );
-      await writeTeardown(paths.state, clock, opts.localOnly ? 'skipped' : 'removed', 'removed');
+      await writeTeardown(paths.state, clock, serverStatus, 'removed');
       await record({ stage: 'local', result: 'ok', removed: summary.removed });
 
+      // runHooks warns about a failing post-teardown hook; the teardown itself has happened.
       const post: HookRunSummary = await runHooks('post-teardown', hookCtx);
       summary.hooks_failed = post.failed.map((f) => f.hook.name);
-      for (const f of post.failed) {
-        out.warn(`post-teardown hook ${f.hook.name} failed (exit ${f.exitCode}); log ${f.logFile}`);
-      }
     }, capture);
   } finally {
     if (!req.interrupt) interrupt.dispose();
