@@ -7,6 +7,7 @@ import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
 import { registerTeardown } from './commands/teardown/command.js';
 import { registerTrustHost } from './commands/trust-host/command.js';
+import { registerUp } from './commands/up/command.js';
 import { registerUser } from './commands/user/command.js';
 import { registerVerify } from './commands/verify/command.js';
 import { ExitCode } from './errors.js';
@@ -72,5 +73,6 @@ export function buildProgram(out: Output): Command {
   registerVerify(program, ctx);
   registerControlRoom(program, ctx);
   registerTeardown(program, ctx);
+  registerUp(program, ctx);
   return program;
 }

@@ -74,7 +74,18 @@ export const HINTS: readonly Hint[] = [
   },
 ];
 
-/** The first hint whose pattern matches the message, or else the output tail. */
+/**
+ * Lines of a run that report success or progress, not a problem: task headers and the results
+ * of tasks that were skipped or passed. They name variables and tasks (MDAD's checks for renamed
+ * variables list the old names as loop items) and would match hints falsely.
+ */
+const NOT_A_PROBLEM = /^\s*(?:TASK \[|PLAY |skipping:|ok:|changed:|included:|\S+\s+: ok=)/;
+
+/** The first hint whose pattern matches the message, or else the problem lines of the output tail. */
 export function findHint(message: string, tail = '', hints: readonly Hint[] = HINTS): Hint | undefined {
-  return hints.find((h) => h.pattern.test(message)) ?? hints.find((h) => h.pattern.test(tail));
+  const problems = tail
+    .split('\n')
+    .filter((line) => !NOT_A_PROBLEM.test(line))
+    .join('\n');
+  return hints.find((h) => h.pattern.test(message)) ?? hints.find((h) => h.pattern.test(problems));
 }

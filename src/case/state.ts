@@ -20,7 +20,7 @@ export interface TeardownRecord {
   at: string;
   /** 'removed': the server's data was wiped and checked; 'skipped': --local-only. */
   server: 'removed' | 'skipped';
-  /** 'removed' once the local secrets are gone; 'kept' when interrupted right after the server part. */
+  /** 'removed' once the local secrets are gone; 'kept' when stopped before or during that step. */
   local: 'removed' | 'kept';
 }
 
@@ -32,9 +32,26 @@ export interface DeployState {
     started_at: string;
     stages: Record<string, StageRecord>;
   } | null;
+  /** `matrix-oob up`: its steps' progress (src/up/state.ts). */
+  up?: UpState | null;
+  /** `matrix-oob teardown`: when and what it removed. */
   teardown?: TeardownRecord;
-  /** Sections written by other commands or newer versions are kept as they are. */
+  /** Sections other commands write (e.g. teardown) are read and written back untouched. */
   [section: string]: unknown;
+}
+
+/** One `up` run: each step's outcome, so a failed run resumes after its finished steps. */
+export interface UpState {
+  started_at: string;
+  finished_at?: string;
+  steps: Record<string, UpStepRecord>;
+}
+
+export interface UpStepRecord {
+  status: StageStatus;
+  at: string;
+  /** Post-* hook events: the hooks that failed (reported, not fatal). */
+  failed_hooks?: string[];
 }
 
 export const EMPTY_STATE: DeployState = { version: 1, deploy: null };
@@ -54,6 +71,11 @@ export async function readState(path: string): Promise<DeployState> {
 
 export async function writeState(path: string, state: DeployState): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Replace one section, keeping every other section as it is on disk now. */
+export async function writeSection(path: string, section: string, value: unknown): Promise<void> {
+  await writeState(path, { ...(await readState(path)), [section]: value });
 }
 
 /**

@@ -36,6 +36,8 @@ describe('deploy', () => {
       NO_COLOR: '1',
       MATRIX_OOB_KILL_GRACE_MS: '3000',
       TMPDIR: join(dir, 'tmp'),
+      // No DNS here: the gate is covered in up.test.ts and deploy-dns-gate.test.ts.
+      MATRIX_OOB_SKIP_DNS_CHECK: '1',
     };
     mkdirSync(join(dir, 'tmp'));
     delete env.FORCE_COLOR;
@@ -133,12 +135,14 @@ describe('deploy', () => {
 
     const j = journalLines().filter((e) => e.command === 'deploy');
     expect(j.map((e) => [e.stage, e.result])).toEqual([
+      ['dns-gate', 'skipped'],
       ['setup', 'ok'],
       ['start', 'failed'],
+      ['dns-gate', 'skipped'],
       ['setup', 'skipped'],
       ['start', 'ok'],
     ]);
-    const failedEntry = j[1]!;
+    const failedEntry = j[2]!;
     expect(failedEntry.exit_code).toBe(2);
     expect(failedEntry.failed_task).toBe('custom/fixture_server : Fail the start step when asked to');
     expect((failedEntry.recap as Record<string, { failed: number }>)['matrix.example.test']?.failed).toBe(1);

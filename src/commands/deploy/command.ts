@@ -6,6 +6,7 @@ export interface DeployOptions {
   full: boolean;
   dryRun: boolean;
   fromStart: boolean;
+  skipDnsCheck?: boolean;
 }
 
 export function registerDeploy(program: Command, ctx: CommandContext): void {
@@ -21,6 +22,10 @@ export function registerDeploy(program: Command, ctx: CommandContext): void {
     )
     .option('-n, --dry-run', 'print the exact commands and run nothing', false)
     .option('--from-start', 'ignore the state of a failed run and start from the first stage', false)
+    .option(
+      '--skip-dns-check',
+      'do not check DNS first (also MATRIX_OOB_SKIP_DNS_CHECK=1); by default a DNS record that is not ready stops deploy with exit 3',
+    )
     .action(async (ansibleArgs: string[], opts: DeployOptions) => {
       const { runDeploy } = await import('./run.js');
       await runDeploy({ opts, ansibleArgs, globals: ctx.globals(), out: ctx.out });

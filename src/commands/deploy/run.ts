@@ -16,12 +16,13 @@ import {
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
-import { readState, stagesToRun, writeState } from '../../case/state.js';
+import { readState, stagesToRun, writeSection } from '../../case/state.js';
 import type { GlobalOptions } from '../../cli.js';
 import { FailureError, InterruptedError } from '../../errors.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { DeployOptions } from './command.js';
+import { dnsGate, skipDnsRequested } from './dns-gate.js';
 import { deployStages } from './stages.js';
 
 export interface DeployRequest {
@@ -34,6 +35,8 @@ export interface DeployRequest {
   env?: NodeJS.ProcessEnv;
   interrupt?: Interrupt;
   clock?: Clock;
+  /** The caller already checked DNS (`up`): no gate here. */
+  dnsChecked?: boolean;
 }
 
 export async function runDeploy(req: DeployRequest): Promise<void> {
@@ -59,8 +62,20 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     skipped = r.skipped;
   }
 
-  // Never run a tag the checkout lacks: Ansible would quietly run almost nothing.
   const baseEnv = req.env ?? process.env;
+  // The DNS gate first: no slow work while the records are wrong (not for --dry-run).
+  if (!opts.dryRun && !req.dnsChecked) {
+    await dnsGate({
+      config: opened.config,
+      journalFile: paths.journal,
+      command: commandName(req),
+      out,
+      env: baseEnv,
+      skip: skipDnsRequested(opts.skipDnsCheck, baseEnv),
+    });
+  }
+
+  // Never run a tag the checkout lacks: Ansible would quietly run almost nothing.
   for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
   const available = await listTags({
     checkout: caseCtx.checkout,
@@ -143,7 +158,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
             exit_code: result.exitCode,
             log: result.logFile,
           };
-          await writeState(paths.state, { ...state, version: 1, deploy: current });
+          await writeSection(paths.state, 'deploy', current);
         }
         await journal(
           paths.journal,
@@ -203,6 +218,7 @@ function commandName(req: DeployRequest): string {
   if (req.opts.full) parts.push('--full');
   if (req.opts.fromStart) parts.push('--from-start');
   if (req.opts.dryRun) parts.push('--dry-run');
+  if (req.opts.skipDnsCheck) parts.push('--skip-dns-check');
   if (req.ansibleArgs.length) parts.push('--', ...req.ansibleArgs);
   return parts.join(' ');
 }

@@ -109,7 +109,7 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
  * --wait progress. On a TTY one line is redrawn every second with a countdown to the next round;
  * otherwise one line per round.
  */
-function liveProgress(
+export function liveProgress(
   stderr: { isTTY?: boolean; write(s: string): boolean },
   out: Output,
 ): { round: (r: DnsReport, round: number, nextAt: Date | undefined) => void; stop: () => void } {

@@ -20,6 +20,8 @@ export interface InitRequest {
   opts: InitOptions;
   globals: GlobalOptions;
   out: Output;
+  /** Called by another command (`up`): no "Next:" advice, that command goes on by itself. */
+  embedded?: boolean;
 }
 
 /** Prompting is allowed only on a TTY, without --yes, outside CI (the rule: src/wizard/interactive.ts). */
@@ -46,7 +48,8 @@ async function gatherRaw(req: InitRequest): Promise<{ raw: RawConfig; source: st
   return { raw, source: 'answers' };
 }
 
-export async function runInit(req: InitRequest): Promise<void> {
+/** Returns the case folder written (or, with --dry-run, that would be written). */
+export async function runInit(req: InitRequest): Promise<{ root: string }> {
   const { out, opts, globals } = req;
   const { raw, source, file } = await gatherRaw(req);
   const validated = validateConfig(raw, source);
@@ -75,7 +78,7 @@ export async function runInit(req: InitRequest): Promise<void> {
       out.info(f.secret ? maskSecrets(f.content, plan.secrets).trimEnd() : f.content.trimEnd());
     }
     if (globals.json) out.data(JSON.stringify(summary(plan, paths.root, true), null, 2));
-    return;
+    return { root: paths.root };
   }
 
   await applyPlan(plan);
@@ -89,10 +92,13 @@ export async function runInit(req: InitRequest): Promise<void> {
   if (plan.kept.length > 0) out.info(`kept existing secrets: ${plan.kept.join(', ')}`);
   if (plan.created.length > 0) out.info(`generated secrets: ${plan.created.join(', ')}`);
   out.info(`migration version ${plan.migrationVersion} (from the ${plan.migrationSource})`);
-  out.info(
-    `\nNext: create the DNS records, then run "matrix-oob --case ${show(paths.root)} dns check" (see docs/dns.md).`,
-  );
+  if (!req.embedded) {
+    out.info(
+      `\nNext: create the DNS records, then run "matrix-oob --case ${show(paths.root)} dns check" (see docs/dns.md).`,
+    );
+  }
   if (globals.json) out.data(JSON.stringify(summary(plan, paths.root, false), null, 2));
+  return { root: paths.root };
 }
 
 function summary(plan: Awaited<ReturnType<typeof planInit>>, root: string, dryRun: boolean) {

@@ -10,7 +10,7 @@ import type { AnsibleCase } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { failureDetails, runJournalFields, successLine } from '../../ansible/summary.js';
 import { type JournalEntry, journal } from '../../case/journal.js';
-import { readState, type TeardownRecord, writeState } from '../../case/state.js';
+import { readState, type TeardownRecord, writeSection } from '../../case/state.js';
 import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
@@ -355,8 +355,8 @@ async function writeTeardown(
   server: TeardownRecord['server'],
   local: TeardownRecord['local'],
 ): Promise<void> {
-  const state = await readState(path);
-  await writeState(path, { ...state, teardown: { at: clock.now().toISOString(), server, local } });
+  const record: TeardownRecord = { at: clock.now().toISOString(), server, local };
+  await writeSection(path, 'teardown', record);
 }
 
 /** The typed domain name: --confirm, or asked on a terminal; never assumed. */

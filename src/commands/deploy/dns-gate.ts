@@ -1,0 +1,61 @@
+import { journal } from '../../case/journal.js';
+import type { Config } from '../../config/schema.js';
+import { ExitCode, UserError } from '../../errors.js';
+import { colourEnabled } from '../../ui/colour.js';
+import type { Output } from '../../ui/output.js';
+
+/** MATRIX_OOB_SKIP_DNS_CHECK=1 (or true/yes/on) has the effect of --skip-dns-check. */
+export const SKIP_DNS_ENV = 'MATRIX_OOB_SKIP_DNS_CHECK';
+
+export function skipDnsRequested(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  if (flag) return true;
+  const v = (env[SKIP_DNS_ENV] ?? '').trim().toLowerCase();
+  return ['1', 'true', 'yes', 'on'].includes(v);
+}
+
+export interface DnsGateRequest {
+  config: Config;
+  journalFile: string;
+  /** The calling command, for the journal ("deploy"). */
+  command: string;
+  out: Output;
+  env: NodeJS.ProcessEnv;
+  skip: boolean;
+}
+
+/**
+ * The DNS gate before slow Ansible work (docs/deploy.md, "DNS gate"): one check, no waiting.
+ * Not ready: the report on stderr and exit 3, nothing run. Skipped on request, with a warning.
+ */
+export async function dnsGate(req: DnsGateRequest): Promise<void> {
+  const { out } = req;
+  if (req.skip) {
+    out.warn(
+      'DNS check skipped (--skip-dns-check or MATRIX_OOB_SKIP_DNS_CHECK): if a record is missing, the certificates cannot be issued and the deployment will not be reachable.',
+    );
+    await journal(req.journalFile, { command: req.command, stage: 'dns-gate', result: 'skipped' });
+    return;
+  }
+  const { caseDnsCheck, renderReport, verdictLine } = await import('../../dns/index.js');
+  const { report } = await caseDnsCheck(req.config, { env: req.env, note: (t) => out.info(t) });
+  const colour = colourEnabled(process.stderr, req.env);
+  await journal(req.journalFile, {
+    command: req.command,
+    stage: 'dns-gate',
+    result: report.ready ? 'ok' : 'failed',
+    ...(report.ready ? {} : { exit_code: ExitCode.NOT_READY }),
+    duration_ms: report.durationMs,
+    problems: report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+  });
+  // Ready without warnings: one line; otherwise the whole report, so every warning is read.
+  if (report.ready && !report.findings.some((f) => f.level !== 'info')) {
+    out.info(`DNS: ${verdictLine(report, colour)}`);
+    return;
+  }
+  out.info(renderReport(report, colour));
+  if (report.ready) return;
+  throw new UserError(`DNS is not ready: ${req.command} did not start, nothing was run`, {
+    exitCode: ExitCode.NOT_READY,
+    hint: 'fix the records shown above (or wait until they are published: matrix-oob dns check --wait), then run it again; --skip-dns-check deploys anyway.',
+  });
+}
