@@ -73,6 +73,8 @@ describe('teardown', () => {
       MDAD_FIXTURE_DATA: data,
       NO_COLOR: '1',
       TMPDIR: join(dir, 'tmp'),
+      // No DNS here (deploy's DNS gate is covered in its own tests).
+      MATRIX_OOB_SKIP_DNS_CHECK: '1',
     };
     delete env.FORCE_COLOR;
     delete env.CI;
