@@ -5,6 +5,7 @@ import { registerDns } from './commands/dns/command.js';
 import { registerDoctor } from './commands/doctor/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
+import { registerTeardown } from './commands/teardown/command.js';
 import { registerTrustHost } from './commands/trust-host/command.js';
 import { registerUp } from './commands/up/command.js';
 import { registerUser } from './commands/user/command.js';
@@ -71,6 +72,7 @@ export function buildProgram(out: Output): Command {
   registerUser(program, ctx);
   registerVerify(program, ctx);
   registerControlRoom(program, ctx);
+  registerTeardown(program, ctx);
   registerUp(program, ctx);
   return program;
 }

@@ -15,6 +15,15 @@ export interface StageRecord {
   log?: string;
 }
 
+/** What `teardown` did (docs/teardown.md). */
+export interface TeardownRecord {
+  at: string;
+  /** 'removed': the server's data was wiped and checked; 'skipped': --local-only. */
+  server: 'removed' | 'skipped';
+  /** 'removed' once the local secrets are gone; 'kept' when stopped before or during that step. */
+  local: 'removed' | 'kept';
+}
+
 export interface DeployState {
   version: 1;
   deploy: {
@@ -25,6 +34,8 @@ export interface DeployState {
   } | null;
   /** `matrix-oob up`: its steps' progress (src/up/state.ts). */
   up?: UpState | null;
+  /** `matrix-oob teardown`: when and what it removed. */
+  teardown?: TeardownRecord;
   /** Sections other commands write (e.g. teardown) are read and written back untouched. */
   [section: string]: unknown;
 }
@@ -49,8 +60,8 @@ export async function readState(path: string): Promise<DeployState> {
   const text = await readIfExists(path);
   if (text === undefined) return { ...EMPTY_STATE };
   try {
-    const data = JSON.parse(text) as Partial<DeployState>;
-    if (data.version !== 1) return { ...EMPTY_STATE };
+    const data = JSON.parse(text) as Partial<DeployState> | null;
+    if (!data || typeof data !== 'object' || data.version !== 1) return { ...EMPTY_STATE };
     return { ...data, version: 1, deploy: data.deploy ?? null };
   } catch {
     // A damaged state file only costs a full run (Ansible is idempotent); never a crash.

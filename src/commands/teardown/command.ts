@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../../cli.js';
+
+export interface TeardownOptions {
+  confirm?: string;
+  localOnly: boolean;
+  dryRun: boolean;
+  skipHook: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerTeardown(program: Command, ctx: CommandContext): void {
+  program
+    .command('teardown')
+    .description(
+      'destroy the case: stop and wipe the server (all messages, media, keys, database) and the local secrets; keeps the journal and logs',
+    )
+    .option(
+      '--confirm <domain>',
+      'the domain name, typed out: confirms the teardown without a prompt (scripts)',
+    )
+    .option(
+      '--local-only',
+      'the server is already gone (deleted at the provider): remove only the local secrets',
+      false,
+    )
+    .option('-n, --dry-run', 'show what would be removed and the exact commands; change nothing', false)
+    .option(
+      '--skip-hook <name>',
+      'do not run this pre/post-teardown hook (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .action(async (opts: TeardownOptions) => {
+      const { runTeardown } = await import('./run.js');
+      await runTeardown({ opts, globals: ctx.globals(), out: ctx.out });
+    });
+}

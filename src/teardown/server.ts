@@ -1,0 +1,125 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Clock } from '../adapters/clock.js';
+import type { Capture } from '../adapters/process.js';
+import { ansibleEnv } from '../ansible/env.js';
+import {
+  type AnsibleCase,
+  type PlaybookResult,
+  playbookCommand,
+  type RunPlaybookRequest,
+  runPlaybook,
+} from '../ansible/run.js';
+import { commandLine } from '../ansible/summary.js';
+import { listTags } from '../ansible/tags.js';
+import type { Redactor } from '../secrets/redact.js';
+import type { Terminal } from '../ui/terminal.js';
+
+/** playbooks/ at the package root (dist/teardown/ -> ../../playbooks), shipped with the package. */
+export const PLAYBOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'playbooks');
+export const TEARDOWN_PLAYBOOK = join(PLAYBOOKS_DIR, 'teardown.yml');
+
+/** MDAD's tag that stops every matrix-* service (mdad-contract.md section 8). */
+export const STOP_TAG = 'stop';
+
+/** What the server runs need besides the case. */
+export interface ServerRunContext {
+  terminal: Terminal;
+  redactor: Redactor;
+  signal?: AbortSignal;
+  forceSignal?: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  killGraceMs?: number;
+  controlDir?: string;
+}
+
+export type StopDecision = { run: true } | { run: false; reason: string };
+
+/**
+ * Whether the MDAD checkout can stop the services: it exists, has setup.yml, and setup.yml has
+ * the `stop` tag. Never fatal: remove-all stops the units itself.
+ */
+export async function stopDecision(input: {
+  checkout: string | undefined;
+  /** Where the checkout was looked for (for the note when there is none). */
+  checkoutDir: string;
+  hosts: string;
+  knownHosts: string;
+  env: NodeJS.ProcessEnv;
+  capture: Capture;
+}): Promise<StopDecision> {
+  if (!input.checkout)
+    return { run: false, reason: `no playbook checkout: ${input.checkoutDir} has no setup.yml` };
+  try {
+    const tags = await listTags({
+      checkout: input.checkout,
+      inventory: input.hosts,
+      playbook: 'setup.yml',
+      env: ansibleEnv({ knownHosts: input.knownHosts, colour: false, base: input.env }),
+      capture: input.capture,
+    });
+    if (!tags.has(STOP_TAG))
+      return { run: false, reason: `setup.yml in ${input.checkout} has no "stop" tag` };
+    return { run: true };
+  } catch (err) {
+    return { run: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function request(
+  caseCtx: AnsibleCase,
+  ctx: ServerRunContext,
+  what: Pick<RunPlaybookRequest, 'playbook' | 'tags' | 'stage'>,
+): RunPlaybookRequest {
+  return {
+    caseCtx,
+    ...what,
+    terminal: ctx.terminal,
+    redactor: ctx.redactor,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.forceSignal ? { forceSignal: ctx.forceSignal } : {}),
+    env: ctx.env,
+    clock: ctx.clock,
+    ...(ctx.killGraceMs ? { killGraceMs: ctx.killGraceMs } : {}),
+    ...(ctx.controlDir ? { controlDir: ctx.controlDir } : {}),
+  };
+}
+
+/** MDAD `setup.yml --tags=stop`. */
+export function stopServices(caseCtx: AnsibleCase, ctx: ServerRunContext): Promise<PlaybookResult> {
+  return runPlaybook(
+    request(caseCtx, ctx, { playbook: 'setup.yml', tags: [STOP_TAG], stage: 'teardown-stop' }),
+  );
+}
+
+/** Our playbooks/teardown.yml: remove-all with its confirmation line, then check the data folder is gone. */
+export function removeServer(caseCtx: AnsibleCase, ctx: ServerRunContext): Promise<PlaybookResult> {
+  return runPlaybook(request(caseCtx, ctx, { playbook: TEARDOWN_PLAYBOOK, stage: 'teardown' }));
+}
+
+/** The commands --dry-run shows. */
+export function serverCommands(caseCtx: AnsibleCase, stop: boolean, colour: boolean): string[] {
+  const lines: string[] = [];
+  if (stop)
+    lines.push(commandLine(playbookCommand({ caseCtx, playbook: 'setup.yml', tags: [STOP_TAG] }, colour)));
+  lines.push(commandLine(playbookCommand({ caseCtx, playbook: TEARDOWN_PLAYBOOK }, colour)));
+  return lines;
+}
+
+/**
+ * Whether the teardown run proves the data folder is gone: ansible-playbook succeeded and the
+ * recap shows the case's host with no failed or unreachable task (the playbook's last task
+ * asserts the folder is absent). A run that matched no host proves nothing.
+ */
+export function serverRemoved(result: PlaybookResult, host: string): boolean {
+  const r = result.recap[host];
+  return (
+    result.exitCode === 0 &&
+    !result.interrupted &&
+    r !== undefined &&
+    r.failed === 0 &&
+    r.unreachable === 0 &&
+    r.ok > 0
+  );
+}
