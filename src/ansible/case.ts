@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exists, readIfExists } from '../adapters/files.js';
+import { readState } from '../case/state.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
 import { UserError } from '../errors.js';
 import { parseVarsDocument } from '../inventory/yaml-doc.js';
@@ -36,6 +37,12 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
         hint: 'run "matrix-oob playbook fetch", or fix playbook.path in matrix-oob.yml.',
       },
     );
+  }
+  const { teardown } = await readState(paths.state);
+  if (teardown && !(await exists(paths.vars))) {
+    throw new UserError(`this case was torn down at ${teardown.at}: its server and secrets are gone`, {
+      hint: 'to set up a new server for this case, run "matrix-oob init" here (fresh secrets), then deploy again.',
+    });
   }
   if (!(await exists(paths.hosts))) {
     throw new UserError(`the case has no inventory (${paths.hosts} is missing)`, {

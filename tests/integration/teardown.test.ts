@@ -316,5 +316,9 @@ describe('teardown', () => {
     expect(again.stderr).toContain('the case example.test was already torn down at');
     expect(readFileSync(f.journal, 'utf8')).toBe(journal);
     expect(readdirSync(join(deployed, 'logs'))).toEqual(logs);
+    // The playbook commands refuse a torn-down case with a clear line.
+    const deploy = await cli(['-C', deployed, 'deploy'], env);
+    expect(deploy.exitCode).toBe(2);
+    expect(deploy.stderr).toContain('error: this case was torn down at');
   }, 90_000);
 });
