@@ -14,10 +14,10 @@
 // Env: BENCH_ROUNDS (default 3), BENCH_STREAM_MB (default 100).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startSshd } from '../tests/helpers/sshd.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'bin/matrix-oob.js');
@@ -25,61 +25,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STREAM_MB = Number(process.env.BENCH_STREAM_MB ?? 100);
 const dir = mkdtempSync(join(tmpdir(), 'matrix-oob-bench-deploy-'));
 let sshd;
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-const canConnect = (port) =>
-  new Promise((res) => {
-    const c = createConnection({ host: '127.0.0.1', port });
-    c.once('connect', () => {
-      c.destroy();
-      res(true);
-    });
-    c.once('error', () => res(false));
-  });
-
-async function startSshd() {
-  const d = join(dir, 'sshd');
-  mkdirSync(d);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'host')]);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'client')]);
-  writeFileSync(join(d, 'authorized_keys'), readFileSync(join(d, 'client.pub')));
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const port = await freePort();
-  writeFileSync(
-    join(d, 'config'),
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(d, 'host')}`,
-      `PidFile ${join(d, 'pid')}`,
-      `AuthorizedKeysFile ${join(d, 'authorized_keys')}`,
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'StrictModes no',
-      'UsePAM no',
-      'MaxStartups 50',
-      'Subsystem sftp internal-sftp',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(d, 'config')], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
-    if (Date.now() > deadline) throw new Error('sshd did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const hostKey = readFileSync(join(d, 'host.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-  return { child, port, clientKey: join(d, 'client'), knownHostsLine: `[127.0.0.1]:${port} ${hostKey}` };
-}
 
 function fixtureCheckout(dest) {
   cpSync(join(root, 'tests/fixtures/mdad'), dest, { recursive: true });
@@ -297,6 +242,6 @@ try {
   console.log(`RESULT stream peak_mb=${s.rssMb.toFixed(1)} aim=150`);
   console.log(`RESULT stream lag_ms=${s.maxLag} aim=1000`);
 } finally {
-  sshd?.child.kill('SIGTERM');
+  await sshd?.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,26 +1,13 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+// A real OpenSSH server on loopback: the target host of the fixture playbooks in tests and
+// benches. Plain JS (with sshd.d.ts) so bench/ scripts can use it without a TypeScript loader.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A real OpenSSH server on loopback, the target host of the fixture playbooks. */
-export interface TestSshd {
-  host: string;
-  port: number;
-  /** Private key that logs in as root (pass as ANSIBLE_PRIVATE_KEY_FILE). */
-  clientKey: string;
-  /** The server's public host key line ("ssh-ed25519 AAAA..."). */
-  hostPublicKey: string;
-  /** "SHA256:..." as ssh-keygen -l prints it. */
-  hostFingerprint: string;
-  /** A known_hosts line for this server ("[127.0.0.1]:PORT ssh-ed25519 ..."). */
-  knownHostsLine: string;
-  dir: string;
-  stop(): Promise<void>;
-}
-
-export async function freePort(host = '127.0.0.1'): Promise<number> {
+/** A free TCP port on `host` (listen on 0, read it, close). */
+export function freePort(host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -31,7 +18,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function canConnect(host: string, port: number): Promise<boolean> {
+function canConnect(host, port) {
   return new Promise((resolve) => {
     const sock = createConnection({ host, port });
     sock.once('connect', () => {
@@ -42,7 +29,8 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-export async function startSshd(host = '127.0.0.1'): Promise<TestSshd> {
+/** Start sshd with fresh host and client keys in a temporary folder; root logs in by key. */
+export async function startSshd(host = '127.0.0.1') {
   const dir = mkdtempSync(join(tmpdir(), 'matrix-oob-sshd-'));
   const hostKey = join(dir, 'ssh_host_ed25519_key');
   const clientKey = join(dir, 'id_ed25519');
@@ -71,11 +59,9 @@ export async function startSshd(host = '127.0.0.1'): Promise<TestSshd> {
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr?.on('data', (d: Buffer) => {
+  child.stderr?.on('data', (d) => {
     log += d.toString();
   });
   const deadline = Date.now() + 10_000;
@@ -90,7 +76,7 @@ export async function startSshd(host = '127.0.0.1'): Promise<TestSshd> {
   const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
   const hostFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], {
     encoding: 'utf8',
-  }).split(' ')[1]!;
+  }).split(' ')[1];
   return {
     host,
     port,
