@@ -3,13 +3,13 @@
 #   ansible-core    ansible-playbook / ansible-inventory / ansible-galaxy, run on fixture playbooks
 #   openssh-server  a real sshd on loopback as the target host; openssh-client for ssh-keyscan
 #   knot            an authoritative DNS server on 127.0.0.0/8 for interoperability tests
-#   knot-dnsutils   kdig, used by tests to cross-check our DNS client
-#   git             playbook fetch against a local repository
-#   iproute2, procps  network namespaces and process checks in tests
+#   git             playbook fetch against a local repository; the tag cache keys on commits
+#   openssl         a throw-away CA and certificates for the local HTTPS servers of verify tests
 #   sudo            present on the loopback "server", as MDAD requires (server preflight hook)
+#   bsdutils, tar   `script` (a real pseudo-terminal for the wizard tests) and role tarballs
 # Idempotent; runs as root (or via sudo when available).
 set -euo pipefail
-packages=(ansible-core openssh-server openssh-client knot knot-dnsutils git iproute2 procps tmux sudo)
+packages=(ansible-core openssh-server openssh-client knot git openssl sudo bsdutils tar)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
