@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { type CliResult, runCli } from './cli.js';
 import type { TestSshd } from './sshd.js';
 
@@ -67,6 +68,28 @@ export function cli(
     extendEnv: false,
     ...(options.input !== undefined ? { input: options.input } : {}),
   });
+}
+
+/**
+ * The built CLI started in the background (to signal it mid-run). `waitFor(text)` resolves once
+ * its output contains `text` and fails with the output so far when it never does.
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv) {
+  const child = execa('node', [CLI, ...args], { env, extendEnv: false, reject: false, all: true });
+  let output = '';
+  child.all?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  return {
+    child,
+    async waitFor(text: string, timeoutMs = 60_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.includes(text)) {
+        if (Date.now() > deadline) throw new Error(`"${text}" never appeared; output so far:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
 }
 
 /** Every process's argument list right now (those we can read). */

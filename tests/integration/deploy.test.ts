@@ -10,8 +10,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { allCmdlines, ansibleProcesses, CLI, caseSecrets, cli, writeCase } from '../helpers/deploy-case.js';
+import {
+  allCmdlines,
+  ansibleProcesses,
+  caseSecrets,
+  cli,
+  startCli,
+  writeCase,
+} from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -152,20 +158,11 @@ describe('deploy', () => {
   }, 120_000);
 
   it('Ctrl-C mid-run stops ansible-playbook and its children and exits 130', async () => {
-    const child = execa('node', [CLI, '-C', caseDir, 'deploy', '--stage', 'start'], {
-      env: { ...env, MDAD_FIXTURE_SLEEP: '120' },
-      extendEnv: false,
-      reject: false,
-      all: true,
+    const { child, waitFor } = startCli(['-C', caseDir, 'deploy', '--stage', 'start'], {
+      ...env,
+      MDAD_FIXTURE_SLEEP: '120',
     });
-    let output = '';
-    child.all?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    const deadline = Date.now() + 60_000;
-    while (!output.includes('Wait before starting') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('Wait before starting');
     expect(ansibleProcesses(caseDir).length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 500)); // the sleep task is now running on the "server"
     const sent = Date.now();

@@ -10,8 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { ansibleProcesses, CLI, caseSecrets, cli, writeCase } from '../helpers/deploy-case.js';
+import { ansibleProcesses, caseSecrets, cli, startCli, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -210,25 +209,13 @@ describe('teardown', () => {
     mkdirSync(join(sigData, 'bin'), { recursive: true });
     withBase(sig, sigData, 'sig.test');
     addLocalSecrets(sig);
-    const child = execa('node', [CLI, '-C', sig, 'teardown', '--confirm', 'sig.test'], {
-      env: {
-        ...env,
-        MDAD_FIXTURE_DATA: sigData,
-        MDAD_FIXTURE_SLEEP: '120',
-        MATRIX_OOB_KILL_GRACE_MS: '3000',
-      },
-      extendEnv: false,
-      reject: false,
-      all: true,
+    const { child, waitFor } = startCli(['-C', sig, 'teardown', '--confirm', 'sig.test'], {
+      ...env,
+      MDAD_FIXTURE_DATA: sigData,
+      MDAD_FIXTURE_SLEEP: '120',
+      MATRIX_OOB_KILL_GRACE_MS: '3000',
     });
-    let output = '';
-    child.all?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    const deadline = Date.now() + 60_000;
-    while (!output.includes('Wait before starting') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('Wait before starting');
     await new Promise((r) => setTimeout(r, 500)); // the sleep task now runs on the "server"
     const sent = Date.now();
     child.kill('SIGINT');

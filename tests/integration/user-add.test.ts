@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { allCmdlines, ansibleProcesses, CLI, cli, writeCase } from '../helpers/deploy-case.js';
+import { allCmdlines, ansibleProcesses, CLI, cli, startCli, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -147,20 +147,11 @@ describe('user add', () => {
   }, 90_000);
 
   it('Ctrl-C mid-run exits 130 and leaves no process and no extra-vars file', async () => {
-    const child = execa('node', [CLI, '-C', caseDir, 'user', 'add', 'dave'], {
-      env: { ...env, MDAD_FIXTURE_SLEEP: '120' },
-      extendEnv: false,
-      reject: false,
-      all: true,
+    const { child, waitFor } = startCli(['-C', caseDir, 'user', 'add', 'dave'], {
+      ...env,
+      MDAD_FIXTURE_SLEEP: '120',
     });
-    let output = '';
-    child.all?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    const deadline = Date.now() + 60_000;
-    while (!output.includes('Wait before starting') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('Wait before starting');
     expect(varsFilesLeft()).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGINT');
