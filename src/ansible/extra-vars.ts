@@ -68,8 +68,3 @@ export async function withExtraVarsFile<T>(
     live.delete(dir);
   }
 }
-
-/** For tests of the exit hook. */
-export function _liveExtraVarsDirs(): readonly string[] {
-  return [...live];
-}

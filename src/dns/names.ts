@@ -42,11 +42,6 @@ export function nameLengthProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Case-insensitive comparison of two names, ignoring a trailing dot. */
-export function sameName(a: string, b: string): boolean {
-  return canonical(a) === canonical(b);
-}
-
 export function canonical(name: string): string {
   const n = name.toLowerCase().replace(/\.$/, '');
   return n === '' ? '.' : n;
@@ -70,10 +65,4 @@ export function parentName(name: string): string {
   const n = canonical(name);
   const i = n.indexOf('.');
   return i < 0 ? '.' : n.slice(i + 1);
-}
-
-/** Display form with a trailing dot, as in zone files. */
-export function fqdn(name: string): string {
-  const n = canonical(name);
-  return n === '.' ? '.' : `${n}.`;
 }

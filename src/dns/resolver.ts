@@ -1,4 +1,3 @@
-import { isIPv6 } from 'node:net';
 import type { DnsClient, QueryOutcome, Server } from './client.js';
 import { RCODE, type RecordType, type Reply, type Rr } from './message.js';
 import { canonical, isSubdomain, labelCount, parentName } from './names.js';
@@ -312,8 +311,4 @@ export function followChain(reply: Reply, name: string, type: RecordType): Chain
     current = cname.value;
   }
   return { values: [], ...(ttl === undefined ? {} : { ttl }), chain, end: current, loop: false, records: [] };
-}
-
-export function familyOf(address: string): 'IPv4' | 'IPv6' {
-  return isIPv6(address) ? 'IPv6' : 'IPv4';
 }

@@ -12,9 +12,10 @@ import {
   confirmationMatches,
   localSecrets,
   planLines,
+  REMOVE_ALL_CONFIRMATION,
   teardownPlan,
 } from '../../src/teardown/plan.js';
-import { serverRemoved } from '../../src/teardown/server.js';
+import { serverRemoved, TEARDOWN_PLAYBOOK } from '../../src/teardown/server.js';
 import { memoryOutput } from '../../src/ui/output.js';
 import { memoryTerminal } from '../../src/ui/terminal.js';
 import { HAND_SECRET, writeHandCase } from '../helpers/case-folder.js';
@@ -253,5 +254,11 @@ describe('teardown locally', () => {
     expect(existsSync(paths.vars)).toBe(true);
     expect(existsSync(join(paths.credentialsDir, 'alice.txt'))).toBe(true);
     expect((await readState(paths.state)).teardown).toMatchObject({ local: 'kept' });
+  });
+});
+
+describe('playbooks/teardown.yml', () => {
+  it("gives remove-all MDAD's exact confirmation line", () => {
+    expect(readFileSync(TEARDOWN_PLAYBOOK, 'utf8')).toContain(`confirmation: "${REMOVE_ALL_CONFIRMATION}"`);
   });
 });
