@@ -179,7 +179,12 @@ describe('up', () => {
         '--skip-dns-check',
       ],
       // No community.docker collection: doctor fails.
-      { ...env, MATRIX_OOB_PLAYBOOK_REPO: repo.url, ANSIBLE_COLLECTIONS_PATH: join(dir, 'nowhere') },
+      {
+        ...env,
+        MATRIX_OOB_PLAYBOOK_REPO: repo.url,
+        MATRIX_OOB_PLAYBOOK_REF: repo.commits[0],
+        ANSIBLE_COLLECTIONS_PATH: join(dir, 'nowhere'),
+      },
     );
     expect(r.stderr).toContain('warning: DNS check skipped');
     expect(existsSync(join(kase, 'playbook', 'setup.yml'))).toBe(true);
