@@ -11,9 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { PINNED_COMMIT } from '../../src/playbook/pin.js';
 import { writeHandCase } from '../helpers/case-folder.js';
 import { runCli as cli } from '../helpers/cli.js';
-import { PINNED_COMMIT } from '../../src/playbook/pin.js';
 import { makeFixtureRepo } from '../helpers/mdad-repo.js';
 
 // `matrix-oob playbook fetch` with real git and real ansible-galaxy against a local repository.
@@ -72,7 +72,8 @@ describe('playbook fetch', () => {
   it('updates an existing checkout to a branch, and uses the recorded ref by default', async () => {
     const { root } = writeHandCase(join(tmp, 'case-b'));
     expect(
-      (await cli(['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', repo.commits[0]])).exitCode,
+      (await cli(['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', repo.commits[0]]))
+        .exitCode,
     ).toBe(0);
     // The checkout is shallow: one commit, no tags.
     expect(git(join(root, 'playbook'), 'rev-parse', '--is-shallow-repository')).toBe('true');
@@ -99,7 +100,8 @@ describe('playbook fetch', () => {
   it('refuses to update a checkout with local modifications, and changes nothing', async () => {
     const { root } = writeHandCase(join(tmp, 'case-c'));
     expect(
-      (await cli(['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', repo.commits[0]])).exitCode,
+      (await cli(['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', repo.commits[0]]))
+        .exitCode,
     ).toBe(0);
     appendFileSync(join(root, 'playbook/setup.yml'), '# local edit\n');
     const configBefore = readFileSync(join(root, 'matrix-oob.yml'), 'utf8');

@@ -1,7 +1,13 @@
 import { parseVars, setTopLevelString, VarsSyntaxError } from '../../src/inventory/vars-file.js';
 import { parseRequirements, roleName } from '../../src/playbook/galaxy-roles.js';
 import { changesSince, migrationState, PINNED_MIGRATION_VERSION } from '../../src/playbook/migration.js';
-import { chooseSource, DEFAULT_REPO, displayUrl, isFullCommit, PINNED_COMMIT } from '../../src/playbook/pin.js';
+import {
+  chooseSource,
+  DEFAULT_REPO,
+  displayUrl,
+  isFullCommit,
+  PINNED_COMMIT,
+} from '../../src/playbook/pin.js';
 import { compareVersions, looksLikeVersion } from '../../src/util/version-compare.js';
 
 describe('compareVersions', () => {
@@ -59,7 +65,11 @@ describe('the pin', () => {
 
 describe('chooseSource', () => {
   it('prefers the flag, then the config, then the env, then the pin', () => {
-    expect(chooseSource({}, undefined, {})).toEqual({ repo: DEFAULT_REPO, ref: PINNED_COMMIT, refFrom: 'pin' });
+    expect(chooseSource({}, undefined, {})).toEqual({
+      repo: DEFAULT_REPO,
+      ref: PINNED_COMMIT,
+      refFrom: 'pin',
+    });
     expect(chooseSource({}, undefined, { MATRIX_OOB_PLAYBOOK_REF: 'x' }).ref).toBe('x');
     expect(chooseSource({}, { ref: 'c', repo: 'r' }, { MATRIX_OOB_PLAYBOOK_REF: 'x' })).toEqual({
       repo: 'r',
