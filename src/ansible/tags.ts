@@ -73,7 +73,7 @@ async function listTagsNow(req: ListTagsRequest): Promise<Set<string>> {
   });
   if (r.notFound) {
     throw new FailureError('ansible-playbook is not installed (not found on PATH)', {
-      hint: 'install ansible-core 2.15.1 or newer (e.g. "pipx install ansible-core"), then run "matrix-oob doctor".',
+      hint: 'install Ansible with ansible-core 2.15.1 or newer ("pipx install ansible", the full package), then run "matrix-oob doctor".',
     });
   }
   if (r.exitCode !== 0) {

@@ -12,7 +12,7 @@ import { readInventoryState } from './inventory-state.js';
 import { migrationCheck } from './migration.js';
 import { type CheckResult, type DoctorReport, summarise } from './report.js';
 import { sshCheck } from './ssh.js';
-import { checkAnsibleCore, checkCommunityDocker, readAnsibleInfo } from './toolchain.js';
+import { checkAnsibleCore, checkCollection, readAnsibleInfo } from './toolchain.js';
 
 export interface DoctorOptions {
   caseDir: string;
@@ -65,12 +65,15 @@ export async function runDoctor(
     sshTimeoutSec: opts.sshTimeoutSec,
   };
   const toolchain = readAnsibleInfo(opts.capture, opts.env).then(
-    async (info): Promise<[CheckResult, CheckResult]> => [
+    async (info): Promise<CheckResult[]> => [
       checkAnsibleCore(info, opts.minAnsibleCore),
-      await checkCommunityDocker(info, opts.minCommunityDocker, opts.env),
+      ...(await Promise.all([
+        checkCollection(info, 'community.docker', opts.minCommunityDocker, opts.env),
+        checkCollection(info, 'community.general', undefined, opts.env),
+      ])),
     ],
   );
-  const [[core, docker], checkout, inv, migration, ssh] = await Promise.all([
+  const [tools, checkout, inv, migration, ssh] = await Promise.all([
     toolchain,
     checkoutChecks(ctx),
     inventoryChecks(ctx),
@@ -80,7 +83,7 @@ export async function runDoctor(
   const state = await inventory;
   const redactor = new Redactor(secretValuesOf(state?.vars));
   return {
-    report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, ssh]),
+    report: summarise([...tools, caseResult, ...checkout, ...inv, migration, ssh]),
     redactor,
     ...(loaded ? { paths: loaded.paths } : {}),
   };

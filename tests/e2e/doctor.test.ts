@@ -25,7 +25,7 @@ describe('doctor', () => {
   let sshd: TestSshd;
   let checkout: string;
   let bare: string;
-  let cols: { good: string; empty: string };
+  let cols: ReturnType<typeof makeCollectionPaths>;
   let env: NodeJS.ProcessEnv;
   let n = 0;
 
@@ -39,6 +39,8 @@ describe('doctor', () => {
       ...process.env,
       ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
       ANSIBLE_COLLECTIONS_PATH: cols.good,
+      // Only the collections built above: the suite must not depend on Debian's full ansible.
+      ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
       MATRIX_OOB_MIN_ANSIBLE_CORE: '2.14',
     };
   });
@@ -82,6 +84,7 @@ describe('doctor', () => {
     expect(r.checks.map((c) => c.id)).toEqual([
       'ansible-core',
       'community.docker',
+      'community.general',
       'case',
       'playbook-checkout',
       'galaxy-roles',
@@ -92,7 +95,7 @@ describe('doctor', () => {
       'ssh',
     ]);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, counts: { pass: 10, fail: 0 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, counts: { pass: 11, fail: 0 } });
     expect(r.stdout + r.stderr).not.toContain(HAND_SECRET);
     expect(r.stdout + r.stderr).not.toContain('AnotherSecretValueXYZ987');
   });
@@ -105,7 +108,7 @@ describe('doctor', () => {
     expect(r.stderr).toMatch(/PASS {2}ansible-core +2\.14\.\d+ \(minimum 2\.14\)/);
     expect(r.stderr).toMatch(/FAIL {2}SSH to the server/);
     expect(r.stderr).toContain("fix: compare the server's fingerprint");
-    expect(r.stderr).toMatch(/9 passed, 0 warnings, 1 failed/);
+    expect(r.stderr).toMatch(/10 passed, 0 warnings, 1 failed/);
   });
 
   it('fails an ansible-core older than the minimum (flag and env), passes at the minimum', async () => {
@@ -124,12 +127,12 @@ describe('doctor', () => {
     expect(bad.stderr).toContain('--min-ansible-core: "latest" is not a version');
   });
 
-  it('fails a missing or too old community.docker', async () => {
+  it('fails a missing or too old community.docker, and a missing community.general', async () => {
     const root = goodCase();
-    const [missing, old] = await Promise.all([
-      doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.empty, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false' }),
-      // Debian's ansible package bundles community.docker 3.4.7.
+    const [missing, old, noGeneral] = await Promise.all([
       doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.empty }),
+      doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.old }),
+      doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.noGeneral }),
     ]);
     expect(missing.exitCode).toBe(1);
     expect(missing.check('community.docker')).toMatchObject({ status: 'fail' });
@@ -137,9 +140,19 @@ describe('doctor', () => {
     expect(missing.check('community.docker').fix).toContain(
       "ansible-galaxy collection install 'community.docker:>=3.6.0'",
     );
+    expect(missing.check('community.docker').fix).toContain('pipx install ansible"');
+    expect(missing.check('community.general').status).toBe('fail');
+    expect(old.exitCode).toBe(1);
     expect(old.check('community.docker').status).toBe('fail');
-    expect(old.check('community.docker').summary).toMatch(
-      /^3\.4\.\d+ \(bundled with the ansible package\) is older than 3\.6\.0/,
+    expect(old.check('community.docker').summary).toMatch(/^3\.4\.7 is older than 3\.6\.0/);
+    expect(old.check('community.general')).toMatchObject({ status: 'pass', summary: '10.0.0' });
+    expect(noGeneral.exitCode).toBe(1);
+    expect(noGeneral.check('community.docker').status).toBe('pass');
+    expect(noGeneral.check('community.general')).toMatchObject({ status: 'fail' });
+    expect(noGeneral.check('community.general').summary).toContain("dozens of the playbook's roles");
+    expect(noGeneral.check('community.general').fix).toContain('pipx install ansible"');
+    expect(noGeneral.check('community.general').fix).toContain(
+      'ansible-galaxy collection install community.general',
     );
   });
 

@@ -85,6 +85,7 @@ describe('up', () => {
       ...dns.env,
       ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
       ANSIBLE_COLLECTIONS_PATH: cols.good,
+      ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
       MATRIX_OOB_MIN_ANSIBLE_CORE: '2.14',
       MDAD_FIXTURE_DATA: data,
       NO_COLOR: '1',
@@ -178,7 +179,7 @@ describe('up', () => {
         sshd.hostFingerprint,
         '--skip-dns-check',
       ],
-      // No community.docker collection: doctor fails.
+      // No community.docker (nor community.general) collection: doctor fails.
       {
         ...env,
         MATRIX_OOB_PLAYBOOK_REPO: repo.url,
@@ -192,8 +193,9 @@ describe('up', () => {
     expect(readFileSync(join(kase, 'known_hosts'), 'utf8')).toContain(sshd.hostPublicKey);
     expect(r.stderr).toContain(`pinned ED25519 ${sshd.hostFingerprint}`);
     expect(r.stderr).toMatch(/FAIL\s+community\.docker/);
+    expect(r.stderr).toMatch(/FAIL\s+community\.general/);
     expect(r.stderr).toContain(
-      'error: doctor found 1 problem (FAIL above): nothing was changed on the server',
+      'error: doctor found 2 problems (FAIL above): nothing was changed on the server',
     );
     expect(r.stderr).toContain('up stopped at step doctor (5/12)');
     expect(r.exitCode).toBe(1);
