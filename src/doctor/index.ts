@@ -10,6 +10,7 @@ import type { DoctorContext } from './context.js';
 import { inventoryChecks } from './inventory.js';
 import { readInventoryState } from './inventory-state.js';
 import { migrationCheck } from './migration.js';
+import { playbookChecks } from './playbook-checks.js';
 import { type CheckResult, type DoctorReport, summarise } from './report.js';
 import { sshCheck } from './ssh.js';
 import { checkAnsibleCore, checkCollection, readAnsibleInfo } from './toolchain.js';
@@ -73,17 +74,18 @@ export async function runDoctor(
       ])),
     ],
   );
-  const [tools, checkout, inv, migration, ssh] = await Promise.all([
+  const [tools, checkout, inv, migration, mdadChecks, ssh] = await Promise.all([
     toolchain,
     checkoutChecks(ctx),
     inventoryChecks(ctx),
     migrationCheck(ctx),
+    playbookChecks(ctx),
     sshCheck(ctx),
   ]);
   const state = await inventory;
   const redactor = new Redactor(secretValuesOf(state?.vars));
   return {
-    report: summarise([...tools, caseResult, ...checkout, ...inv, migration, ssh]),
+    report: summarise([...tools, caseResult, ...checkout, ...inv, migration, mdadChecks, ssh]),
     redactor,
     ...(loaded ? { paths: loaded.paths } : {}),
   };

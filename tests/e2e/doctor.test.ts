@@ -92,10 +92,11 @@ describe('doctor', () => {
       'host-vars',
       'renamed-variables',
       'migration-version',
+      'playbook-checks',
       'ssh',
     ]);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, counts: { pass: 11, fail: 0 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, counts: { pass: 12, fail: 0 } });
     expect(r.stdout + r.stderr).not.toContain(HAND_SECRET);
     expect(r.stdout + r.stderr).not.toContain('AnotherSecretValueXYZ987');
   });
@@ -108,7 +109,7 @@ describe('doctor', () => {
     expect(r.stderr).toMatch(/PASS {2}ansible-core +2\.14\.\d+ \(minimum 2\.14\)/);
     expect(r.stderr).toMatch(/FAIL {2}SSH to the server/);
     expect(r.stderr).toContain("fix: compare the server's fingerprint");
-    expect(r.stderr).toMatch(/10 passed, 0 warnings, 1 failed/);
+    expect(r.stderr).toMatch(/11 passed, 0 warnings, 1 failed/);
   });
 
   it('fails an ansible-core older than the minimum (flag and env), passes at the minimum', async () => {
@@ -232,6 +233,45 @@ describe('doctor', () => {
       /host_specific_matrix_ssl_support_email: removed and silently ignored/,
     );
     expect(r.stdout + r.stderr).not.toContain(secret);
+    // The playbook's own checks, run here without SSH, stop on the same variables.
+    const own = r.check('playbook-checks');
+    expect(own.status).toBe('fail');
+    expect(own.details?.join('\n')).toContain(
+      'custom/fixture_server : Fail on variables renamed since the original write-up: The variable `host_specific_hostname_identity` is deprecated.',
+    );
+    expect(own.details).toContain('  variable: matrix_coturn_turn_static_auth_secret');
+    expect(own.fix).toContain(
+      'fix host_specific_hostname_identity, matrix_coturn_turn_static_auth_secret, matrix_homeserver_generic_secret_key in inventory/host_vars/matrix.example.test/vars.yml',
+    );
+  });
+
+  it("runs the playbook's own checks locally, caches them per inventory, and names the variable", async () => {
+    const root = goodCase();
+    const first = await doctor(root);
+    expect(first.check('playbook-checks').status).toBe('pass');
+    expect(first.check('playbook-checks').summary).toMatch(
+      /^2 checks of the checkout's roles pass .*\(\d+(\.\d+)?s, run here, no SSH\)/,
+    );
+    const again = await doctor(root);
+    expect(again.check('playbook-checks').summary).toContain('(cached, run here, no SSH)');
+    // A changed inventory is checked again: an outdated migration version fails with MDAD's message.
+    const varsFile = join(root, 'inventory/host_vars/matrix.example.test/vars.yml');
+    writeFileSync(
+      varsFile,
+      readFileSync(varsFile, 'utf8').replace(
+        /matrix_playbook_migration_validated_version: .*/,
+        'matrix_playbook_migration_validated_version: v2025.01.01.0',
+      ),
+    );
+    const old = await doctor(root);
+    const c = old.check('playbook-checks');
+    expect(c.status).toBe('fail');
+    expect(c.summary).not.toContain('cached');
+    expect(c.details).toEqual([
+      'custom/matrix_playbook_migration : Fail if the validated migration version is older than expected: Your matrix_playbook_migration_validated_version (v2025.01.01.0) is older than v2026.05.18.0. Review the breaking changes, then update it.',
+      '  variable: matrix_playbook_migration_validated_version',
+    ]);
+    expect(c.fix).toContain('matrix-oob playbook acknowledge');
   });
 
   it('reports a vars.yml syntax error by position only', async () => {
