@@ -119,6 +119,15 @@ const dnsSettings = z.strictObject({
     .optional(),
 });
 
+/**
+ * Why srv_delegation: true is refused. MDAD's docs/howto-srv-server-delegation.md: SRV
+ * delegation with the playbook's Traefik needs a wildcard certificate, hence a DNS-01 ACME
+ * challenge with the DNS provider's API credentials, custom Traefik labels per homeserver and
+ * coturn changes; a half-configured SRV setup fails federation certificate checks.
+ */
+export const SRV_DELEGATION_REFUSED =
+  "is not supported: SRV delegation needs a wildcard certificate from a DNS-01 challenge with your DNS provider's API credentials (MDAD's docs/howto-srv-server-delegation.md), which matrix-oob does not set up. Remove srv_delegation: federation then uses https://<domain>/.well-known/matrix/server (keep serve_base_domain: true, or serve that file from the base domain's own web server)";
+
 export const configSchema = z
   .strictObject({
     domain,
@@ -130,9 +139,11 @@ export const configSchema = z
       .default('synapse'),
     element: bool('element: true serves Element Web at element.<domain>').default(true),
     serve_base_domain: bool('serve_base_domain: true when <domain> points at this server').default(true),
-    srv_delegation: bool('srv_delegation: true only if you delegate federation with SRV records').default(
-      false,
-    ),
+    /**
+     * Refused when true (see the cross-field rules): MDAD's SRV delegation needs a wildcard
+     * certificate through a DNS-01 challenge with the DNS provider's API credentials.
+     */
+    srv_delegation: bool('srv_delegation: false (SRV delegation is not supported)').default(false),
     audio_video: audioVideo.prefault({}),
     letsencrypt_email: text(
       'a contact e-mail, e.g. letsencrypt_email: security@example.com',
@@ -172,6 +183,13 @@ export const configSchema = z
         }
         seen.add(u.name);
       });
+      if ((cfg as Partial<typeof cfg>).srv_delegation === true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['srv_delegation'],
+          message: SRV_DELEGATION_REFUSED,
+        });
+      }
       const av = (cfg as Partial<typeof cfg>).audio_video;
       if (
         av?.enabled === true &&

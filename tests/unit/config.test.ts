@@ -137,6 +137,15 @@ describe('validateConfig', () => {
     ]);
   });
 
+  it('refuses srv_delegation: true (MDAD needs a DNS-01 wildcard certificate), accepts false', () => {
+    expect(problems({ ...valid(), srv_delegation: true })).toEqual([
+      expect.stringMatching(
+        /^srv_delegation: is not supported: SRV delegation needs a wildcard certificate from a DNS-01 challenge .* Remove srv_delegation: federation then uses https:\/\/<domain>\/\.well-known\/matrix\/server/,
+      ),
+    ]);
+    expect(validateConfig({ ...valid(), srv_delegation: false }).config.srv_delegation).toBe(false);
+  });
+
   it('converts an IDN domain to ASCII', () => {
     expect(validateConfig({ ...valid(), domain: 'bücher.example' }).config.domain).toBe(
       'xn--bcher-kva.example',
