@@ -9,7 +9,7 @@ import { withExtraVarsFile } from '../../ansible/extra-vars.js';
 import { runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { checkExtraArgs, failureDetails, runJournalFields, successLine } from '../../ansible/summary.js';
-import { assertTags, listTags } from '../../ansible/tags.js';
+import { assertTags, listTags, USER_TAGS } from '../../ansible/tags.js';
 import {
   credentialsFor,
   credentialsPath,
@@ -86,7 +86,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   const targets = chooseTargets(req.name, opts, opened);
   const givenPassword = opts.passwordFile ? await passwordFromFile(opts.passwordFile, req.stdin) : undefined;
 
-  const tag = opts.reset ? 'update-user-password' : 'register-user';
+  const tag = opts.reset ? USER_TAGS.reset : USER_TAGS.register;
   const baseEnv = req.env ?? process.env;
   for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
   const available = await listTags({

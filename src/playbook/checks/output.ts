@@ -4,6 +4,8 @@
  * carry its message.
  */
 export interface CheckFailure {
+  /** The inventory host the check failed for. */
+  host: string;
   /** "custom/matrix-base : Fail if required variables are undefined" */
   task: string;
   /** MDAD's message, as it wrote it (may span lines). */
@@ -13,8 +15,8 @@ export interface CheckFailure {
 }
 
 const TASK = /^TASK \[(.+?)\] \**\s*$/;
-const FAILED = /^(?:fatal|failed): \[[^\]]+\](?: \(item=.*?\))?: (?:FAILED! )?=> (\{.*\})\s*$/;
-const FAILED_ITEM = /^failed: \[[^\]]+\] \(item=.*?\) => (\{.*\})\s*$/;
+const FAILED = /^(?:fatal|failed): \[([^\]]+)\](?: \(item=.*?\))?: (?:FAILED! )?=> (\{.*\})\s*$/;
+const FAILED_ITEM = /^failed: \[([^\]]+)\] \(item=.*?\) => (\{.*\})\s*$/;
 
 export function parseChecksOutput(
   stdout: string,
@@ -33,15 +35,16 @@ export function parseChecksOutput(
     if (!f) continue;
     let result: { msg?: unknown; results?: { msg?: unknown; failed?: boolean }[] };
     try {
-      result = JSON.parse(f[1]!);
+      result = JSON.parse(f[2]!);
     } catch {
       continue;
     }
     // A loop reports each failed item on its own line, then a summary without msg: keep the items.
     const message = typeof result.msg === 'string' ? result.msg.trim() : undefined;
     if (!message || message === 'One or more items failed') continue;
-    if (failures.some((x) => x.task === task && x.message === message)) continue;
-    failures.push({ task, message, variables: variablesIn(message, known) });
+    const host = f[1]!;
+    if (failures.some((x) => x.host === host && x.task === task && x.message === message)) continue;
+    failures.push({ host, task, message, variables: variablesIn(message, known) });
   }
   const errorLine = `${stderr}\n${stdout}`
     .split('\n')
