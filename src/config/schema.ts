@@ -4,12 +4,12 @@ import {
   checkDomain,
   emailProblem,
   HOMESERVERS,
-  HOMESERVERS_WITH_REGISTER_USER,
   ipv4Problem,
   ipv6Problem,
   localpartProblem,
   portProblem,
   sshUserProblem,
+  USER_CREATOR_HOMESERVERS,
 } from './validators.js';
 
 /**
@@ -235,9 +235,9 @@ export function configWarnings(cfg: Config): string[] {
   const warnings: string[] = [];
   const d = checkDomain(cfg.domain);
   if (d.warning) warnings.push(`domain: ${d.warning}`);
-  if (!HOMESERVERS_WITH_REGISTER_USER.includes(cfg.homeserver) && cfg.users.length > 0) {
+  if (!USER_CREATOR_HOMESERVERS.includes(cfg.homeserver) && cfg.users.length > 0) {
     warnings.push(
-      `homeserver: ${cfg.homeserver} has no register-user task in the playbook; "matrix-oob user add" only works with synapse or dendrite`,
+      `homeserver: the playbook cannot create users on ${cfg.homeserver} (no register-user or user-creator task): create them with its own tools, or use ${USER_CREATOR_HOMESERVERS.join(', ')}`,
     );
   }
   if (cfg.users.length > 0 && !cfg.users.some((u) => u.admin)) {

@@ -221,7 +221,7 @@ describe('up', () => {
     chmodSync(join(kase, 'hooks', 'post-start', '50-page-oncall'), 0o755);
     const file = configFile('main', 'example.test', [
       'users:',
-      // One user: each registration is an Ansible run (the card with several: tests/unit).
+      // One user, created by the setup run (the card with several: tests/unit).
       '  - name: alice',
       '    admin: true',
       `playbook:\n  path: ${checkout}`,
@@ -309,9 +309,15 @@ describe('up', () => {
       'post-setup:skipped',
       'start:ok',
       'post-start:ok',
-      'users:ok',
+      // The setup run created alice (MDAD's matrix-user-creator): no register-user run.
+      'users:skipped',
       'post-users:ok',
     ]);
+    expect(JSON.parse(readFileSync(join(data, 'users', 'alice.json'), 'utf8'))).toMatchObject({
+      username: 'alice',
+      admin: 'yes',
+      via: 'matrix-user-creator',
+    });
     expect(hs.violations).toEqual([]);
     expect(hs.count('createRoom')).toBe(1);
 

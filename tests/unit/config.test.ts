@@ -152,16 +152,19 @@ describe('validateConfig', () => {
     );
   });
 
-  it('warns about matrix. prefixes, homeservers without register-user, and no admin', () => {
+  it('warns about matrix. prefixes, homeservers the playbook cannot create users on, and no admin', () => {
+    expect(validateConfig({ ...valid(), homeserver: 'conduit' }).warnings).toEqual([]);
     const { warnings } = validateConfig({
       domain: 'matrix.example.com',
       server: { address: '203.0.113.10' },
-      homeserver: 'conduit',
+      homeserver: 'tuwunel',
       users: [{ name: 'a' }],
     });
     expect(warnings).toEqual([
       expect.stringMatching(/^domain: "matrix\.example\.com" starts with "matrix\."/),
-      expect.stringMatching(/^homeserver: conduit has no register-user task/),
+      expect.stringMatching(
+        /^homeserver: the playbook cannot create users on tuwunel \(no register-user or user-creator task\)/,
+      ),
       expect.stringMatching(/^users: nobody is an admin/),
     ]);
   });

@@ -6,11 +6,12 @@ import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { checkExtraArgs } from '../../ansible/summary.js';
+import { credentialsPath } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
 import { CONFIG_FILE } from '../../case/paths.js';
 import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase, loadConfigFile } from '../../config/load.js';
-import { HOMESERVERS_WITH_REGISTER_USER } from '../../config/validators.js';
+import { USER_CREATOR_HOMESERVERS } from '../../config/validators.js';
 import { MIN_ANSIBLE_CORE, MIN_COMMUNITY_DOCKER } from '../../doctor/toolchain.js';
 import { ExitCode, ExitError, FailureError, InterruptedError, UserError } from '../../errors.js';
 import type { HookEvent } from '../../hooks/discover.js';
@@ -348,9 +349,15 @@ export async function runUp(req: UpRequest): Promise<void> {
     await step('users', async () => {
       const { config } = loaded;
       if (config.users.length === 0) return { skipped: 'no users in the config' };
-      if (!HOMESERVERS_WITH_REGISTER_USER.includes(config.homeserver)) {
+      // The setup run created them (MDAD's matrix-user-creator): only stragglers remain, e.g.
+      // users added to the config after that run finished.
+      const missing: string[] = [];
+      for (const u of config.users)
+        if (!(await exists(credentialsPath(paths.credentialsDir, u.name)))) missing.push(u.name);
+      if (missing.length === 0) return { skipped: 'created by the setup run' };
+      if (!USER_CREATOR_HOMESERVERS.includes(config.homeserver)) {
         out.warn(
-          `homeserver ${config.homeserver} has no register-user task: create the users with its own tools`,
+          `the playbook cannot create users on ${config.homeserver}: create ${missing.join(', ')} with its own tools`,
         );
         return { skipped: `not supported for ${config.homeserver}` };
       }

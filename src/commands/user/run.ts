@@ -1,11 +1,10 @@
-import { generate } from 'generate-password';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { exists } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { addSecret, caseRedactor, type OpenedCase, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
-import { withExtraVarsFile } from '../../ansible/extra-vars.js';
+import { userCreatorYaml, withExtraVarsFile, withExtraVarsText } from '../../ansible/extra-vars.js';
 import { runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { checkExtraArgs, failureDetails, runJournalFields, successLine } from '../../ansible/summary.js';
@@ -13,6 +12,7 @@ import { assertTags, listTags, USER_TAGS } from '../../ansible/tags.js';
 import {
   credentialsFor,
   credentialsPath,
+  generatePassword,
   passwordFromFile,
   pendingPath,
   readPassword,
@@ -21,11 +21,16 @@ import {
 } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
-import { HOMESERVERS_WITH_REGISTER_USER, localpartProblem } from '../../config/validators.js';
+import {
+  HOMESERVERS_WITH_REGISTER_USER,
+  localpartProblem,
+  USER_CREATOR_HOMESERVERS,
+} from '../../config/validators.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import { killGrace } from '../deploy/run.js';
+import { USERS_TAG } from '../deploy/stages.js';
 import type { UserAddOptions } from './command.js';
 
 export interface UserAddRequest {
@@ -47,17 +52,7 @@ interface Target {
   admin: boolean;
 }
 
-/** 64 characters from a CSPRNG (generate-password uses crypto.randomBytes), letters and digits. */
-export function generatePassword(): string {
-  return generate({
-    length: 64,
-    numbers: true,
-    uppercase: true,
-    lowercase: true,
-    symbols: false,
-    strict: true,
-  });
-}
+export { generatePassword };
 
 export async function runUserAdd(req: UserAddRequest): Promise<void> {
   const { opts, out } = req;
@@ -65,9 +60,12 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   checkExtraArgs(req.ansibleArgs);
   const opened = await openAnsibleCase(req.globals.case);
   const { config, paths } = opened;
-  if (!HOMESERVERS_WITH_REGISTER_USER.includes(config.homeserver)) {
+  // synapse and dendrite have MDAD's register-user tag; conduit and continuwuity are reached
+  // through its matrix-user-creator role (tag ensure-matrix-users-created).
+  const viaCreator = !HOMESERVERS_WITH_REGISTER_USER.includes(config.homeserver);
+  if (viaCreator && !USER_CREATOR_HOMESERVERS.includes(config.homeserver)) {
     throw new UserError(
-      `homeserver ${config.homeserver} has no register-user task in the playbook; "user add" works with synapse or dendrite only`,
+      `homeserver ${config.homeserver} has neither a register-user task nor a user-creator task in the playbook; "user add" works with ${[...new Set([...HOMESERVERS_WITH_REGISTER_USER, ...USER_CREATOR_HOMESERVERS])].join(', ')}`,
       {
         hint: `create users with ${config.homeserver}'s own tools (see its documentation), or use homeserver: synapse for a new case.`,
       },
@@ -86,7 +84,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   const targets = chooseTargets(req.name, opts, opened);
   const givenPassword = opts.passwordFile ? await passwordFromFile(opts.passwordFile, req.stdin) : undefined;
 
-  const tag = opts.reset ? USER_TAGS.reset : USER_TAGS.register;
+  const tag = opts.reset ? USER_TAGS.reset : viaCreator ? USERS_TAG : USER_TAGS.register;
   const baseEnv = req.env ?? process.env;
   for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
   const available = await listTags({
@@ -147,7 +145,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
         const vars: Record<string, string> = opts.reset
           ? { username: target.name, password }
           : { username: target.name, password, admin: target.admin ? 'yes' : 'no' };
-        const result = await withExtraVarsFile(vars, ['password'], (file) =>
+        const run = (file: string) =>
           runPlaybook({
             caseCtx: opened.ansible,
             tags: [tag],
@@ -164,8 +162,14 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
             clock,
             killGraceMs: killGrace(baseEnv),
             controlDir,
-          }),
-        );
+          });
+        const result =
+          viaCreator && !opts.reset
+            ? await withExtraVarsText(
+                userCreatorYaml([{ username: target.name, password, type: target.admin ? 'admin' : 'user' }]),
+                run,
+              )
+            : await withExtraVarsFile(vars, ['password'], run);
         const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'ok' : 'failed';
         await journal(
           paths.journal,
