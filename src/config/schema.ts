@@ -86,7 +86,7 @@ const audioVideo = z.strictObject({
 const playbook = z.strictObject({
   path: text('path to a matrix-docker-ansible-deploy checkout, e.g. path: ./playbook').optional(),
   repo: text('git URL of the playbook').optional(),
-  ref: text('git revision (tag or commit) of the playbook').optional(),
+  ref: text('git revision (a branch or a full commit) of the playbook').optional(),
 });
 
 /** Optional: where `dns check` asks (docs/dns.md). Flags and MATRIX_OOB_DNS_* variables override it. */

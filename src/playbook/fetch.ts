@@ -1,5 +1,5 @@
 import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Capture } from '../adapters/process.js';
 import type { Stream, StreamResult } from '../adapters/stream.js';
 import { FailureError, InterruptedError, UserError } from '../errors.js';
