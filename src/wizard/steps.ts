@@ -216,7 +216,7 @@ export async function homeserver(ctx: Ctx<'preset' | 'answers' | 'previous' | 'p
   });
 }
 
-type Flag = 'element' | 'serve_base_domain' | 'srv_delegation';
+type Flag = 'element' | 'serve_base_domain';
 
 /** A yes/no question for a top-level boolean of the config. */
 function yesNo(key: Flag, message: (ctx: Ctx<'answers'>) => string, declared: boolean) {
@@ -240,12 +240,6 @@ export const serveBaseDomain = yesNo(
   'serve_base_domain',
   (c) => `Serve ${c.answers.domain} itself from this server (its A record points here)?`,
   true,
-);
-
-export const srvDelegation = yesNo(
-  'srv_delegation',
-  () => 'Delegate federation with SRV records? (advanced; most setups say no)',
-  false,
 );
 
 export async function audioVideo(
@@ -403,7 +397,6 @@ export const STEPS: readonly Step[] = [
   { name: 'homeserver', run: homeserver },
   { name: 'element', run: element },
   { name: 'serve_base_domain', run: serveBaseDomain },
-  { name: 'srv_delegation', run: srvDelegation },
   { name: 'audio_video', run: audioVideo },
   { name: 'letsencrypt_email', run: letsencryptEmail },
   { name: 'users', run: users },

@@ -23,7 +23,6 @@ export function summaryLines(raw: RawConfig): string[] {
         ? `${domain} is served elsewhere`
         : `served by this server (${domain} A record points at it)`,
     ],
-    ['SRV delegation', yn(raw.srv_delegation ?? false)],
     ['audio/video', av.enabled ? `yes, TURN on ${av.external_ip ?? s.address ?? '(missing)'}` : 'no'],
     ["Let's Encrypt e-mail", raw.letsencrypt_email ?? 'none'],
     [

@@ -309,6 +309,10 @@ describe('doctor', () => {
     expect(fetched.exitCode).toBe(0);
     const r = await doctor(root);
     expect(r.exitCode).toBe(1);
+    expect(r.check('playbook-checkout')).toMatchObject({
+      status: 'pass',
+      summary: expect.stringContaining(' at master ('),
+    });
     const c = r.check('migration-version');
     expect(c.status).toBe('fail');
     expect(c.summary).toContain(

@@ -39,7 +39,6 @@ const MINIMAL: Script = [
   ['homeserver', ENTER],
   ['element', ENTER],
   ['serve_base_domain', ENTER],
-  ['srv_delegation', ENTER],
   ['audio_video.enabled', ENTER],
   ['letsencrypt_email', ENTER],
   ['users[0].name', ENTER],
@@ -61,7 +60,6 @@ describe('wizard: order and defaults', () => {
       'homeserver',
       'element',
       'serve_base_domain',
-      'srv_delegation',
       'audio_video',
       'letsencrypt_email',
       'users',
@@ -78,7 +76,6 @@ describe('wizard: order and defaults', () => {
       homeserver: 'synapse',
       element: true,
       serve_base_domain: true,
-      srv_delegation: false,
       audio_video: { enabled: false },
       users: [],
     });
@@ -89,7 +86,6 @@ describe('wizard: order and defaults', () => {
       homeserver: 'synapse',
       element: true,
       serve_base_domain: true,
-      srv_delegation: false,
       'audio_video.enabled': false,
       confirm: true,
     });
@@ -108,7 +104,6 @@ describe('wizard: order and defaults', () => {
       ['homeserver', 'dendrite'],
       ['element', false],
       ['serve_base_domain', false],
-      ['srv_delegation', true],
       ['audio_video.enabled', true],
       ['audio_video.external_ip', ENTER],
       ['letsencrypt_email', 'soc@example.org'],
@@ -133,7 +128,6 @@ describe('wizard: order and defaults', () => {
       homeserver: 'dendrite',
       element: false,
       serve_base_domain: false,
-      srv_delegation: true,
       audio_video: { enabled: true, external_ip: '198.51.100.7' },
       letsencrypt_email: 'soc@example.org',
       users: [
@@ -207,7 +201,6 @@ describe('wizard: questions answered by flags are skipped', () => {
         ['server.become', ENTER],
         ['server.ipv6', ENTER],
         ['serve_base_domain', ENTER],
-        ['srv_delegation', ENTER],
         ['audio_video.external_ip', ENTER],
         ['letsencrypt_email', ENTER],
         ['playbook.path', ENTER],
@@ -302,14 +295,14 @@ describe('wizard: inline validation uses the config validators', () => {
 
   it('rejects a user listed twice with the schema message', async () => {
     const script: Script = [
-      ...MINIMAL.slice(0, 11),
+      ...MINIMAL.slice(0, 10),
       ['users[0].name', 'alice'],
       ['users[0].admin', ENTER],
       ['users[0].another', true],
       ['users[1].name', { attempts: ['alice', 'bob'] }],
       ['users[1].admin', ENTER],
       ['users[1].another', ENTER],
-      ...MINIMAL.slice(12),
+      ...MINIMAL.slice(11),
     ];
     const { config, prompt } = await wizard(script);
     expect(prompt.rejected['users[1].name']).toEqual(['"alice" is listed twice: remove one']);
@@ -321,14 +314,14 @@ describe('wizard: inline validation uses the config validators', () => {
 
   it('a second user name cannot be empty', async () => {
     const script: Script = [
-      ...MINIMAL.slice(0, 11),
+      ...MINIMAL.slice(0, 10),
       ['users[0].name', 'alice'],
       ['users[0].admin', ENTER],
       ['users[0].another', true],
       ['users[1].name', { attempts: [ENTER, 'bob'] }],
       ['users[1].admin', ENTER],
       ['users[1].another', ENTER],
-      ...MINIMAL.slice(12),
+      ...MINIMAL.slice(11),
     ];
     const { prompt } = await wizard(script);
     expect(prompt.rejected['users[1].name']).toEqual([localpartProblem('', 'example.com')]);
@@ -406,7 +399,6 @@ describe('wizard: summary and confirmation', () => {
         homeserver: 'synapse',
         element: true,
         serve_base_domain: true,
-        srv_delegation: false,
         audio_video: { enabled: false },
         letsencrypt_email: 'a@example.com',
         playbook: { path: '/x' },
@@ -438,7 +430,6 @@ describe('wizard: non-interactive rule', () => {
       homeserver: 'synapse',
       element: true,
       serve_base_domain: true,
-      srv_delegation: false,
       audio_video: { enabled: false },
       users: [],
     });
