@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { userCreatorYaml } from '../../src/ansible/extra-vars.js';
 import { switchedOff } from '../../src/commands/deploy/components.js';
 import { parseChecksOutput, variablesIn } from '../../src/playbook/checks/output.js';
-import { checksPlaybook, planChecks } from '../../src/playbook/checks/plan.js';
+import { checksPlaybook, defaultsOnly, planChecks } from '../../src/playbook/checks/plan.js';
 import { FIXTURE_MDAD } from '../helpers/mdad-fixture.js';
 
 describe('the local checks plan', () => {
@@ -24,12 +24,11 @@ describe('the local checks plan', () => {
       tasks: Record<string, unknown>[];
     };
     expect(play).toMatchObject({ gather_facts: false, become: false });
-    // Roles without checks are imported for their defaults only; checks never stop at the first failure.
-    expect(play.tasks[0]).toEqual({
-      'ansible.builtin.import_role': { name: 'galaxy/playbook_help', tasks_from: 'main' },
-      when: false,
-    });
-    expect(play.tasks[2]).toEqual({
+    // Only check files are imported (roles without checks give their defaults through
+    // group_vars/all); checks never stop at the first failure.
+    expect(defaultsOnly(plan!)).toEqual(['galaxy/playbook_help', 'custom/matrix-user-creator']);
+    expect(play.tasks).toHaveLength(2);
+    expect(play.tasks[1]).toEqual({
       name: 'custom/fixture_server validate_config',
       'ansible.builtin.import_role': { name: 'custom/fixture_server', tasks_from: 'validate_config' },
       when: ['fixture_server_enabled | default(true) | bool'],

@@ -89,22 +89,23 @@ function findValidateIncludes(tasks: unknown[], when: string[], tags: string[]):
   return found;
 }
 
+/** The roles without checks, whose defaults the checks may still read (see checksPlaybook). */
+export function defaultsOnly(plan: ChecksPlan): string[] {
+  return plan.roles.filter((r) => r.checks.length === 0).map((r) => r.role);
+}
+
 /** The playbook that runs the planned checks, and only them, on the controller. */
 export function checksPlaybook(plan: ChecksPlan): unknown[] {
   const tasks: Task[] = [];
   for (const r of plan.roles) {
-    // Every role is imported (static: its defaults and vars join the play as in setup.yml); a
-    // role without checks runs none of its tasks.
-    const base = { name: r.role };
-    if (r.checks.length === 0) {
-      tasks.push({ 'ansible.builtin.import_role': { ...base, tasks_from: 'main' }, when: false });
-      continue;
-    }
+    // A role with checks is imported (static: its defaults and vars join the play as in
+    // setup.yml) with only its check files; a role without checks contributes its defaults
+    // through group_vars/all (defaultsOnly), which costs no task at all.
     for (const c of r.checks) {
       const when = [...r.when, ...c.when];
       tasks.push({
         name: `${r.role} ${c.file}`,
-        'ansible.builtin.import_role': { ...base, tasks_from: c.file },
+        'ansible.builtin.import_role': { name: r.role, tasks_from: c.file },
         ...(r.vars ? { vars: r.vars } : {}),
         ...(when.length > 0 ? { when } : {}),
         // Every problem at once, not only the first.

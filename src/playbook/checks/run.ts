@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import type { Capture } from '../../adapters/process.js';
 import { type CheckFailure, parseChecksOutput } from './output.js';
-import { type ChecksPlan, checksPlaybook, planChecks } from './plan.js';
+import { type ChecksPlan, checksPlaybook, defaultsOnly, planChecks } from './plan.js';
 
 /**
  * Run the checkout's own configuration checks (its roles' validate_*.yml task files) against
@@ -84,8 +84,19 @@ async function execute(
   const dir = await mkdtemp(join(tmpdir(), 'matrix-oob-checks-'));
   try {
     await symlink(join(req.checkout, 'roles'), join(dir, 'roles'));
-    if ((await readIfExists(join(req.checkout, 'group_vars', 'matrix_servers'))) !== undefined)
-      await symlink(join(req.checkout, 'group_vars'), join(dir, 'group_vars'));
+    // group_vars/matrix_servers as setup.yml sees it; the defaults of roles without checks in
+    // group_vars/all (below it in Ansible's precedence, as role defaults are), in play order.
+    await mkdir(join(dir, 'group_vars', 'all'), { recursive: true });
+    for (const entry of await readdir(join(req.checkout, 'group_vars')).catch(() => [] as string[]))
+      if (entry !== 'all')
+        await symlink(join(req.checkout, 'group_vars', entry), join(dir, 'group_vars', entry));
+    let n = 0;
+    for (const role of defaultsOnly(plan)) {
+      const file = join(req.checkout, 'roles', role, 'defaults', 'main.yml');
+      if ((await readIfExists(file)) === undefined) continue;
+      const name = `${String(++n).padStart(3, '0')}-${role.replace(/[^A-Za-z0-9_-]/g, '_')}.yml`;
+      await symlink(file, join(dir, 'group_vars', 'all', name));
+    }
     await writeFile(join(dir, 'checks.yml'), stringify(checksPlaybook(plan)), { mode: 0o600 });
     const facts = join(dir, 'facts');
     await mkdir(facts, { mode: 0o700 });
