@@ -89,10 +89,10 @@ export function evaluateCaa(set: CaaProperty[], at: string, ca: Deployment = LET
       fix: `at ${at}, replace it with ${want} (or add "${ca.method}" to validationmethods and drop accounturi)`,
     };
   }
-  const allowed = issue.map((p) => p.value.split(';')[0]!.trim() || '(no CA)');
+  const allowed = [...new Set(issue.map((p) => p.value.split(';')[0]!.trim()).filter(Boolean))];
   return {
     allowed: false,
-    reason: `its issue properties allow only ${[...new Set(allowed)].join(', ')}`,
+    reason: allowed.length ? `it allows only ${allowed.join(', ')}` : 'it allows no CA at all (issue ";")',
     fix: `add at ${at}: ${want}`,
   };
 }
@@ -189,7 +189,7 @@ export async function caaFindings(auth: AuthoritativeView, certNames: string[]):
       level: 'error',
       code: 'caa-forbids-letsencrypt',
       subject: d.names.join(', '),
-      message: `Let's Encrypt will refuse a certificate for ${d.names.join(', ')}: the CAA record set at ${d.level.at} (${records}) applies${d.via.length ? ` (${[...new Set(d.via)].join('; ')})` : ''}, and ${d.verdict.reason}`,
+      message: `Let's Encrypt will refuse ${d.names.length === 1 ? 'this certificate' : 'these certificates'}: the CAA record set at ${d.level.at} (${records}) applies${d.via.length ? ` (${[...new Set(d.via)].join('; ')})` : ''}, and ${d.verdict.reason}`,
       fix: d.verdict.fix,
     });
   }

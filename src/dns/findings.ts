@@ -60,7 +60,7 @@ export function serverFinding(s: ZoneServer, apex: string): Finding | undefined 
       level: 'error',
       code: 'udp-blocked',
       subject,
-      message: `${subject} answers over TCP but not over UDP: ${s.udpBlocked}; resolvers and Let's Encrypt ask over UDP first`,
+      message: `answers over TCP but not over UDP: ${s.udpBlocked}; resolvers and Let's Encrypt ask over UDP first`,
       fix: `open UDP port 53 to ${s.address} (firewall, security group or provider setting)`,
     };
   }
@@ -80,7 +80,7 @@ export function serverFinding(s: ZoneServer, apex: string): Finding | undefined 
       level: 'error',
       code: 'lame-server',
       subject,
-      message: `${subject} is lame: ${s.detail ?? s.state}`,
+      message: `lame for ${apex}: ${s.detail ?? s.state}`,
       fix: `configure ${apex} on ${s.ns}, ${remove}`,
     };
   }
@@ -89,7 +89,7 @@ export function serverFinding(s: ZoneServer, apex: string): Finding | undefined 
     level: 'error',
     code: dead ? 'server-dead' : 'server-failing',
     subject,
-    message: `${subject} ${dead ? 'did not answer' : `failed (${s.state})`} for ${apex} after ${s.ms} ms${s.detail ? `: ${s.detail}` : ''}`,
+    message: `${dead ? 'did not answer' : `failed (${s.state})`} for ${apex}; ${s.ms} ms spent${s.detail ? `: ${s.detail}` : ''}`,
     fix: dead
       ? `check that ${s.ns} is running and reachable on UDP and TCP port 53, ${remove}`
       : `check the zone ${apex} on ${s.ns} (zone not loaded, or DNSSEC broken), ${remove}`,

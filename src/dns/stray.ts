@@ -41,7 +41,7 @@ export async function strayFindings(auth: AuthoritativeView, expected: ExpectedR
       level: 'error',
       code: 'stray-aaaa',
       subject: `${owner} AAAA`,
-      message: `${owner} has AAAA ${values.join(', ')} (on ${servers})${owner !== name ? `, which ${name} reaches by CNAME` : ''}, but ${ipv6}: IPv6 clients and Let's Encrypt go to that address instead of the server`,
+      message: `has AAAA ${values.join(', ')} (on ${servers})${owner !== name ? `, which ${name} reaches by CNAME` : ''}, but ${ipv6}: IPv6 clients and Let's Encrypt go to that address instead of the server`,
       fix: `delete ${owner}. AAAA ${values.join(' / ')}; or, if the server has that IPv6 address, set server.ipv6 in matrix-oob.yml (or pass --ipv6)`,
     });
   }

@@ -179,8 +179,7 @@ async function probe(walker: Walker, ns: string, server: Server, apex: string): 
 
 function judgeServer(soa: QueryOutcome, apex: string): Pick<ZoneServer, 'state' | 'serial' | 'detail'> {
   const st = outcomeState(soa);
-  if (st === 'refused')
-    return { state: 'refused', detail: `answers REFUSED for ${apex}: it does not serve the zone (lame)` };
+  if (st === 'refused') return { state: 'refused', detail: 'answers REFUSED: it does not serve the zone' };
   if (st !== 'ok') return { state: st, ...(soa.detail ? { detail: soa.detail } : {}) };
   const reply = soa.reply!;
   if (!reply.aa) {
@@ -188,12 +187,12 @@ function judgeServer(soa: QueryOutcome, apex: string): Pick<ZoneServer, 'state' 
     return {
       state: 'lame',
       detail: self
-        ? `answers with a referral to ${self.name || 'the root'} instead of authoritatively: it does not serve ${apex} (lame)`
-        : `not authoritative for ${apex} (AA not set): it does not serve the zone (lame)`,
+        ? `answers with a referral to ${self.name || 'the root'} instead of authoritatively: it does not serve the zone`
+        : 'answers without authority (AA not set): it does not serve the zone',
     };
   }
   const rr = reply.answers.find((a) => a.type === 'SOA' && a.name === apex);
-  if (!rr?.soa) return { state: 'lame', detail: `no SOA for ${apex} in its answer (lame)` };
+  if (!rr?.soa) return { state: 'lame', detail: `no SOA for ${apex} in its answer` };
   return { state: 'ok', serial: rr.soa.serial };
 }
 
