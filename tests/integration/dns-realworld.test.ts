@@ -55,7 +55,7 @@ const parent = [
   `ns2.diverge A ${OLD}`,
 ].join('\n');
 
-const NS = (zone: string, ns2 = C2) => ['@ NS ns1', '@ NS ns2', `ns1 A ${C1}`, `ns2 A ${ns2}`];
+const NS = (ns2 = C2) => ['@ NS ns1', '@ NS ns2', `ns1 A ${C1}`, `ns2 A ${ns2}`];
 const zone = (name: string, serial: number, lines: string[]) => ({
   name: `${name}.test`,
   text: [SOA(`${name}.test`, serial), ...lines].join('\n'),
@@ -63,36 +63,26 @@ const zone = (name: string, serial: number, lines: string[]) => ({
 const BASE = [`@ A ${IP}`, `matrix A ${IP}`, 'element CNAME matrix'];
 const children = [
   zone('lame', 3, ['@ NS ns1', '@ NS ns2', '@ NS ns3', `ns1 A ${C1}`, `ns2 A ${C2}`, `ns3 A ${P}`, ...BASE]),
-  zone('glue2', 5, [...NS('glue2'), ...BASE]),
-  zone('diverge', 7, [...NS('diverge', OLD), ...BASE]),
+  zone('glue2', 5, [...NS(), ...BASE]),
+  zone('diverge', 7, [...NS(OLD), ...BASE]),
   // 3: CAA "nobody" at matrix; element is a CNAME to it, so the CA refuses element too.
-  zone('caacname', 1, [...NS('caacname'), ...BASE, 'matrix CAA 0 issue ";"']),
+  zone('caacname', 1, [...NS(), ...BASE, 'matrix CAA 0 issue ";"']),
   // 4: Let's Encrypt allowed, but only by DNS-01 (the server uses HTTP-01) / only one account.
-  zone('caaparam', 1, [
-    ...NS('caaparam'),
-    ...BASE,
-    '@ CAA 0 issue "letsencrypt.org; validationmethods=dns-01"',
-  ]),
+  zone('caaparam', 1, [...NS(), ...BASE, '@ CAA 0 issue "letsencrypt.org; validationmethods=dns-01"']),
   zone('caaacct', 1, [
-    ...NS('caaacct'),
+    ...NS(),
     ...BASE,
     '@ CAA 0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1"',
   ]),
   // 5: an AAAA left on matrix from an old host; the config has no IPv6.
-  zone('stray', 1, [...NS('stray'), ...BASE, 'matrix AAAA 2001:db8::99']),
-  zone('wild', 1, [...NS('wild'), `@ A ${IP}`, `matrix A ${IP}`, '* A 192.0.2.77']),
-  zone('extra', 1, [
-    ...NS('extra'),
-    `@ A ${IP}`,
-    `matrix A ${IP}`,
-    'matrix A 192.0.2.66',
-    'element CNAME matrix',
-  ]),
-  zone('ready', 1, [...NS('ready'), ...BASE, '@ CAA 0 issue "letsencrypt.org"']),
+  zone('stray', 1, [...NS(), ...BASE, 'matrix AAAA 2001:db8::99']),
+  zone('wild', 1, [...NS(), `@ A ${IP}`, `matrix A ${IP}`, '* A 192.0.2.77']),
+  zone('extra', 1, [...NS(), `@ A ${IP}`, `matrix A ${IP}`, 'matrix A 192.0.2.66', 'element CNAME matrix']),
+  zone('ready', 1, [...NS(), ...BASE, '@ CAA 0 issue "letsencrypt.org"']),
 ];
 const old = [
-  zone('glue2', 4, [...NS('glue2', OLD), `@ A ${IP}`, 'matrix A 192.0.2.50', 'element CNAME matrix']),
-  zone('diverge', 7, [...NS('diverge', OLD), `@ A ${IP}`, `matrix A ${IP}`]),
+  zone('glue2', 4, [...NS(OLD), `@ A ${IP}`, 'matrix A 192.0.2.50', 'element CNAME matrix']),
+  zone('diverge', 7, [...NS(OLD), `@ A ${IP}`, `matrix A ${IP}`]),
 ];
 
 let dir: string;
