@@ -42,7 +42,7 @@ export async function buildZone(walker: Walker, apex: string, answering: Server[
     await Promise.all(parentNs.map(outside));
     const first = new Map<string, Set<string>>();
     for (const ns of parentNs) first.set(ns, new Set([...(glue[ns] ?? []), ...(own.get(ns) ?? [])]));
-    probes = await probeEach(walker, first, apex, port);
+    probes = await probeEach(walker, first, apex, port, false);
     // The servers holding the newest copy say what the zone's NS set and in-zone addresses are.
     const top = newest(probes);
     childNs = [...new Set(top.flatMap((p) => p.ns))].sort();
@@ -58,9 +58,10 @@ export async function buildZone(walker: Walker, apex: string, answering: Server[
     for (const ns of names) {
       const have = new Set(probes.filter((p) => p.server.ns === ns).map((p) => p.server.address));
       const missing = (own.get(ns) ?? []).filter((a) => !have.has(a));
-      if (missing.length > 0 || (have.size === 0 && !first.has(ns))) second.set(ns, new Set(missing));
+      if (missing.length > 0 || have.size === 0) second.set(ns, new Set(missing));
     }
-    probes = [...probes, ...(await probeEach(walker, second, apex, port))];
+    // A name server with no address from either side gets a placeholder row (said as such).
+    probes = [...probes, ...(await probeEach(walker, second, apex, port, true))];
   }
   const servers = probes
     .map(({ server }) => {
@@ -128,10 +129,16 @@ export function toServer(s: Pick<ZoneServer, 'address' | 'port' | 'udpBlocked'>)
   return { address: s.address, port: s.port, ...(s.udpBlocked ? { tcp: true } : {}) };
 }
 
-function probeEach(walker: Walker, addrs: Map<string, Set<string>>, apex: string, port: number) {
+function probeEach(
+  walker: Walker,
+  addrs: Map<string, Set<string>>,
+  apex: string,
+  port: number,
+  placeholders: boolean,
+) {
   const out: Promise<Probe>[] = [];
   for (const [ns, set] of addrs) {
-    if (set.size === 0) {
+    if (set.size === 0 && placeholders) {
       out.push(
         Promise.resolve({
           server: {
