@@ -109,7 +109,7 @@ export function createClient(options: Partial<ClientOptions> = {}): DnsClient {
         const why = `no reply over UDP (${retries + 1} attempt${retries === 0 ? '' : 's'} of ${timeoutMs} ms${final.detail ? `, ${final.detail}` : ''})`;
         return { ...tcp, ms: performance.now() - start, transport: 'tcp', udpFailed: why };
       }
-      const tried = `no reply over UDP (${retries + 1} x ${timeoutMs} ms) nor over TCP${tcp.detail && tcp.detail !== final.detail ? ` (${tcp.detail})` : ''}`;
+      const tried = `no reply over UDP (${retries + 1} x ${timeoutMs} ms) nor over TCP${tcp.detail && tcp.detail !== final.detail && !tcp.detail.startsWith('no complete reply') ? ` (${tcp.detail})` : ''}`;
       return {
         ...final,
         detail: final.detail ? `${tried}: ${final.detail}` : tried,

@@ -36,7 +36,7 @@ export function stateLabel(state: RecordState, colour: boolean): string {
 }
 
 function value(a: ServerAnswer, r: RecordReport): string {
-  if (a.notAsked) return 'server failed (see below)';
+  if (a.notAsked) return 'not asked: server problem below';
   if (a.state === 'cname-loop') return `CNAME ${a.chain.join(' > ')} (loop)`;
   const chain = a.chain.length > 0 ? `CNAME ${a.chain.join(' > ')} > ` : '';
   if (a.values.length > 0) {
