@@ -112,17 +112,24 @@ function newest(probes: Probe[]): Probe[] {
   return ok.filter((p) => p.server.serial === top).sort((a, b) => byText(a.server.address, b.server.address));
 }
 
-/** A name server's addresses inside the zone, as the newest servers give them (their union). */
+/**
+ * A name server's addresses inside the zone, as the newest servers give them: the first of them
+ * (in a fixed order) when it answers, else the union of all of them. Servers at the same serial
+ * hold the same zone; asking one keeps a check with many servers cheap.
+ */
 async function inZoneAddresses(walker: Walker, top: Probe[], ns: string): Promise<string[]> {
-  const found = await Promise.all(
-    top.flatMap((p) =>
+  const ask = async (p: Probe) => {
+    const found = await Promise.all(
       (['A', 'AAAA'] as const).map(async (type) => {
         const o = await walker.query(toServer(p.server), ns, type);
-        return o.state === 'reply' && o.reply?.aa ? followChain(o.reply, ns, type).values : [];
+        return o.state === 'reply' && o.reply?.aa ? followChain(o.reply, ns, type).values : undefined;
       }),
-    ),
-  );
-  return [...new Set(found.flat())].sort();
+    );
+    return found.every((f) => f !== undefined) ? found.flat() : undefined;
+  };
+  const first = top[0] ? await ask(top[0]) : undefined;
+  const all = first ? [first] : await Promise.all(top.map(ask));
+  return [...new Set(all.flatMap((x) => x ?? []))].sort();
 }
 
 export function toServer(s: Pick<ZoneServer, 'address' | 'port' | 'udpBlocked'>): Server {
