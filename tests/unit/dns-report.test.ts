@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderReport } from '../../src/dns/report.js';
+import { renderReport, reportJson } from '../../src/dns/report.js';
 import { configLayer, envLayer, resolveSettings } from '../../src/dns/settings.js';
 import type { DnsReport } from '../../src/dns/types.js';
 
@@ -122,6 +122,10 @@ describe('renderReport', () => {
     expect(text.match(/b\.example\.com/g)).toHaveLength(1);
     expect(text).toContain('CNAME LOOP CNAME a.example.com > 3ms b.example.com > a.example.com (loop)');
     expect(text.match(/loop/gi)).toHaveLength(2);
+    // --json keeps what the table abbreviates.
+    const json = reportJson(long);
+    expect(json).toContain('"ns-1234.awsdns-56.very-long-provider-name.co.uk"');
+    expect(json).toContain('"2001:db8:1234:5678:9abc:def0:1234:5678"');
   });
 
   it('has no escape codes without colour', () => {
