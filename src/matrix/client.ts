@@ -205,7 +205,7 @@ export class MatrixClient {
     await this.call('PUT', statePath(roomId, type, stateKey), content);
   }
 
-  private async call<T>(
+  protected async call<T>(
     method: string,
     path: string,
     body?: unknown,

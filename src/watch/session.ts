@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto';
+import { readIfExists } from '../adapters/files.js';
+import { journal } from '../case/journal.js';
+import type { CasePaths } from '../case/paths.js';
+import type { Config } from '../config/schema.js';
+import { readControlRoomRecord } from '../control-room/case.js';
+import { InterruptedError, UserError } from '../errors.js';
+import { pinnedKeys } from '../ssh/known-hosts.js';
+import type { SshTarget } from '../ssh/target.js';
+import type { Output } from '../ui/output.js';
+import type { WatchClient } from './client.js';
+import { type Alert, Detector } from './detect.js';
+import { type LogSourceOptions, readJournal } from './log-source.js';
+import { untrusted } from './sanitize.js';
+import { pollState } from './state-source.js';
+import { readCursor, readWatchState, writeCursor, writeWatchState } from './store.js';
+import { renderAlert, renderTable, type TableRow, tableRows } from './table.js';
+
+/**
+ * One `watch` run over a case: the state source (polled), the log source (followed), the
+ * detector between them, and the outputs (table, alerts, journal, #control notices).
+ */
+export interface WatchSessionOptions {
+  once: boolean;
+  intervalMs: number;
+  notify: boolean;
+  /** Poll the state source (needs `client`). */
+  state: boolean;
+  /** Logged-in admin client (state source and --notify); undefined when neither is used. */
+  client?: WatchClient;
+  /** The log source; undefined when it is off. */
+  log?: Omit<LogSourceOptions, 'follow'>;
+  out: Output;
+  json: boolean;
+  colour: boolean;
+  /** Redraw the whole table after each poll (a terminal); else print alerts line by line. */
+  redraw: boolean;
+  signal?: AbortSignal;
+  now?: () => Date;
+  /** Told of every alert as it is raised (bench). */
+  onAlert?(a: Alert): void;
+}
+
+export interface WatchSessionResult {
+  alerts: Alert[];
+  rows: TableRow[];
+  /** Rows still NEW (not approved). */
+  pending: number;
+  baseline: boolean;
+  problems: string[];
+}
+
+/** Fails with a clear message when the case's known_hosts pins no key for the log source's host. */
+export async function requirePinnedKey(paths: CasePaths, target: SshTarget): Promise<void> {
+  const text = (await readIfExists(paths.knownHosts)) ?? '';
+  if (pinnedKeys(text, target.host, target.port).length === 0) {
+    throw new UserError(`no host key pinned for ${target.host} port ${target.port} in ${paths.knownHosts}`, {
+      hint: 'pin it first with "matrix-oob trust-host --fingerprint SHA256:..." (or run watch --source state, which needs no SSH)',
+    });
+  }
+}
+
+export function caseUserIds(config: Pick<Config, 'users' | 'domain'>): string[] {
+  return config.users.map((u) => `@${u.name}:${config.domain}`);
+}
+
+export async function runWatchSession(
+  loaded: { config: Config; paths: CasePaths },
+  o: WatchSessionOptions,
+): Promise<WatchSessionResult> {
+  const { config, paths } = loaded;
+  const now = o.now ?? (() => new Date());
+  const detector = new Detector(await readWatchState(paths), caseUserIds(config), now());
+  const baseline = detector.isBaseline;
+  const raised: Alert[] = [];
+  const problems: string[] = [];
+  const controlRoom = o.notify || o.client ? await readControlRoomRecord(paths) : undefined;
+  if (o.notify && !controlRoom) {
+    throw new UserError('--notify: no #control room recorded in this case', {
+      hint: 'create it first with "matrix-oob control-room", or drop --notify',
+    });
+  }
+
+  // Everything that touches the detector or the state file runs one at a time, in order.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  let txn = 0;
+  const txnBase = randomBytes(4).toString('hex');
+  const handle = async (alerts: Alert[]): Promise<void> => {
+    if (alerts.length === 0) return;
+    await writeWatchState(paths, detector.state);
+    for (const a of alerts) {
+      raised.push(a);
+      o.onAlert?.(a);
+      if (o.json && !o.once) o.out.data(JSON.stringify({ alert: a }));
+      if (!o.redraw) o.out.info(renderAlert(a, o.colour));
+      await journal(paths.journal, {
+        command: 'watch',
+        result: 'ok',
+        event: 'alert',
+        alert: a.kind,
+        source: a.source,
+        user: a.user,
+        ...(a.device !== undefined ? { device: a.device } : {}),
+        ...(a.address !== undefined ? { address: a.address } : {}),
+        ...(a.user_agent !== undefined ? { user_agent: a.user_agent } : {}),
+        seen_at: a.at,
+        text: a.text,
+      });
+      if (o.notify && o.client && controlRoom) {
+        txn += 1;
+        await o.client
+          .sendNotice(
+            controlRoom.room_id,
+            `matrix-oob watch: ${a.kind}: ${a.text} (${a.source}, ${a.at}). See docs/watch.md for what to do.`,
+            `moob-watch-${txnBase}-${txn}`,
+          )
+          .catch((err: unknown) => {
+            const msg = `could not post the alert to #control: ${untrusted((err as Error).message, 200)}`;
+            problems.push(msg);
+            o.out.warn(msg);
+          });
+      }
+    }
+  };
+
+  const controlMembers = async (): Promise<string[]> => {
+    if (!o.client || !controlRoom) return [];
+    try {
+      const members = await o.client.members(controlRoom.room_id);
+      return [...members].filter(([, m]) => m === 'join' || m === 'invite').map(([u]) => u);
+    } catch {
+      return [];
+    }
+  };
+
+  const pollOnce = async (): Promise<void> => {
+    if (!o.client || !o.state) return;
+    const client = o.client;
+    const extra = await controlMembers();
+    const { snapshot, problems: p } = await pollState(client, detector.accountsToPoll(extra), now);
+    for (const line of p) if (!problems.includes(line)) problems.push(line);
+    await serial(async () => {
+      await handle(detector.observeSnapshot(snapshot));
+      await writeWatchState(paths, detector.state);
+    });
+  };
+
+  const redraw = (): void => {
+    if (!o.redraw) return;
+    const lines = renderTable(tableRows(detector.rows(), detector.state.removed_users), o.colour);
+    const recent = raised.slice(-8).map((a) => renderAlert(a, o.colour));
+    o.out.info(`\u001b[H\u001b[2J${lines.join('\n')}${recent.length ? `\n\n${recent.join('\n')}` : ''}`);
+  };
+
+  // The state source takes (or extends) the baseline first, so the log's lines of known devices
+  // are recognised as such.
+  await pollOnce();
+  await writeWatchState(paths, detector.state);
+
+  let lastCursorWrite = 0;
+  let pendingCursor: string | undefined;
+  const flushCursor = async (): Promise<void> => {
+    if (pendingCursor) await writeCursor(paths, pendingCursor);
+    pendingCursor = undefined;
+  };
+  const logCallbacks = {
+    event: (ev: Parameters<Detector['observeLog']>[0]) => serial(() => handle(detector.observeLog(ev))),
+    cursor: async (c: string) => {
+      pendingCursor = c;
+      if (Date.now() - lastCursorWrite > 500) {
+        lastCursorWrite = Date.now();
+        // The state (alert keys) of every handled line is on disk before the cursor passes it.
+        await serial(async () => {
+          await writeWatchState(paths, detector.state);
+          await flushCursor();
+        });
+      }
+    },
+  };
+
+  const readLogOnce = async (follow: boolean, signal?: AbortSignal): Promise<void> => {
+    if (!o.log) return;
+    const cursor = await readCursor(paths);
+    const r = await readJournal({ ...o.log, follow }, cursor, logCallbacks, signal);
+    await serial(async () => {
+      await writeWatchState(paths, detector.state);
+      await flushCursor();
+    });
+    if (r.exitCode !== 0 && !signal?.aborted) {
+      const why = untrusted(r.stderr.trim().split('\n').slice(-2).join(' / '), 300);
+      throw new LogSourceError(`log source: ssh/journalctl exited ${r.exitCode}${why ? `: ${why}` : ''}`);
+    }
+  };
+
+  if (o.once) {
+    if (o.log) {
+      try {
+        await readLogOnce(false);
+      } catch (err) {
+        if (!(err instanceof LogSourceError)) throw err;
+        problems.push(err.message);
+      }
+    }
+  } else {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    redraw();
+    const logLoop = (async () => {
+      while (o.log && !stop.signal.aborted) {
+        try {
+          await readLogOnce(true, stop.signal);
+        } catch (err) {
+          const msg = err instanceof Error ? err.message : String(err);
+          o.out.warn(`${untrusted(msg, 300)}; retrying in 10 s`);
+        }
+        await sleep(10_000, stop.signal);
+      }
+    })();
+    while (!stop.signal.aborted) {
+      await sleep(o.intervalMs, stop.signal);
+      if (stop.signal.aborted) break;
+      try {
+        await pollOnce();
+      } catch (err) {
+        if (err instanceof InterruptedError) break;
+        o.out.warn(`state source: ${untrusted((err as Error).message, 300)}; retrying`);
+      }
+      redraw();
+    }
+    await logLoop;
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  await queue;
+  await writeWatchState(paths, detector.state);
+  const rows = tableRows(detector.rows(), detector.state.removed_users);
+  return {
+    alerts: raised,
+    rows,
+    pending: rows.filter((r) => r.state === 'NEW').length,
+    baseline,
+    problems,
+  };
+}
+
+export class LogSourceError extends Error {}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Approve devices or addresses by ID (offline: only the state file changes). */
+export async function approveItems(
+  loaded: { config: Config; paths: CasePaths },
+  ids: readonly string[],
+  now: Date = new Date(),
+): Promise<{ id: string; user: string; kind: string; was: string }[]> {
+  const previous = await readWatchState(loaded.paths);
+  if (!previous) {
+    throw new UserError('no watch baseline in this case yet: nothing to approve', {
+      hint: 'run "matrix-oob watch --once" first; it takes the baseline and lists every device and address',
+    });
+  }
+  const detector = new Detector(previous, caseUserIds(loaded.config), now);
+  const changed: { id: string; user: string; kind: string; was: string }[] = [];
+  const missing: string[] = [];
+  for (const id of ids) {
+    const before = Object.values(detector.state.items)
+      .filter((i) => i.id === id)
+      .map((i) => ({ id, user: i.user, kind: i.kind, was: i.status }));
+    if (detector.approve(id).length === 0) missing.push(id);
+    changed.push(...before);
+  }
+  if (missing.length > 0) {
+    throw new UserError(
+      `--approve: ${missing.map((m) => JSON.stringify(untrusted(m, 60))).join(', ')} is not a device ID or address watch has seen`,
+      { hint: 'copy the DEVICE or ADDRESS column of "matrix-oob watch --once" exactly; nothing was changed' },
+    );
+  }
+  await writeWatchState(loaded.paths, detector.state);
+  await journal(loaded.paths.journal, {
+    command: 'watch',
+    result: 'ok',
+    event: 'approve',
+    approved: changed.map((c) => ({ user: untrusted(c.user), [c.kind]: untrusted(c.id, 60), was: c.was })),
+  });
+  return changed;
+}
