@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Connection, DeviceInfo } from './client.js';
 import type { LogEvent } from './log-lines.js';
 import { untrusted } from './sanitize.js';
@@ -159,7 +160,9 @@ export class Detector {
       if (userAgent) existing.user_agent = userAgent;
       return existing;
     }
-    const known = this.baselining || history;
+    const removedAt = this.state.removed_users[user];
+    // Activity from before the account was removed is history, not an alert.
+    const known = this.baselining || history || (removedAt !== undefined && at <= removedAt);
     const item: WatchItem = {
       kind,
       user,
@@ -247,7 +250,8 @@ export class Detector {
   ): Alert {
     return {
       kind,
-      key,
+      // Keys hold raw server text: hashed, they are safe to print and to store.
+      key: createHash('sha256').update(key).digest('hex').slice(0, 32),
       at,
       source,
       user: untrusted(user),

@@ -36,7 +36,27 @@ export interface FakeHomeserverOptions {
   unknownUsers?: string[];
   /** Delay every call of this endpoint (to interrupt the client meanwhile). */
   slow?: { endpoint: string; ms: number };
+  /** More endpoints (e.g. tests/helpers/fake-sessions.ts): answer, or undefined if not theirs. */
+  extension?: FakeExtension;
+  /** Told of every successful login (user ID, User-Agent header). */
+  onLogin?(userId: string, userAgent: string): void;
 }
+
+/** What an extension gets for one request it may answer. */
+export interface FakeRequest {
+  method: string;
+  endpoint: string;
+  parts: string[];
+  body: unknown;
+  /** The caller's user ID (401 when the token is missing or unknown). */
+  requireAuth(): string;
+  /** Record a spec violation and answer 400. */
+  violation(text: string): never;
+  /** Answer with an error. */
+  fail(status: number, errcode: string, message: string): never;
+}
+
+export type FakeExtension = (req: FakeRequest) => Promise<unknown> | unknown;
 
 export interface FakeHomeserver {
   url: string;
@@ -163,6 +183,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         const token = `syt_${randomBytes(16).toString('hex')}`;
         const userId = `@${localpart}:${domain}`;
         tokens.set(token, userId);
+        options.onLogin?.(userId, req.headers['user-agent'] ?? '');
         return { access_token: token, user_id: userId, device_id: 'FAKEDEVICE', home_server: domain };
       }
       case 'logout': {
@@ -254,8 +275,21 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         if (!content) throw new HttpError(404, 'M_NOT_FOUND', 'Event not found.');
         return content;
       }
-      default:
+      default: {
+        const answer = await options.extension?.({
+          method,
+          endpoint,
+          parts,
+          body,
+          requireAuth,
+          violation,
+          fail: (status, errcode, message) => {
+            throw new HttpError(status, errcode, message);
+          },
+        });
+        if (answer !== undefined) return answer;
         return violation(`unexpected call ${method} ${rawPath}`);
+      }
     }
   };
 
@@ -323,6 +357,9 @@ function endpointName(method: string, parts: string[]): string {
     if (method === 'GET') return 'getState';
     if (method === 'PUT') return 'putState';
   }
+  if (method === 'GET' && a === 'admin' && parts[1] === 'whois' && parts.length === 3) return 'whois';
+  if (method === 'POST' && a === 'keys' && parts[1] === 'query' && parts.length === 2) return 'keysQuery';
+  if (a === 'rooms' && parts.length === 5 && method === 'PUT' && c === 'send') return 'send';
   return `unknown ${method} ${parts.join('/')}`;
 }
 
