@@ -223,7 +223,9 @@ export class Detector {
     alerts: Alert[],
   ): void {
     const removedAt = this.state.removed_users[item.user];
-    if (!removedAt || at <= removedAt || alerts.some((a) => a.kind === 'deactivated-back')) return;
+    if (!removedAt || at <= removedAt) return;
+    // One "active again" alert per account and observation is enough.
+    if (alerts.some((a) => a.kind === 'deactivated-back' && a.user === untrusted(item.user))) return;
     const what =
       item.kind === 'device' ? `device ${untrusted(item.id, 60)}` : `address ${untrusted(item.id, 60)}`;
     alerts.push(
