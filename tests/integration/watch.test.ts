@@ -235,7 +235,9 @@ describe('watch, state source, against the test homeserver', () => {
     w.sessions.login(A2, { id: 'A2BACK', ip: '198.51.100.3', userAgent: 'Element/1' });
     const back = await watch(w);
     expect(back.exit).toBe(1);
-    expect(back.doc.alerts.map((a: { kind: string; user: string }) => [a.kind, a.user])).toEqual([['deactivated-back', A2]]);
+    expect(back.doc.alerts.map((a: { kind: string; user: string }) => [a.kind, a.user])).toEqual([
+      ['deactivated-back', A2],
+    ]);
   });
 
   it('--notify posts each alert to #control as an m.notice from the admin, sanitised', async () => {
@@ -268,6 +270,8 @@ describe('watch, state source, against the test homeserver', () => {
     await expect(watch(w)).rejects.toThrow(/state.json is not valid JSON/);
     await writeFile(join(w.dir, 'watch', 'state.json'), state);
     await rm(join(w.dir, 'control-room.json'));
-    await expect(watch(w, { notify: true })).rejects.toThrow(/--notify: no #control room recorded in this case/);
+    await expect(watch(w, { notify: true })).rejects.toThrow(
+      /--notify: no #control room recorded in this case/,
+    );
   });
 });

@@ -133,16 +133,16 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
       redactor,
     );
     if (interrupt.signal.aborted) throw new InterruptedError();
+    if (opts.once && result.problems.some((p) => p.startsWith('log source'))) {
+      throw new FailureError('the log source failed (see the warning above)', {
+        hint: 'check SSH to the server ("matrix-oob doctor"), or run with --source state',
+      });
+    }
     if (opts.once && result.pending > 0) {
       out.info(
         `${result.pending} unapproved: approve a known device with "matrix-oob watch --approve ID"; see docs/watch.md for each alert`,
       );
       throw new ExitError(ExitCode.FAILURE);
-    }
-    if (opts.once && result.problems.some((p) => p.startsWith('log source'))) {
-      throw new FailureError('the log source failed (see the warning above)', {
-        hint: 'check SSH to the server ("matrix-oob doctor"), or run with --source state',
-      });
     }
   } finally {
     interrupt.dispose();
