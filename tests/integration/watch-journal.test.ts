@@ -108,6 +108,7 @@ maybe('watch, log source, through the loopback sshd', () => {
       `unknown-account @mallory:${DOMAIN} MAL1`,
       `new-device @analyst1:${DOMAIN} NEWLAPTOP`,
     ]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal controls is the point
     expect(second.stderr).not.toMatch(/\u001b|\u202e/);
     expect(await cursor()).toMatch(/;i=7;/);
 

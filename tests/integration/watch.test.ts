@@ -19,6 +19,7 @@ const A1 = `@analyst1:${DOMAIN}`;
 const A2 = `@analyst2:${DOMAIN}`;
 const USERS = [{ name: 'lead', admin: true }, { name: 'analyst1' }, { name: 'analyst2' }];
 const HOSTILE_UA = 'Mozilla/5.0 \u001b[2J\u001b]0;owned\u0007\u202eexe.gpj\u2066 Element';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal controls is the point
 const DANGEROUS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 const cleanups: (() => Promise<void>)[] = [];

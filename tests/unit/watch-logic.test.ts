@@ -19,6 +19,7 @@ import {
 const D = FIXTURE_DOMAIN;
 const CASE = [`@lead:${D}`, `@analyst1:${D}`, `@analyst2:${D}`];
 // Anything that could move the cursor, recolour, retitle the terminal or reorder text.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal controls is the point
 const DANGEROUS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b-\u200f]/;
 
 /**
@@ -49,6 +50,7 @@ function journalLines(): string[] {
       __CURSOR: `s=0;i=${i + 1};b=0;m=0;t=0;x=0`,
       __REALTIME_TIMESTAMP: String(e.realtimeUs),
       _SYSTEMD_UNIT: 'matrix-synapse.service',
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal controls is the point
       MESSAGE: /[\u0000-\u001f\u007f]/.test(e.message) ? [...Buffer.from(e.message, 'utf8')] : e.message,
     }),
   );
@@ -211,6 +213,7 @@ describe('detector', () => {
     const rows = tableRows(restarted.rows(), restarted.state.removed_users);
     expect(rows.filter((r) => r.state === 'NEW')).toHaveLength(2);
     for (const line of renderTable(rows, true)) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal controls is the point
       expect(line.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(DANGEROUS);
     }
     // Approving makes them known-good.
