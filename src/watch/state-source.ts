@@ -3,9 +3,9 @@ import type { Snapshot } from './detect.js';
 
 /**
  * One poll of the state source: whois of every account (in parallel) and one keys/query for
- * all their devices. An account the server refuses to describe (e.g. 404 for an account that
- * never existed) is skipped and named in `problems`; a whole-poll failure (unreachable, token
- * refused) throws.
+ * all their devices. An account the server cannot describe (e.g. 404 for an account that never
+ * existed) is skipped and named in `problems`; a failure of the whole poll (unreachable, token
+ * refused, not a server admin, rate-limited beyond the retries) throws.
  */
 export async function pollState(
   client: WatchClient,
@@ -17,7 +17,9 @@ export async function pollState(
     client.devices(accounts),
     ...accounts.map((user) =>
       client.whois(user).catch((err: unknown) => {
-        if ((err as { status?: number }).status === undefined) throw err;
+        // Unreachable, token refused, or not an admin: the whole poll fails, not one account.
+        const status = (err as { status?: number }).status;
+        if (status === undefined || status === 401 || status === 403 || status === 429) throw err;
         problems.push(`${user}: ${(err as Error).message}`);
         return undefined;
       }),

@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import type { GlobalOptions } from '../../src/cli.js';
 import type { WatchCommandOptions } from '../../src/commands/watch/command.js';
 import { runWatch } from '../../src/commands/watch/run.js';
-import { ExitError, UserError } from '../../src/errors.js';
+import { ExitError, FailureError, UserError } from '../../src/errors.js';
 import { memoryOutput } from '../../src/ui/output.js';
 import { makeCase } from '../helpers/case.js';
 import { type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
@@ -274,5 +274,41 @@ describe('watch, state source, against the test homeserver', () => {
     await expect(watch(w, { notify: true })).rejects.toThrow(
       /--notify: no #control room recorded in this case/,
     );
+  });
+
+  it('homeserver failures: one line saying what and how to fix, exit 1, the password nowhere', async () => {
+    const w = await world();
+    await writeFile(join(w.dir, 'credentials', 'lead.txt'), 'password: not-the-password-at-all\n', {
+      mode: 0o600,
+    });
+    const wrong = await watch(w).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(FailureError);
+    expect((wrong as Error).message).toBe(
+      `the homeserver refused the login of ${LEAD}: wrong user name or password`,
+    );
+
+    // A user who is not a server admin may not ask whois about others.
+    const sessions = fakeSessions({ admins: [] });
+    const hs = await startFakeHomeserver({
+      domain: DOMAIN,
+      users: { lead: PASSWORD },
+      extension: sessions.extension,
+    });
+    cleanups.push(hs.close);
+    await writeFile(join(w.dir, 'credentials', 'lead.txt'), `password: ${PASSWORD}\n`, { mode: 0o600 });
+    const notAdmin = await watch({ ...w, hs }).catch((e: unknown) => e);
+    expect((notAdmin as Error).message).toBe(
+      `the homeserver refused whois to ${LEAD}: it is not a server admin`,
+    );
+    expect(hs.liveTokens()).toBe(0);
+
+    const closed = await startFakeHomeserver({ domain: DOMAIN, users: {} });
+    await closed.close();
+    const down = await watch({ ...w, hs: closed }).catch((e: unknown) => e);
+    expect((down as FailureError).exitCode).toBe(1);
+    expect((down as Error).message).toMatch(
+      /^cannot reach the homeserver at http:\/\/127\.0\.0\.1:\d+: connection refused$/,
+    );
+    expect(await readFile(join(w.dir, 'journal.jsonl'), 'utf8').catch(() => '')).not.toContain(PASSWORD);
   });
 });

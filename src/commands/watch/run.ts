@@ -4,8 +4,10 @@ import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { homeserverUrl, pickAdmin } from '../../control-room/case.js';
 import { readPassword } from '../../control-room/credentials.js';
+import { explain } from '../../control-room/ensure.js';
 import { readInventoryState } from '../../doctor/inventory-state.js';
 import { ExitCode, ExitError, FailureError, InterruptedError, UserError } from '../../errors.js';
+import { MatrixApiError, MatrixUnreachableError } from '../../matrix/client.js';
 import { Redactor } from '../../secrets/redact.js';
 import { sshTarget } from '../../ssh/target.js';
 import { colourEnabled } from '../../ui/colour.js';
@@ -62,16 +64,20 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
   const interrupt = interruptOnSignals();
   const redactor = new Redactor();
   let client: WatchClient | undefined;
+  let adminId = '';
   const started = performance.now();
   try {
     if (state || opts.notify) {
       const baseUrl = homeserverUrl(config.domain, opts.homeserverUrl);
       const admin = pickAdmin(config, opts.admin);
+      adminId = `@${admin}:${config.domain}`;
       const password = await readPassword(paths, admin, opts.passwordFile);
       redactor.add(password);
       client = new WatchClient({ baseUrl, redactor, timeoutMs, signal: interrupt.signal });
-      await client.login(admin, password, 'matrix-oob watch');
-      out.info(`state source: logged in to ${baseUrl} as @${admin}:${config.domain}`);
+      await client.login(admin, password, 'matrix-oob watch').catch((err: unknown) => {
+        throw explain(err, baseUrl, adminId, 'login');
+      });
+      out.info(`state source: logged in to ${baseUrl} as ${adminId}`);
     }
     const colour = colourEnabled();
     const result = await runWatchSession(loaded, {
@@ -95,6 +101,8 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
       colour,
       redraw: !opts.once && !globals.json && process.stderr.isTTY === true,
       signal: interrupt.signal,
+    }).catch((err: unknown) => {
+      throw explainWatch(err, client?.baseUrl ?? '', adminId);
     });
     if (result.baseline) {
       out.info(`baseline taken: ${result.rows.length} devices and addresses are known-good from now on`);
@@ -151,6 +159,17 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
         .logout()
         .catch(() => out.warn('could not log the watch session out: sign out "matrix-oob watch" in Element'));
   }
+}
+
+function explainWatch(err: unknown, baseUrl: string, adminId: string): unknown {
+  if (err instanceof MatrixApiError && err.status === 403 && err.call.includes('/admin/whois')) {
+    return new FailureError(`the homeserver refused whois to ${adminId}: it is not a server admin`, {
+      hint: 'give --admin the name of a user with admin: true (created by "matrix-oob user add"), or run with --source log',
+    });
+  }
+  return err instanceof MatrixApiError || err instanceof MatrixUnreachableError
+    ? explain(err, baseUrl, adminId, 'room')
+    : err;
 }
 
 function seconds(flag: string, value: string, min: number, max: number, example: string): number {
