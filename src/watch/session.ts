@@ -162,6 +162,9 @@ export async function runWatchSession(
   // are recognised as such.
   await pollOnce();
   await writeWatchState(paths, detector.state);
+  if (baseline && o.state) {
+    o.out.info(`baseline taken: ${detector.rows().length} devices and addresses are known-good from now on`);
+  }
 
   let lastCursorWrite = 0;
   let pendingCursor: string | undefined;

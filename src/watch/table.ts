@@ -9,9 +9,9 @@ import type { WatchItem } from './store.js';
  */
 const COLUMNS = [
   { title: 'USER', width: 28 },
-  { title: 'DEVICE', width: 14 },
+  { title: 'DEVICE', width: 22 },
   { title: 'ADDRESS', width: 18 },
-  { title: 'USER AGENT', width: 30 },
+  { title: 'USER AGENT', width: 28 },
   { title: 'FIRST SEEN', width: 19 },
   { title: 'LAST SEEN', width: 19 },
   { title: 'STATE', width: 8 },
@@ -56,7 +56,9 @@ export function tableRows(
 }
 
 export function renderTable(rows: readonly TableRow[], colour: boolean): string[] {
-  const header = COLUMNS.map((c) => c.title.padEnd(c.width)).join(' ');
+  const header = COLUMNS.map((c) => c.title.padEnd(c.width))
+    .join(' ')
+    .trimEnd();
   const lines = [paint('bold', header, colour)];
   for (const r of rows) {
     const cells = [r.user, r.device, r.address, r.user_agent, when(r.first_seen), when(r.last_seen), r.state];

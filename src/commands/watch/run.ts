@@ -104,9 +104,6 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
     }).catch((err: unknown) => {
       throw explainWatch(err, client?.baseUrl ?? '', adminId);
     });
-    if (result.baseline) {
-      out.info(`baseline taken: ${result.rows.length} devices and addresses are known-good from now on`);
-    }
     for (const p of result.problems) out.warn(p);
     if (opts.once) {
       for (const line of renderTable(result.rows, colour)) out.info(line);
