@@ -5,6 +5,7 @@ import type { CasePaths } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
 import { readControlRoomRecord } from '../control-room/case.js';
 import { InterruptedError, UserError } from '../errors.js';
+import type { Redactor } from '../secrets/redact.js';
 import { pinnedKeys } from '../ssh/known-hosts.js';
 import type { SshTarget } from '../ssh/target.js';
 import type { Output } from '../ui/output.js';
@@ -37,6 +38,8 @@ export interface WatchSessionOptions {
   redraw: boolean;
   signal?: AbortSignal;
   now?: () => Date;
+  /** Redacts the journal lines (the admin's password and token). */
+  redactor?: Redactor;
   /** Told of every alert as it is raised (bench). */
   onAlert?(a: Alert): void;
 }
@@ -99,19 +102,23 @@ export async function runWatchSession(
       o.onAlert?.(a);
       if (o.json && !o.once) o.out.data(JSON.stringify({ alert: a }));
       if (!o.redraw) o.out.info(renderAlert(a, o.colour));
-      await journal(paths.journal, {
-        command: 'watch',
-        result: 'ok',
-        event: 'alert',
-        alert: a.kind,
-        source: a.source,
-        user: a.user,
-        ...(a.device !== undefined ? { device: a.device } : {}),
-        ...(a.address !== undefined ? { address: a.address } : {}),
-        ...(a.user_agent !== undefined ? { user_agent: a.user_agent } : {}),
-        seen_at: a.at,
-        text: a.text,
-      });
+      await journal(
+        paths.journal,
+        {
+          command: 'watch',
+          result: 'ok',
+          event: 'alert',
+          alert: a.kind,
+          source: a.source,
+          user: a.user,
+          ...(a.device !== undefined ? { device: a.device } : {}),
+          ...(a.address !== undefined ? { address: a.address } : {}),
+          ...(a.user_agent !== undefined ? { user_agent: a.user_agent } : {}),
+          seen_at: a.at,
+          text: a.text,
+        },
+        o.redactor,
+      );
       if (o.notify && o.client && controlRoom) {
         txn += 1;
         await o.client

@@ -101,6 +101,7 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
       colour,
       redraw: !opts.once && !globals.json && process.stderr.isTTY === true,
       signal: interrupt.signal,
+      redactor,
     }).catch((err: unknown) => {
       throw explainWatch(err, client?.baseUrl ?? '', adminId);
     });
