@@ -9,6 +9,10 @@ import { MatrixClient } from '../matrix/client.js';
  * - POST /keys/query: the account's devices that have end-to-end keys (every Element login),
  *   with their display names.
  * - PUT  /rooms/{roomId}/send/m.room.message/{txnId}: the --notify notice.
+ *
+ * And, when the homeserver exposes it (MDAD does not by default), Synapse's own admin API, which
+ * is not part of the spec: every account with its deactivated flag, and every device with its
+ * last address, user agent and time.
  */
 
 export interface Connection {
@@ -21,6 +25,15 @@ export interface Connection {
 export interface DeviceInfo {
   deviceId: string;
   displayName: string | undefined;
+  /** Only from Synapse's admin API: the device's last address, user agent and time (ms). */
+  lastSeenIp?: string;
+  lastSeenUserAgent?: string;
+  lastSeenTs?: number;
+}
+
+export interface AccountInfo {
+  userId: string;
+  deactivated: boolean;
 }
 
 export class WatchClient extends MatrixClient {
@@ -75,5 +88,46 @@ export class WatchClient extends MatrixClient {
       `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`,
       { msgtype: 'm.notice', body },
     );
+  }
+
+  /** GET /_synapse/admin/v2/users/{userId}/devices (Synapse only). */
+  async synapseDevices(userId: string): Promise<DeviceInfo[]> {
+    const res = await this.call<{ devices?: unknown }>(
+      'GET',
+      `/_synapse/admin/v2/users/${encodeURIComponent(userId)}/devices`,
+    );
+    const out: DeviceInfo[] = [];
+    for (const d of Array.isArray(res.devices) ? (res.devices as Record<string, unknown>[]) : []) {
+      if (typeof d?.device_id !== 'string') continue;
+      out.push({
+        deviceId: d.device_id,
+        displayName: typeof d.display_name === 'string' ? d.display_name : undefined,
+        ...(typeof d.last_seen_ip === 'string' ? { lastSeenIp: d.last_seen_ip } : {}),
+        ...(typeof d.last_seen_user_agent === 'string' ? { lastSeenUserAgent: d.last_seen_user_agent } : {}),
+        ...(typeof d.last_seen_ts === 'number' ? { lastSeenTs: d.last_seen_ts } : {}),
+      });
+    }
+    return out;
+  }
+
+  /** GET /_synapse/admin/v2/users, every page, deactivated accounts included (Synapse only). */
+  async synapseUsers(): Promise<AccountInfo[]> {
+    const out: AccountInfo[] = [];
+    let from: string | undefined = '0';
+    for (let page = 0; from !== undefined && page < 100; page++) {
+      const res: { users?: unknown; next_token?: unknown } = await this.call(
+        'GET',
+        `/_synapse/admin/v2/users?from=${encodeURIComponent(from)}&limit=500&guests=false&deactivated=true`,
+      );
+      for (const u of Array.isArray(res.users) ? (res.users as Record<string, unknown>[]) : []) {
+        if (typeof u?.name === 'string')
+          out.push({ userId: u.name, deactivated: u.deactivated === true || u.deactivated === 1 });
+      }
+      from =
+        typeof res.next_token === 'string' || typeof res.next_token === 'number'
+          ? String(res.next_token)
+          : undefined;
+    }
+    return out;
   }
 }

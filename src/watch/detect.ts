@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Connection, DeviceInfo } from './client.js';
+import type { AccountInfo, Connection, DeviceInfo } from './client.js';
 import type { LogEvent } from './log-lines.js';
 import { untrusted } from './sanitize.js';
 import { type ItemKind, itemKey, type WatchItem, type WatchState } from './store.js';
@@ -35,6 +35,8 @@ export interface Alert {
 export interface Snapshot {
   at: string;
   accounts: Map<string, { connections: Connection[]; devices: DeviceInfo[] }>;
+  /** Every account of the server, when Synapse's admin API told us. */
+  allAccounts?: AccountInfo[];
 }
 
 const MAX_ALERT_KEYS = 5000;
@@ -85,10 +87,38 @@ export class Detector {
 
   observeSnapshot(snap: Snapshot): Alert[] {
     const alerts: Alert[] = [];
+    for (const a of snap.allAccounts ?? []) {
+      // Accounts of the server outside the case are watched; deactivated ones count as removed.
+      const inCase = this.state.case_users.includes(a.userId);
+      if (a.deactivated && !inCase && !(a.userId in this.state.removed_users)) {
+        this.state.removed_users[a.userId] = snap.at;
+      }
+      if (
+        !inCase &&
+        !(a.userId in this.state.removed_users) &&
+        !this.state.extra_accounts.includes(a.userId)
+      ) {
+        this.state.extra_accounts.push(a.userId);
+      }
+    }
     for (const [user, seen] of snap.accounts) {
       for (const d of seen.devices) {
-        const item = this.upsert('device', user, d.deviceId, snap.at, 'state', undefined, alerts);
+        const lastSeen = d.lastSeenTs !== undefined ? new Date(d.lastSeenTs).toISOString() : undefined;
+        const item = this.upsert(
+          'device',
+          user,
+          d.deviceId,
+          lastSeen ?? snap.at,
+          'state',
+          d.lastSeenUserAgent,
+          alerts,
+          false,
+          d.lastSeenIp,
+        );
         if (d.displayName !== undefined) item.display_name = d.displayName;
+        if (d.lastSeenIp !== undefined) item.address = d.lastSeenIp;
+        if (lastSeen)
+          this.backAgain(item, lastSeen, `back|${user}|device|${d.deviceId}|${lastSeen}`, 'state', alerts);
       }
       const byIp = new Map<string, Connection>();
       for (const c of seen.connections) {
@@ -152,6 +182,7 @@ export class Detector {
     userAgent: string | undefined,
     alerts: Alert[],
     history = false,
+    address?: string,
   ): WatchItem {
     const key = itemKey(kind, user, id);
     const existing = this.state.items[key];
@@ -172,6 +203,7 @@ export class Detector {
       status: known ? 'baseline' : 'new',
       source,
       ...(userAgent ? { user_agent: userAgent } : {}),
+      ...(address ? { address } : {}),
     };
     this.state.items[key] = item;
     if (!known) {
@@ -183,7 +215,8 @@ export class Detector {
             : kind === 'device'
               ? 'new-device'
               : 'new-address';
-      const what = kind === 'device' ? `device ${untrusted(id, 60)}` : `address ${untrusted(id, 60)}`;
+      const from = address ? ` from ${untrusted(address, 60)}` : '';
+      const what = kind === 'device' ? `device ${untrusted(id, 60)}${from}` : `address ${untrusted(id, 60)}`;
       const ua = userAgent ? ` (${untrusted(userAgent, 80)})` : '';
       const lead: Record<AlertKind, string> = {
         'new-device': 'new device',
@@ -195,7 +228,7 @@ export class Detector {
       };
       const text =
         alertKind === 'new-device' || alertKind === 'new-address'
-          ? `${lead[alertKind]} ${untrusted(id, 60)} for ${untrusted(user)}${ua}`
+          ? `${lead[alertKind]} ${untrusted(id, 60)} for ${untrusted(user)}${kind === 'device' ? from : ''}${ua}`
           : `${lead[alertKind]} ${untrusted(user)}, ${what}${ua}`;
       alerts.push(
         this.alert(
@@ -204,9 +237,10 @@ export class Detector {
           at,
           source,
           user,
-          kind === 'device'
-            ? { device: id }
-            : { address: id, ...(userAgent ? { user_agent: userAgent } : {}) },
+          {
+            ...(kind === 'device' ? { device: id, ...(address ? { address } : {}) } : { address: id }),
+            ...(userAgent ? { user_agent: userAgent } : {}),
+          },
           text,
         ),
       );

@@ -13,7 +13,7 @@ import type { WatchClient } from './client.js';
 import { type Alert, Detector } from './detect.js';
 import { type LogSourceOptions, readJournal } from './log-source.js';
 import { untrusted } from './sanitize.js';
-import { pollState } from './state-source.js';
+import { type AdminApiProbe, pollState } from './state-source.js';
 import { readCursor, readWatchState, writeCursor, writeWatchState } from './store.js';
 import { renderAlert, renderTable, type TableRow, tableRows } from './table.js';
 
@@ -146,11 +146,21 @@ export async function runWatchSession(
     }
   };
 
+  const adminApi: AdminApiProbe = {};
+  let reported: boolean | undefined;
   const pollOnce = async (): Promise<void> => {
     if (!o.client || !o.state) return;
     const client = o.client;
     const extra = await controlMembers();
-    const { snapshot, problems: p } = await pollState(client, detector.accountsToPoll(extra), now);
+    const { snapshot, problems: p } = await pollState(client, detector.accountsToPoll(extra), now, adminApi);
+    if (adminApi.available !== reported) {
+      reported = adminApi.available;
+      o.out.info(
+        adminApi.available
+          ? "state source: Synapse's admin API answers: every account and each device's address are watched"
+          : "state source: Synapse's admin API is not exposed (MDAD's default): devices and addresses are listed apart, accounts outside the case are seen only in #control or the log (docs/watch.md)",
+      );
+    }
     for (const line of p) if (!problems.includes(line)) problems.push(line);
     await serial(async () => {
       await handle(detector.observeSnapshot(snapshot));

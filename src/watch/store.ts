@@ -24,6 +24,8 @@ export interface WatchItem {
   last_seen?: string;
   user_agent?: string;
   display_name?: string;
+  /** A device's last address (only from Synapse's admin API). */
+  address?: string;
   status: ItemStatus;
   /** Where it was first seen: the state source (API) or the log source (journald). */
   source: 'state' | 'log';

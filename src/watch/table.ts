@@ -45,7 +45,7 @@ export function tableRows(
   return items.map((i) => ({
     user: untrusted(i.user),
     device: i.kind === 'device' ? untrusted(i.display_name ? `${i.id} (${i.display_name})` : i.id) : '',
-    address: i.kind === 'address' ? untrusted(i.id) : '',
+    address: untrusted(i.kind === 'address' ? i.id : (i.address ?? '')),
     user_agent: untrusted(i.user_agent ?? '', 300),
     first_seen: i.first_seen,
     last_seen: i.last_seen ?? i.first_seen,

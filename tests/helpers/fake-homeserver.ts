@@ -117,7 +117,9 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
     const rawPath = (req.url ?? '').split('?')[0]!;
     const auth = req.headers.authorization;
     requests.push({ method, rawPath, authorized: auth !== undefined, body });
-    const prefix = '/_matrix/client/v3';
+    // Synapse's admin API (/_synapse/admin/...) is only there when an extension serves it.
+    const synapseAdmin = rawPath.startsWith('/_synapse/admin/') && options.extension !== undefined;
+    const prefix = synapseAdmin ? '/_synapse/admin' : '/_matrix/client/v3';
     if (!rawPath.startsWith(`${prefix}/`)) violation(`unknown API prefix in ${rawPath}`);
     const segments = rawPath.slice(prefix.length + 1).split('/');
     for (const s of segments) {
@@ -125,7 +127,9 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
       if (/[#:@]/.test(s)) violation(`path segment not URL-encoded: ${s}`);
     }
     const parts = segments.map((s) => decodeURIComponent(s));
-    const endpoint = endpointName(method, parts);
+    const endpoint = synapseAdmin
+      ? `synapse-admin ${method} ${parts.join('/')}`
+      : endpointName(method, parts);
     counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
     if (options.slow?.endpoint === endpoint) await new Promise((r) => setTimeout(r, options.slow?.ms));
     if (options.rateLimit?.endpoint === endpoint && rateLimited < options.rateLimit.times) {

@@ -35,9 +35,17 @@ export interface FakeSessions {
   keysRequests: unknown[];
 }
 
-export function fakeSessions(options: { admins: readonly string[] }): FakeSessions {
+export function fakeSessions(options: {
+  admins: readonly string[];
+  /** Serve Synapse's admin API (/_synapse/admin/v2/users...), as when MDAD exposes it. */
+  synapseAdminApi?: boolean;
+}): FakeSessions {
   const connections = new Map<string, FakeConnection[]>();
-  const devices = new Map<string, Map<string, { displayName?: string; keys: boolean }>>();
+  const devices = new Map<
+    string,
+    Map<string, { displayName?: string; keys: boolean; ip: string; userAgent: string; at: number }>
+  >();
+  const deactivated = new Set<string>();
   const notices: FakeSessions['notices'] = [];
   const whoisAnswers: unknown[] = [];
   const keysAnswers: unknown[] = [];
@@ -54,6 +62,37 @@ export function fakeSessions(options: { admins: readonly string[] }): FakeSessio
   };
 
   const extension: FakeExtension = (req) => {
+    if (req.endpoint.startsWith('synapse-admin ')) {
+      // Without the admin API exposed, the reverse proxy answers 404 (as MDAD's default does).
+      if (!options.synapseAdminApi) req.fail(404, 'M_UNRECOGNIZED', 'Unrecognized request');
+      const caller = req.requireAuth();
+      if (!options.admins.includes(caller)) req.fail(403, 'M_FORBIDDEN', 'You are not a server admin');
+      const [version, users, user, what] = req.parts;
+      if (req.method === 'GET' && version === 'v2' && users === 'users' && user === undefined) {
+        const all = [...new Set([...devices.keys(), ...connections.keys(), ...deactivated])];
+        return {
+          users: all.map((name) => ({
+            name,
+            admin: options.admins.includes(name),
+            deactivated: deactivated.has(name),
+          })),
+          total: all.length,
+        };
+      }
+      if (req.method === 'GET' && version === 'v2' && users === 'users' && what === 'devices') {
+        const mine = devices.get(user!) ?? new Map();
+        const list = [...mine].map(([id, d]) => ({
+          device_id: id,
+          display_name: d.displayName ?? null,
+          last_seen_ip: d.ip,
+          last_seen_user_agent: d.userAgent,
+          last_seen_ts: d.at,
+          user_id: user,
+        }));
+        return { devices: list, total: list.length };
+      }
+      return req.violation(`unexpected Synapse admin call ${req.method} ${req.parts.join('/')}`);
+    }
     switch (req.endpoint) {
       case 'whois': {
         const caller = req.requireAuth();
@@ -129,6 +168,9 @@ export function fakeSessions(options: { admins: readonly string[] }): FakeSessio
       mine.set(d.id, {
         ...(d.displayName !== undefined ? { displayName: d.displayName } : {}),
         keys: d.keys ?? true,
+        ip: d.ip,
+        userAgent: d.userAgent,
+        at: d.at ?? Date.now(),
       });
       devices.set(userId, mine);
       connect(userId, d.ip, d.userAgent, d.at);
@@ -136,6 +178,7 @@ export function fakeSessions(options: { admins: readonly string[] }): FakeSessio
     connect,
     deactivate(userId) {
       devices.delete(userId);
+      deactivated.add(userId);
     },
     notices,
     whoisAnswers,

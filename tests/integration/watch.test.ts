@@ -34,8 +34,8 @@ interface World {
   roomId: string;
 }
 
-async function world(): Promise<World> {
-  const sessions = fakeSessions({ admins: [LEAD] });
+async function world(synapseAdminApi = false): Promise<World> {
+  const sessions = fakeSessions({ admins: [LEAD], synapseAdminApi });
   const hs = await startFakeHomeserver({
     domain: DOMAIN,
     users: { lead: PASSWORD },
@@ -310,5 +310,29 @@ describe('watch, state source, against the test homeserver', () => {
       /^cannot reach the homeserver at http:\/\/127\.0\.0\.1:\d+: connection refused$/,
     );
     expect(await readFile(join(w.dir, 'journal.jsonl'), 'utf8').catch(() => '')).not.toContain(PASSWORD);
+  });
+
+  it("with Synapse's admin API exposed: every account is watched, and each device shows its address", async () => {
+    const w = await world(true);
+    const first = await watch(w);
+    expect(first.out.stderr.join('\n')).toContain("Synapse's admin API answers");
+    expect(first.doc.rows).toContainEqual(
+      expect.objectContaining({ user: A1, device: 'A1LAPTOP', address: '198.51.100.2', state: 'baseline' }),
+    );
+    // A stranger nobody invited anywhere: found through the account list.
+    const eve = `@eve:${DOMAIN}`;
+    w.sessions.login(eve, { id: 'EVE1', ip: '192.0.2.5', userAgent: 'Element/1', keys: false });
+    w.sessions.login(A1, { id: 'SCRIPT', ip: '203.0.113.66', userAgent: 'curl/8', keys: false });
+    const run = await watch(w);
+    expect(w.hs.violations).toEqual([]);
+    const got = run.doc.alerts.map(
+      (a: { kind: string; user: string; text: string }) => `${a.kind} ${a.text}`,
+    );
+    expect(got).toEqual(
+      expect.arrayContaining([
+        `new-device new device SCRIPT for ${A1} from 203.0.113.66 (curl/8)`,
+        `unknown-account account not in the case logged in: ${eve}, device EVE1 from 192.0.2.5 (Element/1)`,
+      ]),
+    );
   });
 });
