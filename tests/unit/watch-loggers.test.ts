@@ -59,6 +59,9 @@ describe('login loggers in vars.yml', () => {
     expect(template).toContain('{% for logger in matrix_synapse_additional_loggers %}');
     expect(template).toContain('{{ logger.name }}:');
     expect(template).toContain('level: {{ logger.level }}');
+    // What docs/watch.md says about MDAD's defaults.
+    expect(defaults.matrix_synapse_container_labels_public_client_synapse_admin_api_enabled).toBe(false);
+    expect(defaults.matrix_synapse_user_ips_max_age).toBe('28d');
     // The line format the log source of `watch` parses.
     expect(template).toContain(
       "format: '%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s'",
