@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readIfExists } from '../adapters/files.js';
 import { journal } from '../case/journal.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
 import { readControlRoomRecord } from '../control-room/case.js';
 import { InterruptedError, UserError } from '../errors.js';
 import type { Redactor } from '../secrets/redact.js';
-import { pinnedKeys } from '../ssh/known-hosts.js';
-import type { SshTarget } from '../ssh/target.js';
 import type { Output } from '../ui/output.js';
+import { caseUserIds } from './case.js';
 import type { WatchClient } from './client.js';
 import { type Alert, Detector } from './detect.js';
 import { type LogSourceOptions, readJournal } from './log-source.js';
@@ -51,20 +49,6 @@ export interface WatchSessionResult {
   pending: number;
   baseline: boolean;
   problems: string[];
-}
-
-/** Fails with a clear message when the case's known_hosts pins no key for the log source's host. */
-export async function requirePinnedKey(paths: CasePaths, target: SshTarget): Promise<void> {
-  const text = (await readIfExists(paths.knownHosts)) ?? '';
-  if (pinnedKeys(text, target.host, target.port).length === 0) {
-    throw new UserError(`no host key pinned for ${target.host} port ${target.port} in ${paths.knownHosts}`, {
-      hint: 'pin it first with "matrix-oob trust-host --fingerprint SHA256:..." (or run watch --source state, which needs no SSH)',
-    });
-  }
-}
-
-export function caseUserIds(config: Pick<Config, 'users' | 'domain'>): string[] {
-  return config.users.map((u) => `@${u.name}:${config.domain}`);
 }
 
 export async function runWatchSession(
@@ -282,42 +266,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** Approve devices or addresses by ID (offline: only the state file changes). */
-export async function approveItems(
-  loaded: { config: Config; paths: CasePaths },
-  ids: readonly string[],
-  now: Date = new Date(),
-): Promise<{ id: string; user: string; kind: string; was: string }[]> {
-  const previous = await readWatchState(loaded.paths);
-  if (!previous) {
-    throw new UserError('no watch baseline in this case yet: nothing to approve', {
-      hint: 'run "matrix-oob watch --once" first; it takes the baseline and lists every device and address',
-    });
-  }
-  const detector = new Detector(previous, caseUserIds(loaded.config), now);
-  const changed: { id: string; user: string; kind: string; was: string }[] = [];
-  const missing: string[] = [];
-  for (const id of ids) {
-    const before = Object.values(detector.state.items)
-      .filter((i) => i.id === id)
-      .map((i) => ({ id, user: i.user, kind: i.kind, was: i.status }));
-    if (detector.approve(id).length === 0) missing.push(id);
-    changed.push(...before);
-  }
-  if (missing.length > 0) {
-    throw new UserError(
-      `--approve: ${missing.map((m) => JSON.stringify(untrusted(m, 60))).join(', ')} is not a device ID or address watch has seen`,
-      { hint: 'copy the DEVICE or ADDRESS column of "matrix-oob watch --once" exactly; nothing was changed' },
-    );
-  }
-  await writeWatchState(loaded.paths, detector.state);
-  await journal(loaded.paths.journal, {
-    command: 'watch',
-    result: 'ok',
-    event: 'approve',
-    approved: changed.map((c) => ({ user: untrusted(c.user), [c.kind]: untrusted(c.id, 60), was: c.was })),
-  });
-  return changed;
 }

@@ -12,9 +12,10 @@ import { Redactor } from '../../secrets/redact.js';
 import { sshTarget } from '../../ssh/target.js';
 import { colourEnabled } from '../../ui/colour.js';
 import type { Output } from '../../ui/output.js';
+import { approveItems, requirePinnedKey } from '../../watch/case.js';
 import { WatchClient } from '../../watch/client.js';
 import { untrusted } from '../../watch/sanitize.js';
-import { approveItems, requirePinnedKey, runWatchSession } from '../../watch/session.js';
+import { runWatchSession } from '../../watch/session.js';
 import { renderAlert, renderTable } from '../../watch/table.js';
 import type { WatchCommandOptions } from './command.js';
 
