@@ -131,7 +131,7 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
       paths.journal,
       {
         command: 'watch',
-        result: 'ok',
+        result: interrupt.signal.aborted ? 'interrupted' : 'ok',
         duration_ms: Math.round(performance.now() - started),
         once: opts.once,
         alerts: result.alerts.length,
