@@ -17,6 +17,7 @@ export const MANAGED_KEYS: readonly string[] = [
   ...WRITE_ONCE_KEYS,
   'matrix_playbook_reverse_proxy_type',
   'devture_systemd_docker_base_ipv6_enabled',
+  'matrix_synapse_additional_loggers_custom',
   'matrix_client_element_enabled',
   'matrix_static_files_container_labels_base_domain_enabled',
   'traefik_config_certificatesResolvers_acme_email',

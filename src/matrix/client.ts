@@ -205,7 +205,7 @@ export class MatrixClient {
     await this.call('PUT', statePath(roomId, type, stateKey), content);
   }
 
-  private async call<T>(
+  protected async call<T>(
     method: string,
     path: string,
     body?: unknown,
@@ -262,7 +262,11 @@ export class MatrixClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     try {
-      return await this.fetchFn(`${this.baseUrl}${PREFIX}${path}`, {
+      // Paths under /_synapse/ (Synapse's admin API) are not under the client API prefix.
+      const url = path.startsWith('/_synapse/')
+        ? `${this.baseUrl}${path}`
+        : `${this.baseUrl}${PREFIX}${path}`;
+      return await this.fetchFn(url, {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

@@ -36,7 +36,27 @@ export interface FakeHomeserverOptions {
   unknownUsers?: string[];
   /** Delay every call of this endpoint (to interrupt the client meanwhile). */
   slow?: { endpoint: string; ms: number };
+  /** More endpoints (e.g. tests/helpers/fake-sessions.ts): answer, or undefined if not theirs. */
+  extension?: FakeExtension;
+  /** Told of every successful login (user ID, User-Agent header). */
+  onLogin?(userId: string, userAgent: string): void;
 }
+
+/** What an extension gets for one request it may answer. */
+export interface FakeRequest {
+  method: string;
+  endpoint: string;
+  parts: string[];
+  body: unknown;
+  /** The caller's user ID (401 when the token is missing or unknown). */
+  requireAuth(): string;
+  /** Record a spec violation and answer 400. */
+  violation(text: string): never;
+  /** Answer with an error. */
+  fail(status: number, errcode: string, message: string): never;
+}
+
+export type FakeExtension = (req: FakeRequest) => Promise<unknown> | unknown;
 
 export interface FakeHomeserver {
   url: string;
@@ -97,7 +117,9 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
     const rawPath = (req.url ?? '').split('?')[0]!;
     const auth = req.headers.authorization;
     requests.push({ method, rawPath, authorized: auth !== undefined, body });
-    const prefix = '/_matrix/client/v3';
+    // Synapse's admin API (/_synapse/admin/...) is only there when an extension serves it.
+    const synapseAdmin = rawPath.startsWith('/_synapse/admin/') && options.extension !== undefined;
+    const prefix = synapseAdmin ? '/_synapse/admin' : '/_matrix/client/v3';
     if (!rawPath.startsWith(`${prefix}/`)) violation(`unknown API prefix in ${rawPath}`);
     const segments = rawPath.slice(prefix.length + 1).split('/');
     for (const s of segments) {
@@ -105,7 +127,9 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
       if (/[#:@]/.test(s)) violation(`path segment not URL-encoded: ${s}`);
     }
     const parts = segments.map((s) => decodeURIComponent(s));
-    const endpoint = endpointName(method, parts);
+    const endpoint = synapseAdmin
+      ? `synapse-admin ${method} ${parts.join('/')}`
+      : endpointName(method, parts);
     counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
     if (options.slow?.endpoint === endpoint) await new Promise((r) => setTimeout(r, options.slow?.ms));
     if (options.rateLimit?.endpoint === endpoint && rateLimited < options.rateLimit.times) {
@@ -163,6 +187,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         const token = `syt_${randomBytes(16).toString('hex')}`;
         const userId = `@${localpart}:${domain}`;
         tokens.set(token, userId);
+        options.onLogin?.(userId, req.headers['user-agent'] ?? '');
         return { access_token: token, user_id: userId, device_id: 'FAKEDEVICE', home_server: domain };
       }
       case 'logout': {
@@ -254,8 +279,21 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         if (!content) throw new HttpError(404, 'M_NOT_FOUND', 'Event not found.');
         return content;
       }
-      default:
+      default: {
+        const answer = await options.extension?.({
+          method,
+          endpoint,
+          parts,
+          body,
+          requireAuth,
+          violation,
+          fail: (status, errcode, message) => {
+            throw new HttpError(status, errcode, message);
+          },
+        });
+        if (answer !== undefined) return answer;
         return violation(`unexpected call ${method} ${rawPath}`);
+      }
     }
   };
 
@@ -323,6 +361,9 @@ function endpointName(method: string, parts: string[]): string {
     if (method === 'GET') return 'getState';
     if (method === 'PUT') return 'putState';
   }
+  if (method === 'GET' && a === 'admin' && parts[1] === 'whois' && parts.length === 3) return 'whois';
+  if (method === 'POST' && a === 'keys' && parts[1] === 'query' && parts.length === 2) return 'keysQuery';
+  if (a === 'rooms' && parts.length === 5 && method === 'PUT' && c === 'send') return 'send';
   return `unknown ${method} ${parts.join('/')}`;
 }
 
