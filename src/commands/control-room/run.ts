@@ -34,7 +34,7 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
     warn: (line) => out.warn(line),
   }).finally(() => interrupt.dispose());
 
-  if (globals.json) out.data(JSON.stringify(result, null, 2));
+  if (globals.json && result.failed.length === 0) out.data(JSON.stringify(result, null, 2));
   const invited = result.invited.length;
   const already = result.already_members.length;
   out.info(
@@ -46,6 +46,7 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
       {
         details: result.failed.map((f) => `${f.user_id}: ${f.reason}`),
         hint: 'create missing users with "matrix-oob user add NAME", then run "matrix-oob control-room" again',
+        data: { ...result },
       },
     );
   }

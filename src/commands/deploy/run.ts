@@ -178,13 +178,14 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           );
         }
         if (result.exitCode !== 0) {
-          if (req.globals.json) out.data(JSON.stringify(jsonResult(results, skipped, false), null, 2));
           throw new FailureError(`stage ${stage.name} failed`, {
             details: [
               ...failureDetails(result),
               `resume: ${resumeCommand(req)} (finished stages are skipped)`,
             ],
             hint: result.hint?.hint,
+            next: resumeCommand(req),
+            data: jsonResult(results, skipped, false),
           });
         }
         out.info(successLine(stage.name, result));

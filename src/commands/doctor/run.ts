@@ -42,7 +42,8 @@ export async function runDoctorCommand(req: DoctorRequest): Promise<void> {
     sshTimeoutSec: timeout,
   });
   if (globals.json) {
-    out.data(redactor.redact(JSON.stringify(report, null, 2)));
+    // A failure's document comes from the entry point (one shape): the report goes into it.
+    if (report.ok) out.data(redactor.redact(JSON.stringify(report, null, 2)));
   } else {
     out.info(redactor.redact(renderTable(report, colourEnabled())));
   }
@@ -54,5 +55,12 @@ export async function runDoctorCommand(req: DoctorRequest): Promise<void> {
       redactor,
     ).catch(() => undefined);
   }
-  if (!report.ok) throw new ExitError(ExitCode.FAILURE);
+  if (!report.ok) {
+    const fails = report.checks.filter((c) => c.status === 'fail').length;
+    throw new ExitError(ExitCode.FAILURE, {
+      error: `doctor found ${fails} problem${fails === 1 ? '' : 's'}`,
+      hint: 'fix each FAIL as its line says, then run "matrix-oob doctor" again.',
+      data: JSON.parse(redactor.redact(JSON.stringify(report))) as Record<string, unknown>,
+    });
+  }
 }

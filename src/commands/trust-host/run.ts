@@ -87,7 +87,10 @@ export async function runTrustHost(req: TrustHostRequest): Promise<void> {
       out.warn(
         'nothing pinned. If the fingerprints do not match what the provider shows, treat it as a possible man-in-the-middle attack.',
       );
-      throw new ExitError(ExitCode.FAILURE);
+      throw new ExitError(ExitCode.FAILURE, {
+        error: 'nothing pinned: none of the offered fingerprints was chosen',
+        hint: 'compare the fingerprints with the provider console; if none matches, do not connect.',
+      });
     }
     chosen = pick;
   }

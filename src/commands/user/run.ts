@@ -186,12 +186,12 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
           );
         }
         if (result.exitCode !== 0) {
-          if (req.globals.json) out.data(JSON.stringify({ ok: false, users: report }, null, 2));
           throw new FailureError(
             `${opts.reset ? 'setting the password of' : 'registering'} ${userId} failed`,
             {
               details: failureDetails(result),
               hint: result.hint?.hint,
+              data: { users: report },
             },
           );
         }
