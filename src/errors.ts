@@ -56,9 +56,12 @@ export class FailureError extends UserError {
 
 /** Ctrl-C / SIGTERM: exit 130, nothing printed but a short note. */
 export class InterruptedError extends Error {
-  constructor(message = 'interrupted') {
+  /** The command that resumes, when there is one. */
+  readonly next: string | undefined;
+  constructor(message = 'interrupted', next?: string) {
     super(message);
     this.name = 'InterruptedError';
+    this.next = next;
   }
 }
 

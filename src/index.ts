@@ -68,7 +68,8 @@ function describe(err: unknown, out: Output): { code: number; failure: FailureIn
     const message =
       err instanceof InterruptedError ? err.message : 'interrupted before anything was written.';
     out.error(message);
-    return { code: ExitCode.INTERRUPTED, failure: { error: message } };
+    const next = err instanceof InterruptedError ? err.next : undefined;
+    return { code: ExitCode.INTERRUPTED, failure: { error: message, next } };
   }
   if (err instanceof UserError) {
     out.error(err.message);
@@ -91,7 +92,10 @@ function describe(err: unknown, out: Output): { code: number; failure: FailureIn
     const message = String((err as { message?: unknown }).message ?? 'bad usage').replace(/^error: /, '');
     return {
       code: err.exitCode,
-      failure: { error: message, hint: 'run "matrix-oob --help" (or "matrix-oob COMMAND --help") for usage.' },
+      failure: {
+        error: message,
+        hint: 'run "matrix-oob --help" (or "matrix-oob COMMAND --help") for usage.',
+      },
     };
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 
 /**
@@ -156,4 +156,56 @@ export function didYouMean(key: string, known: readonly string[]): string | unde
     }
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/** Address ranges that are not reachable from the internet (RFC 1918, 6598, 4193, loopback, link-local). */
+const NON_PUBLIC: readonly [string, number, 'ipv4' | 'ipv6', string][] = [
+  ['10.0.0.0', 8, 'ipv4', 'private'],
+  ['172.16.0.0', 12, 'ipv4', 'private'],
+  ['192.168.0.0', 16, 'ipv4', 'private'],
+  ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
+  ['127.0.0.0', 8, 'ipv4', 'loopback'],
+  ['169.254.0.0', 16, 'ipv4', 'link-local'],
+  ['0.0.0.0', 8, 'ipv4', 'unspecified'],
+  ['::1', 128, 'ipv6', 'loopback'],
+  ['::', 128, 'ipv6', 'unspecified'],
+  ['fe80::', 10, 'ipv6', 'link-local'],
+  ['fc00::', 7, 'ipv6', 'unique local (private)'],
+];
+
+/** "private", "loopback", ... for an address the internet cannot reach; undefined otherwise. */
+export function nonPublicKind(address: string): string | undefined {
+  const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
+  if (!family) return undefined;
+  for (const [net, prefix, fam, kind] of NON_PUBLIC) {
+    if (fam !== family) continue;
+    const list = new BlockList();
+    list.addSubnet(net, prefix, fam);
+    if (list.check(address, family)) return kind;
+  }
+  return undefined;
+}
+
+/**
+ * Warnings for server addresses the internet cannot reach: what will not work. A test server or
+ * a VPN-only deployment may want exactly that, so it is a warning, not an error.
+ */
+export function addressWarnings(cfg: {
+  server: { address: string; ipv6?: string | undefined };
+  audio_video?: { enabled?: boolean; external_ip?: string | undefined } | undefined;
+}): string[] {
+  const fields: [string, string | undefined][] = [
+    ['server.address', cfg.server.address],
+    ['server.ipv6', cfg.server.ipv6],
+    ['audio_video.external_ip', cfg.audio_video?.enabled ? cfg.audio_video.external_ip : undefined],
+  ];
+  const out: string[] = [];
+  for (const [field, value] of fields) {
+    const kind = value === undefined ? undefined : nonPublicKind(value);
+    if (!kind) continue;
+    out.push(
+      `${field}: ${value} is a ${kind} address, not reachable from the internet: Let's Encrypt cannot issue certificates, other servers cannot federate, audio/video calls cannot connect from outside, and "dns check" would ask you to publish it; use the server's public address unless the team only reaches it on this network`,
+    );
+  }
+  return out;
 }

@@ -54,7 +54,12 @@ export function zoneFileLines(records: readonly RecordToCreate[]): string[] {
   const abs = (n: string) => (n.endsWith('.') ? n : `${n}.`);
   const width = Math.max(...records.map((r) => abs(r.name).length));
   return records.map((r) => {
-    const value = r.type === 'CNAME' ? abs(r.value) : r.type === 'SRV' ? r.value.replace(/(\S+)$/, (h) => abs(h)) : r.value;
+    const value =
+      r.type === 'CNAME'
+        ? abs(r.value)
+        : r.type === 'SRV'
+          ? r.value.replace(/(\S+)$/, (h) => abs(h))
+          : r.value;
     const line = `${abs(r.name).padEnd(width)}  ${r.ttl}  IN  ${r.type.padEnd(5)}  ${value}`;
     return r.required ? line : `${line}  ; optional: ${r.purpose}`;
   });
@@ -62,9 +67,17 @@ export function zoneFileLines(records: readonly RecordToCreate[]): string[] {
 
 /** The table for people: name, type, value, and why. */
 export function recordsTable(records: readonly RecordToCreate[]): string[] {
-  const rows = [['NAME', 'TYPE', 'VALUE', 'WHY'], ...records.map((r) => [r.name, r.type, r.value, `${r.required ? '' : '(optional) '}${r.purpose}`])];
+  const rows = [
+    ['NAME', 'TYPE', 'VALUE', 'WHY'],
+    ...records.map((r) => [r.name, r.type, r.value, `${r.required ? '' : '(optional) '}${r.purpose}`]),
+  ];
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** Both forms, as printed by `dns records` and after a DNS check that cannot see the records. */

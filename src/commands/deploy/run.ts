@@ -19,6 +19,7 @@ import { journal } from '../../case/journal.js';
 import { readState, stagesToRun, writeSection } from '../../case/state.js';
 import type { GlobalOptions } from '../../cli.js';
 import { FailureError, InterruptedError } from '../../errors.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { DeployOptions } from './command.js';
@@ -68,6 +69,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     await dnsGate({
       config: opened.config,
       journalFile: paths.journal,
+      caseRoot: paths.root,
       command: commandName(req),
       out,
       env: baseEnv,
@@ -195,7 +197,12 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     if (!req.interrupt) interrupt.dispose();
   }
   if (req.globals.json) out.data(JSON.stringify(jsonResult(results, skipped, true), null, 2));
-  else if (!opts.stage) out.info('deploy finished: the server is installed and started.');
+  else if (!opts.stage) {
+    out.info('deploy finished: the server is installed and started.');
+    out.info(
+      `Next: "${nextCommand('verify', paths.root)}" checks it from outside; then "${nextCommand('user add', paths.root, '--all')}" registers the users and "${nextCommand('control-room', paths.root)}" creates the #control room.`,
+    );
+  }
 }
 
 function jsonResult(results: { stage: string; result: PlaybookResult }[], skipped: string[], ok: boolean) {

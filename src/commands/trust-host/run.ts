@@ -10,6 +10,7 @@ import { keyTypeLabel, normaliseFingerprint } from '../../ssh/fingerprint.js';
 import { keyscan } from '../../ssh/keyscan.js';
 import { type HostKey, hostPattern, pinKeys } from '../../ssh/known-hosts.js';
 import { describeTarget, sshTarget } from '../../ssh/target.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { canPrompt, inquirerPrompts, type Prompts } from '../../ui/prompts.js';
 import type { TrustHostFlags } from './command.js';
@@ -22,6 +23,8 @@ export interface TrustHostRequest {
   prompts?: Prompts;
   interactive?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Called by `up`: no "Next:" advice, `up` goes on by itself. */
+  embedded?: boolean;
 }
 
 /**
@@ -113,6 +116,11 @@ export async function runTrustHost(req: TrustHostRequest): Promise<void> {
   out.info(
     `pinned ${keyTypeLabel(chosen.type)} ${chosen.fingerprint} for ${describeTarget(target)} in ${relative(process.cwd(), file) || file}.`,
   );
+  if (!req.embedded) {
+    out.info(
+      `Next: "${nextCommand('doctor', loaded.paths.root)}" checks everything before the install, then "${nextCommand('deploy', loaded.paths.root)}" installs (or "${nextCommand('up', loaded.paths.root)}" does both and the rest).`,
+    );
+  }
   if (globals.json) {
     out.data(
       JSON.stringify(
