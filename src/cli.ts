@@ -63,6 +63,8 @@ export function buildProgram(out: Output): Command {
     globals: () => program.opts<GlobalOptions>(),
   };
 
+  // up first: it is the command a responder needs; the others are its steps.
+  registerUp(program, ctx);
   registerInit(program, ctx);
   registerPlaybook(program, ctx);
   registerDoctor(program, ctx);
@@ -73,6 +75,5 @@ export function buildProgram(out: Output): Command {
   registerVerify(program, ctx);
   registerControlRoom(program, ctx);
   registerTeardown(program, ctx);
-  registerUp(program, ctx);
   return program;
 }
