@@ -48,6 +48,18 @@ export function checkDomain(input: string): DomainResult {
     const rest = raw.slice(scheme[0].length).split(/[/:?#]/)[0] ?? '';
     return { error: `must not contain a scheme ("${scheme[0]}"): write just "${rest.toLowerCase()}"` };
   }
+  const userId = /^@[^:]*:(.+)$/.exec(raw);
+  if (userId) {
+    return {
+      error: `"${raw}" is a user ID, not a domain: the domain is the part after the colon, write "${userId[1]!.toLowerCase()}"`,
+    };
+  }
+  if (raw.includes('@')) {
+    const after = raw.slice(raw.lastIndexOf('@') + 1);
+    return {
+      error: `"${raw}" is not a domain (it has "@"): write just the part after it, "${after.toLowerCase()}"`,
+    };
+  }
   if (/[/?#]/.test(raw)) {
     return { error: `must not contain a path: write just "${raw.split(/[/?#]/)[0]}"` };
   }
@@ -75,6 +87,18 @@ export function checkDomain(input: string): DomainResult {
 /** The server's SSH address: an IPv4 or IPv6 address, or a host name. */
 export function addressProblem(value: string): string | undefined {
   if (isIPv4(value) || isIPv6(value)) return undefined;
+  if (value.trim() === '') {
+    return "is empty: give the server's public IPv4 address (like 203.0.113.10), IPv6 address or host name";
+  }
+  const login = /^([^@\s]+)@(.+)$/.exec(value);
+  if (login) {
+    return `"${value}" includes the SSH login "${login[1]}@": give the address only, "${login[2]}" (the login is asked next, or --ssh-user ${login[1]})`;
+  }
+  const port = /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d+)$/.exec(value);
+  if (port && (isIPv4(port[1]!) || isIPv6(port[1]!.replace(/^\[|\]$/g, '')) || /[A-Za-z]/.test(port[1]!))) {
+    const host = port[1]!.replace(/^\[|\]$/g, '');
+    return `"${value}" includes a port: give the address only, "${host}" (the SSH port is asked next, or --ssh-port ${port[2]})`;
+  }
   if (/^[0-9.]+$/.test(value) || value.includes(':')) {
     return `"${value}" is not an IPv4/IPv6 address or host name: check the digits, e.g. 203.0.113.10 or 2001:db8::10`;
   }
