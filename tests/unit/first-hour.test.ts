@@ -44,7 +44,9 @@ describe('1: every failure names the command that continues', () => {
       data: { stopped_at: 'doctor' },
     }) as UserError;
     expect(err.next).toBe('matrix-oob up --case /c --yes');
-    expect(err.details.at(-1)).toContain('to resume (finished steps are skipped): matrix-oob up --case /c --yes');
+    expect(err.details.at(-1)).toContain(
+      'to resume (finished steps are skipped): matrix-oob up --case /c --yes',
+    );
     expect(err.data).toEqual({ stopped_at: 'doctor' });
   });
 });
@@ -67,7 +69,11 @@ describe('2: the records to create, offline', () => {
     );
     const host = recordsToCreate(config({ server: { address: 'vps1.provider.net' } }));
     expect(host[0]).toMatchObject({ name: 'matrix.example.com', type: 'CNAME', value: 'vps1.provider.net' });
-    expect(host.at(-1)).toMatchObject({ name: 'example.com', type: 'A', value: '<address of vps1.provider.net>' });
+    expect(host.at(-1)).toMatchObject({
+      name: 'example.com',
+      type: 'A',
+      value: '<address of vps1.provider.net>',
+    });
   });
 });
 
