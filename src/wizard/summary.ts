@@ -34,8 +34,7 @@ function summaryRows(raw: RawConfig): [string, string][] {
     ['domain', `${domain} (user IDs like @analyst1:${domain}; server matrix.${domain})`],
     ['server', `${user}@${s.address ?? '(missing)'}, SSH port ${s.ssh_port ?? 22}`],
   ];
-  if (user !== 'root' || s.become !== undefined)
-    rows.push(['sudo (become)', yn(s.become ?? user !== 'root')]);
+  if (user !== 'root' || s.become === true) rows.push(['sudo (become)', yn(s.become ?? user !== 'root')]);
   rows.push(
     ['IPv6', s.ipv6 ?? 'none'],
     ['homeserver', raw.homeserver ?? 'synapse'],

@@ -118,7 +118,7 @@ describe('2: the records to create, and a way on when DNS cannot be checked', ()
       ok: false,
       ready: false,
       exit_code: 3,
-      next: `matrix-oob dns check --case ${kase} --wait`,
+      next: `matrix-oob dns check --wait --case ${kase}`,
     });
     expect(doc.records.length).toBeGreaterThan(0);
   });

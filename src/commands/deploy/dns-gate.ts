@@ -67,7 +67,7 @@ export async function dnsGate(req: DnsGateRequest): Promise<void> {
   for (const line of recordsText(needed, req.config.domain)) out.info(line);
   throw new UserError(`DNS is not ready: ${req.command} did not start, nothing was run`, {
     exitCode: ExitCode.NOT_READY,
-    hint: `fix the records shown above (or wait until they are published: ${nextCommand('dns check', req.caseRoot, '--wait')}), then run it again; if you know they are right (e.g. this network intercepts DNS), --skip-dns-check deploys anyway.`,
+    hint: `fix the records shown above (or wait until they are published: ${nextCommand('dns check --wait', req.caseRoot)}), then run it again; if you know they are right (e.g. this network intercepts DNS), --skip-dns-check deploys anyway.`,
     next: nextCommand('deploy', req.caseRoot, '--skip-dns-check'),
     data: { records_to_create: needed },
   });

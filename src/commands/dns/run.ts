@@ -135,7 +135,7 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
     throw new ExitError(ExitCode.NOT_READY, {
       error: 'DNS is not ready',
       hint,
-      ...(caseRoot ? { next: nextCommand('dns check', caseRoot, '--wait') } : {}),
+      ...(caseRoot ? { next: nextCommand('dns check --wait', caseRoot) } : {}),
       data: { ...(JSON.parse(reportJson(report)) as Record<string, unknown>), records_to_create: needed },
     });
   }

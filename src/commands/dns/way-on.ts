@@ -5,7 +5,7 @@ import type { Output } from '../../ui/output.js';
 
 /** How to go on when the records are not (or cannot be) seen: wait, or skip the check. */
 export function skipHint(caseRoot: string | undefined): string {
-  const wait = caseRoot ? nextCommand('dns check', caseRoot, '--wait') : 'matrix-oob dns check --wait';
+  const wait = caseRoot ? nextCommand('dns check --wait', caseRoot) : 'matrix-oob dns check --wait';
   const up = caseRoot ? nextCommand('up', caseRoot, '--skip-dns-check') : 'matrix-oob up --skip-dns-check';
   return `create or fix the records above at the DNS provider, then "${wait}" waits until they are published; if you know they are right (e.g. this network intercepts DNS), go on without the check: "${up}" (deploy takes --skip-dns-check too).`;
 }
