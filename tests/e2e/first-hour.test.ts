@@ -199,6 +199,17 @@ describe('7, 8, 11, 12: init and the case folder', () => {
     expect(r.stderr).not.toContain('create these DNS records');
   });
 
+  it('11: teardown reminds to delete the DNS records and the VPS', async () => {
+    const kase = join(tmp.dir, 'closing');
+    expect((await cli(['init', '--config', makeCase('closing'), '--yes', kase])).exitCode).toBe(0);
+    const r = await cli(['--case', kase, 'teardown', '--local-only', '--confirm', 'f.test']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(
+      'Next: delete the DNS records at the DNS provider (matrix.f.test A, matrix.f.test AAAA, element.f.test A, f.test A)',
+    );
+    expect(r.stderr).toContain('then delete the server (VPS) at the provider');
+  });
+
   it('12: a file where a case folder should be, in init and in --case', async () => {
     const file = join(tmp.dir, 'a-file');
     writeFileSync(file, 'x');

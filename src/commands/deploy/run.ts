@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
@@ -240,5 +241,6 @@ export function killGrace(env: NodeJS.ProcessEnv): number | undefined {
 
 /** How to resume this case's deploy, ready to paste (the case path quoted for the shell). */
 function resumeCommand(req: DeployRequest): string {
-  return `matrix-oob${req.globals.case !== '.' ? ` --case ${shQuote(req.globals.case)}` : ''} deploy`;
+  // The case folder spelled out: the command works from any folder.
+  return `matrix-oob --case ${shQuote(resolve(req.globals.case))} deploy`;
 }
