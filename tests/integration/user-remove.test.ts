@@ -23,6 +23,18 @@ const journal = () =>
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/** A client of its own logging in as `user` (the seized laptop). */
+const login = (user: string) =>
+  fetch(`${hs.url}/_matrix/client/v3/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user },
+      password: passwords[user],
+    }),
+  });
+
 beforeAll(async () => {
   hs = await startFakeHomeserver({ domain: DOMAIN, users: { ...passwords } });
   kase = await makeCase({
@@ -46,15 +58,7 @@ describe('user remove (built CLI, test homeserver)', () => {
   it('deactivates the account (its sessions end), deletes its credentials, updates the config, journals it', async () => {
     // bob is logged in somewhere (the seized laptop).
     const before = hs.liveTokens();
-    const laptop = await fetch(`${hs.url}/_matrix/client/v3/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'm.login.password',
-        identifier: { type: 'm.id.user', user: 'bob' },
-        password: passwords.bob,
-      }),
-    });
+    const laptop = await login('bob');
     expect(laptop.status).toBe(200);
     expect(hs.liveTokens()).toBe(before + 1);
 
@@ -83,15 +87,7 @@ describe('user remove (built CLI, test homeserver)', () => {
       String(r.stdout) + String(r.stderr) + readFileSync(join(kase.dir, 'journal.jsonl'), 'utf8'),
     ).not.toContain(passwords.bob);
     // It cannot log in again.
-    const again = await fetch(`${hs.url}/_matrix/client/v3/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'm.login.password',
-        identifier: { type: 'm.id.user', user: 'bob' },
-        password: passwords.bob,
-      }),
-    });
+    const again = await login('bob');
     expect(again.status).toBe(403);
   });
 

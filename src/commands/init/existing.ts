@@ -8,22 +8,11 @@ import { readState } from '../../case/state.js';
 import { parseConfigText } from '../../config/validate.js';
 import { UserError } from '../../errors.js';
 import type { Output } from '../../ui/output.js';
-import type { ExistingCase } from '../../wizard/index.js';
+import { type ExistingCase, STEPS } from '../../wizard/index.js';
 import type { RawConfig } from './flags.js';
 
-/** The keys the wizard asks; the others of an existing config (dns:, case_dir, ...) are kept. */
-const ASKED = new Set([
-  'domain',
-  'server',
-  'homeserver',
-  'element',
-  'serve_base_domain',
-  'srv_delegation',
-  'audio_video',
-  'letsencrypt_email',
-  'users',
-  'playbook',
-]);
+/** The keys the wizard asks (its steps' top-level keys); the others of a config are kept. */
+const ASKED = new Set(STEPS.map((step) => step.name.split('.')[0]!));
 
 /** The case in `dir`, if it has a config: its raw answers (playbook.path made absolute). */
 export async function readExistingCase(dir: string): Promise<ExistingCase | undefined> {
