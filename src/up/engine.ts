@@ -46,6 +46,8 @@ export class StepRunner {
       signal: AbortSignal;
       /** The command that resumes this case (case folder and original flags). */
       resume: string;
+      /** A better way on after this failure of this step, if there is one. */
+      wayOn?: (step: UpStepName, err: unknown) => string | undefined;
     },
   ) {}
 
@@ -122,7 +124,7 @@ export class StepRunner {
       ).catch(() => undefined);
       throw stoppedAt(name, err, {
         interrupted,
-        resume,
+        resume: (interrupted ? undefined : this.o.wayOn?.(name, err)) ?? resume,
         data: { case_dir: paths.root, stopped_at: name, steps: this.results },
       });
     }

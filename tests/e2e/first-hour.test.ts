@@ -94,8 +94,14 @@ describe('2: the records to create, and a way on when DNS cannot be checked', ()
     expect(doc.hint).toContain('--skip-dns-check');
     expect(doc.records_to_create.map((x: { name: string }) => x.name)).toContain('matrix.f.test');
 
-    // deploy's gate stops the same way, and names its own way on.
+    // deploy's gate stops the same way, and names its own way on; so does up.
     writeFileSync(join(kase, 'known_hosts'), '');
+    const up = await cli(['--case', kase, 'up', '--yes'], { MATRIX_OOB_DNS_ROOTS: `127.53.10.1:${port}` });
+    expect(up.exitCode).toBe(1);
+    expect(up.stderr).toMatch(/matrix\.f\.test\.\s+300\s+IN\s+A\s+203\.0\.113\.10/);
+    expect(up.stderr).toContain(
+      `up stopped at step dns (2/12); to resume (finished steps are skipped): matrix-oob up --case ${kase} --yes --skip-dns-check`,
+    );
     const d = await cli(['--json', '--case', kase, 'deploy'], {
       MATRIX_OOB_DNS_ROOTS: `127.53.10.1:${port}`,
     });

@@ -8,7 +8,7 @@ import { journal } from '../../case/journal.js';
 import { CONFIG_FILE } from '../../case/paths.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
-import { ExitCode, ExitError, UserError } from '../../errors.js';
+import { ExitCode, ExitError, FailureError, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
@@ -122,7 +122,7 @@ export async function runUp(req: UpRequest): Promise<void> {
       `resuming the run started ${run.state.started_at}: its finished steps are skipped (--from-start runs everything again)`,
     );
   }
-  const resume = resumeCommand(paths.root, {
+  const flags = {
     yes: req.globals.yes,
     json: req.globals.json,
     fingerprint,
@@ -131,7 +131,8 @@ export async function runUp(req: UpRequest): Promise<void> {
     skipDnsCheck: skipDns,
     skipHook: opts.skipHook,
     ansibleArgs: req.ansibleArgs,
-  });
+  };
+  const resume = resumeCommand(paths.root, flags);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const steps = new StepRunner({
     paths,
@@ -141,6 +142,12 @@ export async function runUp(req: UpRequest): Promise<void> {
     clock,
     signal: interrupt.signal,
     resume,
+    // The DNS check could not run at all (e.g. an intercepting network): waiting will not help,
+    // going on without it will (the records to create are printed with the error).
+    wayOn: (step, err) =>
+      step === 'dns' && err instanceof FailureError
+        ? resumeCommand(paths.root, { ...flags, skipDnsCheck: true })
+        : undefined,
   });
   await steps.record(
     'init',
