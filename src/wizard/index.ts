@@ -1,5 +1,5 @@
 import type { Prompt } from '../adapters/prompt.js';
-import type { RawConfig } from '../commands/init/flags.js';
+import { mergeRaw, type RawConfig } from '../commands/init/flags.js';
 import {
   addressProblem,
   checkDomain,
@@ -107,6 +107,9 @@ export async function runWizard(opts: WizardOptions): Promise<RawConfig> {
       }
     }
     if (!interactive) {
+      // An existing case without questions: its answers, with the flags' changes on top (the
+      // declared defaults must not replace what the case says).
+      if (existing) return mergeRaw(existing.raw, preset);
       if (ctx.missing.length > 0) throw missingError(ctx.missing, opts.reason);
       return ctx.answers;
     }

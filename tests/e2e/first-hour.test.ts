@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { parse } from 'yaml';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { type FakeDnsServer, freePort, startDnsServer } from '../helpers/dns-server.js';
 
@@ -203,6 +204,25 @@ describe('7, 8, 11, 12: init and the case folder', () => {
       `Next: the server runs the previous settings; apply these with "matrix-oob deploy --case ${kase}"`,
     );
     expect(r.stderr).not.toContain('create these DNS records');
+  });
+
+  it('5: init on an existing case without questions changes only what the flags say', async () => {
+    const kase = join(tmp.dir, 'keep');
+    const file = makeCase('keep', [
+      'letsencrypt_email: soc@f.test',
+      'users:',
+      '  - name: lead',
+      '    admin: true',
+      '  - name: bob',
+      '  - name: carol',
+    ]);
+    expect((await cli(['init', '--config', file, '--yes', kase])).exitCode).toBe(0);
+    const r = await cli(['init', '--yes', '--address', '198.51.100.8', kase]);
+    expect(r.exitCode).toBe(0);
+    const cfg = parse(readFileSync(join(kase, 'matrix-oob.yml'), 'utf8'));
+    expect(cfg.server).toMatchObject({ address: '198.51.100.8', ipv6: '2001:db8::10' });
+    expect(cfg.letsencrypt_email).toBe('soc@f.test');
+    expect(cfg.users.map((u: { name: string }) => u.name)).toEqual(['lead', 'bob', 'carol']);
   });
 
   it('11: teardown reminds to delete the DNS records and the VPS', async () => {
