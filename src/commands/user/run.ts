@@ -195,6 +195,14 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
             {
               details: failureDetails(result),
               hint: result.hint?.hint,
+              next: nextCommand(
+                'user add',
+                paths.root,
+                ...(req.name ? [req.name] : []),
+                ...(opts.all ? ['--all'] : []),
+                ...(opts.admin ? ['--admin'] : []),
+                ...(opts.reset ? ['--reset'] : []),
+              ),
               data: { users: report },
             },
           );

@@ -3,6 +3,7 @@ import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { ExitCode, ExitError, UserError } from '../../errors.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { verifyDeployment } from '../../verify/checks.js';
 import { type ConnectTo, parseConnectTo } from '../../verify/https.js';
@@ -42,7 +43,8 @@ export async function runVerify({ opts, globals, out }: VerifyRequest): Promise<
     const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
     throw new ExitError(ExitCode.FAILURE, {
       error: `${failed.length} check${failed.length === 1 ? '' : 's'} from outside failed: ${failed.join(', ')}`,
-      hint: 'fix what each FAIL line says (docs/verify.md), then run "matrix-oob verify" again.',
+      hint: 'fix what each FAIL line says (docs/verify.md), then check again.',
+      next: nextCommand('verify', paths.root),
       data: JSON.parse(verifyReportJson(report)) as Record<string, unknown>,
     });
   }
