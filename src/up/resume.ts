@@ -43,7 +43,7 @@ export function stoppedAt(
   o: { interrupted: boolean; resume: string; data: Record<string, unknown> },
 ): unknown {
   const { resume, data } = o;
-  const line = `up stopped at step ${name} (${position(name)}); to resume (finished steps are skipped): ${resume}`;
+  const line = `up stopped at step ${name} (${position(name)}); the "next:" command resumes it (finished steps are skipped)`;
   if (o.interrupted) {
     const why = err instanceof Error ? err.message : String(err);
     return new InterruptedError(

@@ -100,9 +100,7 @@ describe('2: the records to create, and a way on when DNS cannot be checked', ()
     const up = await cli(['--case', kase, 'up', '--yes'], { MATRIX_OOB_DNS_ROOTS: `127.53.10.1:${port}` });
     expect(up.exitCode).toBe(1);
     expect(up.stderr).toMatch(/matrix\.f\.test\.\s+300\s+IN\s+A\s+203\.0\.113\.10/);
-    expect(up.stderr).toContain(
-      `up stopped at step dns (2/12); to resume (finished steps are skipped): matrix-oob up --case ${kase} --yes --skip-dns-check`,
-    );
+    expect(up.stderr).toContain(`next: matrix-oob up --case ${kase} --yes --skip-dns-check`);
     const d = await cli(['--json', '--case', kase, 'deploy'], {
       MATRIX_OOB_DNS_ROOTS: `127.53.10.1:${port}`,
     });

@@ -77,8 +77,9 @@ describe('up: resume command and an honest card', () => {
     expect(r.exitCode).toBe(1);
     const next = `matrix-oob up --case ${kase} --yes --json --fingerprint ${sshd.hostFingerprint} --skip-dns-check --skip-hook 10-server-preflight`;
     expect(r.stderr).toContain(
-      `up stopped at step doctor (5/12); to resume (finished steps are skipped): ${next}`,
+      'up stopped at step doctor (5/12); the "next:" command resumes it (finished steps are skipped)',
     );
+    expect(r.stderr.endsWith(`\nnext: ${next}`)).toBe(true);
     expect(r.stderr).not.toContain('run "matrix-oob up" again');
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ok: false, exit_code: 1, stopped_at: 'doctor', case_dir: kase, next });

@@ -45,7 +45,7 @@ describe('1: every failure names the command that continues', () => {
     }) as UserError;
     expect(err.next).toBe('matrix-oob up --case /c --yes');
     expect(err.details.at(-1)).toContain(
-      'to resume (finished steps are skipped): matrix-oob up --case /c --yes',
+      'up stopped at step doctor (5/12); the "next:" command resumes it (finished steps are skipped)',
     );
     expect(err.data).toEqual({ stopped_at: 'doctor' });
   });
