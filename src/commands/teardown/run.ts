@@ -344,8 +344,9 @@ async function removeStage(
   }
   if (!gone) {
     summary.server = 'failed';
-    if (json) out.data(JSON.stringify(summary, null, 2));
+    // --json: the summary rides in the one failure document (docs/exit-codes.md).
     throw new FailureError(`removing the server's data failed: nothing was removed locally`, {
+      ...(json ? { data: { ...summary } } : {}),
       details: [
         ...(r.exitCode === 0 ? [`the run did not reach ${plan.server.host} (no recap for it)`] : []),
         ...failureDetails(r),
