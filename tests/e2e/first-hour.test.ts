@@ -136,6 +136,12 @@ describe('9: --json failures print {"ok": false, "error", "hint", "next"}', () =
     ['control-room without a case', ['--json', '--case', join(tmp.dir, 'none'), 'control-room']],
     ['dns check without a case', ['--json', '--case', join(tmp.dir, 'none'), 'dns', 'check']],
     ['verify without a case', ['--json', '--case', join(tmp.dir, 'none'), 'verify']],
+    [
+      'teardown without a case',
+      ['--json', '--case', join(tmp.dir, 'none'), 'teardown', '--confirm', 'x.test'],
+    ],
+    ['user remove without a case', ['--json', '--case', join(tmp.dir, 'none'), 'user', 'remove', 'bob']],
+    ['dns records without a case', ['--json', '--case', join(tmp.dir, 'none'), 'dns', 'records']],
   ])('%s', async (_what, args) => {
     const r = await cli(args);
     expect(r.exitCode).toBe(2);
