@@ -27,6 +27,12 @@ const wizard = (args: readonly string[]) => {
   return pty;
 };
 const backspaces = (text: string) => '\x7f'.repeat(text.length);
+/** The yes/no and choice questions between the IPv6 and the e-mail ones, in order. */
+const MIDDLE = ['Homeserver', 'Element', 'itself from this server', 'SRV', 'audio/video'];
+/** Enter (the default) at each of these questions. */
+const enterThrough = async (pty: Pty, questions: readonly string[]) => {
+  for (const q of questions) await pty.answer(q, KEY.enter);
+};
 
 describe('the wizard on an existing case', () => {
   it('5: offers the current answers, refuses another domain at once, shows the changes, keeps everything', async () => {
@@ -59,10 +65,9 @@ describe('the wizard on an existing case', () => {
     pty.send(`${backspaces('other.org')}${KEY.enter}`);
     await pty.answer('Server address', KEY.enter);
     await pty.waitFor('(198.51.100.7)');
-    for (const q of ['SSH login', 'SSH port']) await pty.answer(q, KEY.enter);
+    await enterThrough(pty, ['SSH login', 'SSH port']);
     await pty.answer('IPv6 address (optional; empty = none): (2001:db8::7)', KEY.enter);
-    for (const q of ['Homeserver', 'Element', 'itself from this server', 'SRV', 'audio/video'])
-      await pty.answer(q, KEY.enter);
+    await enterThrough(pty, MIDDLE);
     await pty.answer("Let's Encrypt (optional; empty = none): (soc@example.org)", KEY.enter);
     await pty.answer('Keep the users lead (admin), analyst2, analyst3? (Y/n)', KEY.enter);
     await pty.waitFor('checkout (empty = none yet):');
@@ -81,17 +86,9 @@ describe('the wizard on an existing case', () => {
   it('5: a change is shown before anything is written', async () => {
     const kase = join(tmp.dir, 'ir-1');
     const pty = wizard([kase, '--domain', 'example.org', '--address', '198.51.100.7']);
-    for (const q of ['SSH login', 'SSH port']) await pty.answer(q, KEY.enter);
+    await enterThrough(pty, ['SSH login', 'SSH port']);
     await pty.answer('IPv6 address', `${backspaces('2001:db8::7')}${KEY.enter}`);
-    for (const q of [
-      'Homeserver',
-      'Element',
-      'itself from this server',
-      'SRV',
-      'audio/video',
-      "Let's Encrypt",
-    ])
-      await pty.answer(q, KEY.enter);
+    await enterThrough(pty, [...MIDDLE, "Let's Encrypt"]);
     await pty.answer('Keep the users', KEY.enter);
     await pty.answer('checkout', KEY.enter);
     await pty.waitFor(`Changes to the case in ${kase}:`);
@@ -107,18 +104,7 @@ describe('6: every check before "Write?"', () => {
   it('a missing playbook path is refused at its question; warnings come before the confirmation', async () => {
     const dir = join(tmp.dir, 'new-case');
     const pty = wizard([dir, '--domain', 'example.net', '--address', '10.0.0.5', '--user', 'bob']);
-    for (const q of [
-      'SSH login',
-      'SSH port',
-      'IPv6',
-      'Homeserver',
-      'Element',
-      'itself from this server',
-      'SRV',
-      'audio/video',
-      "Let's Encrypt",
-    ])
-      await pty.answer(q, KEY.enter);
+    await enterThrough(pty, ['SSH login', 'SSH port', 'IPv6', ...MIDDLE, "Let's Encrypt"]);
     await pty.answer('checkout', `${join(tmp.dir, 'no-such-checkout')}${KEY.enter}`);
     await pty.waitFor('no-such-checkout does not exist');
     pty.send(`${backspaces(join(tmp.dir, 'no-such-checkout'))}${KEY.enter}`);
