@@ -64,6 +64,8 @@ export function buildProgram(out: Output): Command {
     globals: () => program.opts<GlobalOptions>(),
   };
 
+  // up first: it is the command a responder needs; the others are its steps.
+  registerUp(program, ctx);
   registerInit(program, ctx);
   registerPlaybook(program, ctx);
   registerDoctor(program, ctx);
@@ -75,6 +77,5 @@ export function buildProgram(out: Output): Command {
   registerControlRoom(program, ctx);
   registerWatch(program, ctx);
   registerTeardown(program, ctx);
-  registerUp(program, ctx);
   return program;
 }

@@ -30,7 +30,7 @@ export const MANAGED_KEYS: readonly string[] = [
 export function parseExistingVars(text: string, file: string): Document {
   const doc = parseVarsDocument(text);
   if (doc.errors.length > 0) {
-    const e = describeYamlError(doc.errors[0]!);
+    const e = describeYamlError(doc.errors[0]!, text);
     const where = e.line ? ` at line ${e.line}` : '';
     throw new UserError(`${file} is not valid YAML${where}: ${e.text}`, {
       hint: "fix the file by hand (it holds the server's secrets, so matrix-oob will not overwrite it) and run init again.",

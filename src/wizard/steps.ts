@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { RawConfig } from '../commands/init/flags.js';
 import {
   addressProblem,
@@ -48,8 +49,16 @@ export function portInputProblem(text: string): string | undefined {
   return portProblem(Number.NaN)?.replace(/^NaN/, JSON.stringify(value));
 }
 
+/** The message for a domain other than the one of the case being updated. */
+export function domainChangeProblem(answer: string, locked: string | undefined): string | undefined {
+  if (locked === undefined) return undefined;
+  const value = checkDomain(answer).value ?? answer.trim();
+  if (value === locked) return undefined;
+  return `this case is for ${locked}: a server's domain cannot change after installation. Enter keeps ${locked}; for ${value || 'another domain'}, quit (Ctrl-C) and create a new case folder (matrix-oob init <new-dir>)`;
+}
+
 export async function domain(
-  ctx: Ctx<'preset' | 'answers' | 'previous' | 'prompt' | 'interactive' | 'out' | 'missing'>,
+  ctx: Ctx<'preset' | 'answers' | 'previous' | 'prompt' | 'interactive' | 'out' | 'missing' | 'lockedDomain'>,
 ): Promise<void> {
   if (ctx.preset.domain !== undefined) {
     ctx.answers.domain = ctx.preset.domain;
@@ -65,7 +74,7 @@ export async function domain(
       name: 'domain',
       message: 'Base domain of the user IDs (@name:<domain>), e.g. example.com:',
       ...(fallback !== undefined ? { default: fallback } : {}),
-      validate: (v) => inline(checkDomain(v).error),
+      validate: (v) => inline(checkDomain(v).error ?? domainChangeProblem(v, ctx.lockedDomain)),
     });
     const checked = checkDomain(answer);
     const value = checked.value ?? answer.trim();
@@ -387,9 +396,21 @@ export async function playbook(ctx: Ctx<'preset' | 'answers' | 'previous' | 'pro
     name: 'playbook.path',
     message: 'Path to a matrix-docker-ansible-deploy checkout (empty = none yet):',
     ...(previous !== undefined ? { default: previous } : {}),
+    validate: (v) => inline(v.trim() === '' ? undefined : checkoutProblem(resolve(v.trim()))),
   });
   // Absolute, because the config file resolves relative paths against its own folder.
   if (answer.trim() !== '') ctx.answers.playbook = { path: resolve(answer.trim()) };
+}
+
+/** A checkout path that cannot be used: checked at the question, before anything is written. */
+export function checkoutProblem(path: string): string | undefined {
+  if (!existsSync(path)) {
+    return `${path} does not exist: give the folder of a matrix-docker-ansible-deploy clone, or leave it empty ("matrix-oob playbook fetch" gets one later)`;
+  }
+  if (!existsSync(join(path, 'setup.yml'))) {
+    return `${path} has no setup.yml, so it is not a matrix-docker-ansible-deploy checkout; leave it empty to fetch one later`;
+  }
+  return undefined;
 }
 
 /** The questions, in the order they are asked. */

@@ -2,6 +2,29 @@ import type { RawConfig } from '../commands/init/flags.js';
 
 /** The answers as the table shown before the confirmation (pure: lines of text). */
 export function summaryLines(raw: RawConfig): string[] {
+  const rows = summaryRows(raw);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+}
+
+/**
+ * What changes from the case's current answers to the new ones, one line per changed row
+ * (`  users: lead (admin) -> lead (admin), bob`); empty when nothing changes.
+ */
+export function changeLines(before: RawConfig, after: RawConfig): string[] {
+  const old = new Map(summaryRows(before));
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const [k, v] of summaryRows(after)) {
+    seen.add(k);
+    const was = old.get(k);
+    if (was !== v) out.push(`  ${k}: ${was ?? '(not set)'} -> ${v}`);
+  }
+  for (const [k, v] of old) if (!seen.has(k)) out.push(`  ${k}: ${v} -> (not set)`);
+  return out;
+}
+
+function summaryRows(raw: RawConfig): [string, string][] {
   const s = raw.server ?? {};
   const domain = raw.domain ?? '(missing)';
   const user = s.ssh_user ?? 'root';
@@ -11,8 +34,7 @@ export function summaryLines(raw: RawConfig): string[] {
     ['domain', `${domain} (user IDs like @analyst1:${domain}; server matrix.${domain})`],
     ['server', `${user}@${s.address ?? '(missing)'}, SSH port ${s.ssh_port ?? 22}`],
   ];
-  if (user !== 'root' || s.become !== undefined)
-    rows.push(['sudo (become)', yn(s.become ?? user !== 'root')]);
+  if (user !== 'root' || s.become === true) rows.push(['sudo (become)', yn(s.become ?? user !== 'root')]);
   rows.push(
     ['IPv6', s.ipv6 ?? 'none'],
     ['homeserver', raw.homeserver ?? 'synapse'],
@@ -34,8 +56,7 @@ export function summaryLines(raw: RawConfig): string[] {
     ],
     ['playbook', raw.playbook?.path ?? 'none yet ("matrix-oob playbook fetch" gets one)'],
   );
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+  return rows;
 }
 
 const yn = (b: boolean) => (b ? 'yes' : 'no');

@@ -58,6 +58,11 @@ export interface FakeRequest {
 
 export type FakeExtension = (req: FakeRequest) => Promise<unknown> | unknown;
 
+// /account/deactivate follows the spec's user-interactive auth (account_deactivation.yaml,
+// definitions/auth_data.yaml): a call without `auth` gets 401 {flows, session}; the answer
+// carries {type: m.login.password, identifier, password, session}. Deactivated users cannot log
+// in and their tokens stop working.
+
 export interface FakeHomeserver {
   url: string;
   requests: RecordedRequest[];
@@ -66,6 +71,8 @@ export interface FakeHomeserver {
   aliases: Map<string, string>;
   /** Access tokens currently valid. */
   liveTokens(): number;
+  /** User IDs deactivated through /account/deactivate. */
+  deactivated: Set<string>;
   /** Number of calls per endpoint name, e.g. "createRoom". */
   count(endpoint: string): number;
   /** A user accepts their invite. */
@@ -98,6 +105,8 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
   const rooms = new Map<string, FakeRoom>();
   const aliases = new Map<string, string>();
   const counts = new Map<string, number>();
+  const deactivated = new Set<string>();
+  const uiaSessions = new Set<string>();
   let rateLimited = 0;
 
   const violation = (text: string): never => {
@@ -177,6 +186,9 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         }
         if (typeof b.password !== 'string') violation('login password must be a string');
         const localpart = String(id!.user).replace(/^@/, '').split(':')[0]!;
+        if (deactivated.has(`@${localpart}:${domain}`)) {
+          throw new HttpError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+        }
         if (options.users[localpart] === undefined || options.users[localpart] !== b.password) {
           throw new HttpError(
             403,
@@ -194,6 +206,37 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         requireAuth();
         tokens.delete(/^Bearer (\S+)$/.exec(auth ?? '')![1]!);
         return {};
+      }
+      case 'deactivate': {
+        const user = requireAuth();
+        const b = obj();
+        if ('erase' in b && typeof b.erase !== 'boolean') violation('deactivate erase must be a boolean');
+        if (b.auth === undefined) {
+          const session = randomBytes(8).toString('hex');
+          uiaSessions.add(session);
+          throw new HttpError(401, 'M_UNAUTHORIZED', '', {
+            flows: [{ stages: ['m.login.password'] }],
+            params: {},
+            session,
+          });
+        }
+        const a = b.auth as Record<string, unknown>;
+        if (a.type !== 'm.login.password') violation(`deactivate auth type must be m.login.password`);
+        if (typeof a.session !== 'string' || !uiaSessions.has(a.session))
+          violation('deactivate auth must carry the session of the 401 answer');
+        const id = a.identifier as Record<string, unknown> | undefined;
+        if (id?.type !== 'm.id.user' || typeof id.user !== 'string')
+          violation('deactivate auth identifier must be {type: "m.id.user", user}');
+        const localpart = String(id!.user).replace(/^@/, '').split(':')[0]!;
+        if (`@${localpart}:${domain}` !== user || options.users[localpart] !== a.password) {
+          throw new HttpError(401, 'M_FORBIDDEN', 'Invalid password', {
+            flows: [{ stages: ['m.login.password'] }],
+            session: a.session,
+          });
+        }
+        deactivated.add(user);
+        for (const [t, u] of tokens) if (u === user) tokens.delete(t);
+        return { id_server_unbind_result: 'success' };
       }
       case 'directory': {
         const alias = parts[2]!;
@@ -330,6 +373,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
     rooms,
     aliases,
     liveTokens: () => tokens.size,
+    deactivated,
     count: (endpoint) => counts.get(endpoint) ?? 0,
     join(roomId, userId) {
       rooms.get(roomId)!.members.set(userId, 'join');
@@ -353,6 +397,8 @@ function endpointName(method: string, parts: string[]): string {
   const [a, , c] = parts;
   if (method === 'POST' && a === 'login' && parts.length === 1) return 'login';
   if (method === 'POST' && a === 'logout' && parts.length === 1) return 'logout';
+  if (method === 'POST' && a === 'account' && parts[1] === 'deactivate' && parts.length === 2)
+    return 'deactivate';
   if (method === 'GET' && a === 'directory' && parts[1] === 'room' && parts.length === 3) return 'directory';
   if (method === 'POST' && a === 'createRoom' && parts.length === 1) return 'createRoom';
   if (a === 'rooms' && parts.length === 3 && method === 'POST' && c === 'invite') return 'invite';

@@ -105,6 +105,10 @@ describe('user add', () => {
       for (const n of needles) expect(text).not.toContain(n);
     }
     expect(r.stderr).toContain('@carol:example.test: registered');
+    // carol was not in the config: now she is, so the control room invites her (issue 10).
+    expect(r.stderr).toContain('carol was not in');
+    expect(r.stderr).toContain('so "matrix-oob control-room" invites it');
+    expect(readFileSync(join(caseDir, 'matrix-oob.yml'), 'utf8')).toMatch(/- name: carol\n/);
     expect(varsFilesLeft()).toEqual([]);
 
     const credFile = join(caseDir, 'credentials', 'carol.txt');
@@ -173,6 +177,7 @@ describe('user add', () => {
     expect(out.users.map((u: { name: string; status: string }) => [u.name, u.status])).toEqual([
       ['alice', 'skipped'],
       ['bob', 'registered'],
+      ['carol', 'skipped'], // added to the config by "user add carol"
     ]);
     expect(received('bob')).toMatchObject({ password: bobPassword, admin: 'no' });
     expect(r.stdout + r.stderr).not.toContain(bobPassword);

@@ -118,7 +118,7 @@ describe('wizard: order and defaults', () => {
       ['users[1].name', 'analyst2'],
       ['users[1].admin', ENTER],
       ['users[1].another', ENTER],
-      ['playbook.path', 'mdad'],
+      ['playbook.path', 'tests/fixtures/mdad'],
       ['confirm', true],
     ]);
     expect(config).toEqual({
@@ -140,7 +140,7 @@ describe('wizard: order and defaults', () => {
         { name: 'lead', admin: true },
         { name: 'analyst2', admin: false },
       ],
-      playbook: { path: resolve('mdad') },
+      playbook: { path: resolve('tests/fixtures/mdad') },
     });
     // The first user defaults to admin, later ones do not.
     const byName = Object.fromEntries(prompt.asked.map((a) => [a.name, a.default]));
