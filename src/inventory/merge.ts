@@ -21,7 +21,12 @@ export const MANAGED_KEYS: readonly string[] = [
   'matrix_client_element_enabled',
   'matrix_static_files_container_labels_base_domain_enabled',
   'traefik_config_certificatesResolvers_acme_email',
+  'matrix_rtc_enabled',
   'jitsi_enabled',
+  'jitsi_enable_auth',
+  'jitsi_auth_type',
+  'jitsi_enable_guests',
+  'jitsi_prosody_auth_internal_accounts',
   'coturn_enabled',
   'coturn_turn_external_ip_addresses',
 ];

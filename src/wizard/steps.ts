@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RawConfig } from '../commands/init/flags.js';
+import { CALL_STACKS, type CallStack, defaultCallStack, stackProblem } from '../config/calls.js';
 import {
   addressProblem,
   checkDomain,
@@ -267,18 +268,22 @@ export async function audioVideo(
     enabled = ctx.interactive
       ? await ctx.prompt.confirm({
           name: 'audio_video.enabled',
-          message: 'Enable audio/video calls (Jitsi + coturn)?',
+          message: 'Enable audio/video calls?',
           default: previous?.enabled ?? preset.external_ip !== undefined,
         })
       : false;
   }
   const av: NonNullable<RawConfig['audio_video']> = { enabled };
   ctx.answers.audio_video = av;
+  if (preset.jitsi_allow_anonymous !== undefined) av.jitsi_allow_anonymous = preset.jitsi_allow_anonymous;
+  const stack = enabled ? await callStack(ctx) : (preset.stack as CallStack | undefined);
+  if (stack !== undefined) av.stack = stack;
   if (preset.external_ip !== undefined) {
     av.external_ip = preset.external_ip;
     return;
   }
-  if (!enabled) return;
+  // Only Jitsi's TURN relay (coturn) needs the public IPv4; Element Call's LiveKit finds it itself.
+  if (!enabled || stack === 'element-call') return;
   const addr = ctx.answers.server?.address;
   const fromAddress = addr !== undefined && !ipv4Problem(addr) ? addr : undefined;
   if (!ctx.interactive) {
@@ -300,6 +305,33 @@ export async function audioVideo(
   });
   av.external_ip = answer.trim();
 }
+
+/** Which call stack: one question, one line on each choice (docs/calls.md). */
+async function callStack(
+  ctx: Ctx<'preset' | 'answers' | 'previous' | 'prompt' | 'interactive'>,
+): Promise<CallStack> {
+  const hs = ctx.answers.homeserver ?? 'synapse';
+  const preset = ctx.preset.audio_video?.stack as CallStack | undefined;
+  if (preset !== undefined || !ctx.interactive) return preset ?? defaultCallStack(hs);
+  const fallback = defaultCallStack(hs);
+  const previous = ctx.previous?.audio_video?.stack as CallStack | undefined;
+  // Only the stacks this homeserver can run are offered; with one, there is nothing to ask.
+  const possible = CALL_STACKS.filter((value) => !stackProblem(value, hs));
+  if (possible.length === 1) return possible[0]!;
+  return ctx.prompt.select<CallStack>({
+    name: 'audio_video.stack',
+    message: 'Which calls?',
+    choices: possible.map((value) => ({ value, name: value, description: CALL_STACK_DESCRIPTIONS[value] })),
+    default: previous !== undefined && !stackProblem(previous, hs) ? previous : fallback,
+  });
+}
+
+const CALL_STACK_DESCRIPTIONS: Record<CallStack, string> = {
+  'element-call':
+    'Element Call (LiveKit): the calls of Element X on phones and of Element Web; no extra DNS record',
+  jitsi: 'Jitsi at jitsi.<domain> with logins for the case users: Element Web widgets and a browser link',
+  both: 'both: Element Call for Element X, Jitsi for browser meetings',
+};
 
 export async function letsencryptEmail(
   ctx: Ctx<'preset' | 'answers' | 'previous' | 'prompt' | 'interactive'>,

@@ -1,4 +1,5 @@
 import type { RawConfig } from '../commands/init/flags.js';
+import { type CallStack, defaultCallStack } from '../config/calls.js';
 
 /** The answers as the table shown before the confirmation (pure: lines of text). */
 export function summaryLines(raw: RawConfig): string[] {
@@ -46,7 +47,7 @@ function summaryRows(raw: RawConfig): [string, string][] {
         : `served by this server (${domain} A record points at it)`,
     ],
     ['SRV delegation', yn(raw.srv_delegation ?? false)],
-    ['audio/video', av.enabled ? `yes, TURN on ${av.external_ip ?? s.address ?? '(missing)'}` : 'no'],
+    ['audio/video', audioVideoSummary(av, raw.homeserver ?? 'synapse', s.address)],
     ["Let's Encrypt e-mail", raw.letsencrypt_email ?? 'none'],
     [
       'users',
@@ -60,3 +61,16 @@ function summaryRows(raw: RawConfig): [string, string][] {
 }
 
 const yn = (b: boolean) => (b ? 'yes' : 'no');
+
+function audioVideoSummary(
+  av: NonNullable<RawConfig['audio_video']>,
+  homeserver: string,
+  address?: string,
+): string {
+  if (!av.enabled) return 'no';
+  const stack = (av.stack as CallStack | undefined) ?? defaultCallStack(homeserver);
+  const turn = `TURN on ${av.external_ip ?? address ?? '(missing)'}`;
+  if (stack === 'element-call') return 'yes, Element Call (LiveKit)';
+  const jitsi = av.jitsi_allow_anonymous ? 'Jitsi open to anyone' : 'Jitsi with logins';
+  return stack === 'both' ? `yes, Element Call and ${jitsi}, ${turn}` : `yes, ${jitsi}, ${turn}`;
+}

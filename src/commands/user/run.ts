@@ -24,6 +24,7 @@ import type { GlobalOptions } from '../../cli.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import { HOMESERVERS_WITH_REGISTER_USER, localpartProblem } from '../../config/validators.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
+import { readJitsiPasswords } from '../../inventory/jitsi-accounts.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
@@ -108,6 +109,8 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   if (givenPassword) addSecret(redactor, givenPassword);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const report: Record<string, unknown>[] = [];
+  // Each user's Jitsi login (when Jitsi requires one) goes into the same credentials file.
+  const jitsi = await readJitsiPasswords(paths.vars);
   const command = [
     'user add',
     req.name ?? '',
@@ -142,7 +145,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
         // Never regenerate a password that may already be in use: reuse a pending one.
         const password = givenPassword ?? (await readPassword(pendFile)) ?? generatePassword();
         addSecret(redactor, password);
-        const creds = credentialsFor(config, target.name, password, target.admin);
+        const creds = credentialsFor(config, target.name, password, target.admin, jitsi.get(target.name));
         await writeCredentials(pendFile, creds);
 
         out.info(
