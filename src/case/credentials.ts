@@ -26,6 +26,8 @@ export interface Credentials {
   password: string;
   element?: string;
   admin: 'yes' | 'no';
+  /** Jitsi's meeting login (audio_video.stack jitsi or both): URL, user name, password. */
+  jitsi?: { url: string; username: string; password: string };
 }
 
 export function credentialsFor(
@@ -33,6 +35,7 @@ export function credentialsFor(
   name: string,
   password: string,
   admin: boolean,
+  jitsiPassword?: string,
 ): Credentials {
   return {
     homeserver: `https://matrix.${config.domain}`,
@@ -40,6 +43,9 @@ export function credentialsFor(
     password,
     ...(config.element ? { element: `https://element.${config.domain}` } : {}),
     admin: admin ? 'yes' : 'no',
+    ...(jitsiPassword !== undefined
+      ? { jitsi: { url: `https://jitsi.${config.domain}`, username: name, password: jitsiPassword } }
+      : {}),
   };
 }
 
@@ -51,6 +57,14 @@ export function formatCredentials(c: Credentials): string {
     `password: ${c.password}`,
     ...(c.element ? [`element: ${c.element}`] : []),
     `admin: ${c.admin}`,
+    ...(c.jitsi
+      ? [
+          `jitsi: ${c.jitsi.url}`,
+          `jitsi_username: ${c.jitsi.username}`,
+          `jitsi_password: ${c.jitsi.password}`,
+          'jitsi_note: Jitsi asks for this login (not the Matrix one) when you start a meeting',
+        ]
+      : []),
     'reminder: after logging in, verify the device fingerprints (emoji or security key) of every other participant in person or by phone before trusting what they write',
   ];
   return `${lines.join('\n')}\n`;

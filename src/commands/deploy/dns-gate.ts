@@ -2,6 +2,7 @@ import { journal } from '../../case/journal.js';
 import type { Config } from '../../config/schema.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 
 /** MATRIX_OOB_SKIP_DNS_CHECK=1 (or true/yes/on) has the effect of --skip-dns-check. */
@@ -16,6 +17,8 @@ export function skipDnsRequested(flag: boolean | undefined, env: NodeJS.ProcessE
 export interface DnsGateRequest {
   config: Config;
   journalFile: string;
+  /** The case folder, for the commands that go on. */
+  caseRoot: string;
   /** The calling command, for the journal ("deploy"). */
   command: string;
   out: Output;
@@ -37,7 +40,14 @@ export async function dnsGate(req: DnsGateRequest): Promise<void> {
     return;
   }
   const { caseDnsCheck, renderReport, verdictLine } = await import('../../dns/index.js');
-  const { report } = await caseDnsCheck(req.config, { env: req.env, note: (t) => out.info(t) });
+  const { recordsText, recordsToCreate } = await import('../../dns/zone-file.js');
+  const { cannotSee } = await import('../dns/way-on.js');
+  const needed = recordsToCreate(req.config);
+  const { report } = await caseDnsCheck(req.config, { env: req.env, note: (t) => out.info(t) }).catch(
+    (err: unknown) => {
+      throw cannotSee(err, needed, req.config.domain, req.caseRoot, out, 'deploy');
+    },
+  );
   const colour = colourEnabled(process.stderr, req.env);
   await journal(req.journalFile, {
     command: req.command,
@@ -54,8 +64,11 @@ export async function dnsGate(req: DnsGateRequest): Promise<void> {
   }
   out.info(renderReport(report, colour));
   if (report.ready) return;
+  for (const line of recordsText(needed, req.config.domain)) out.info(line);
   throw new UserError(`DNS is not ready: ${req.command} did not start, nothing was run`, {
     exitCode: ExitCode.NOT_READY,
-    hint: 'fix the records shown above (or wait until they are published: matrix-oob dns check --wait), then run it again; --skip-dns-check deploys anyway.',
+    hint: `fix the records shown above (or wait until they are published: ${nextCommand('dns check --wait', req.caseRoot)}), then run it again; if you know they are right (e.g. this network intercepts DNS), --skip-dns-check deploys anyway.`,
+    next: nextCommand('deploy', req.caseRoot, '--skip-dns-check'),
+    data: { records_to_create: needed },
   });
 }

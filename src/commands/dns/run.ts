@@ -3,17 +3,20 @@ import { interruptOnSignals } from '../../adapters/signals.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
-import { checkDomain } from '../../config/validators.js';
+import { addressWarnings, checkDomain } from '../../config/validators.js';
 import { checkDns, waitForDns } from '../../dns/check.js';
 import { type PreparedCheck, prepareCaseCheck } from '../../dns/gate.js';
 import { type DnsTarget, expectedRecords } from '../../dns/records.js';
 import { progressLine, renderReport, reportJson } from '../../dns/report.js';
 import { type DnsSettings, envLayer, resolveSettings, type SettingsLayer } from '../../dns/settings.js';
 import type { DnsReport } from '../../dns/types.js';
+import { type RecordToCreate, recordsForTarget, recordsText, recordsToCreate } from '../../dns/zone-file.js';
 import { ExitCode, ExitError, InterruptedError, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import type { DnsCheckFlags } from './command.js';
+import { cannotSee, skipHint } from './way-on.js';
 
 export interface DnsCheckRequest {
   opts: DnsCheckFlags;
@@ -37,6 +40,9 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   checkIps(opts);
   let prepared: PreparedCheck;
   let journalFile: string | undefined;
+  // What to create, known offline: printed whenever the check cannot see the records.
+  let needed: RecordToCreate[];
+  let caseRoot: string | undefined;
   if (opts.domain !== undefined) {
     const d = checkDomain(opts.domain);
     if (d.error || !d.value) throw new UserError(`--domain: ${d.error}`);
@@ -55,19 +61,32 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
     };
     const options = { domain: d.value, ...(await resolveSettings([flagLayer, envLayer(env)])) };
     prepared = { target, expected: expectedRecords(target), options };
+    needed = recordsForTarget(target);
   } else {
     const loaded = await loadCase(globals.case);
     journalFile = loaded.paths.journal;
-    for (const w of loaded.warnings) out.warn(w);
+    caseRoot = loaded.paths.root;
+    for (const w of [...loaded.warnings, ...addressWarnings(loaded.config)]) out.warn(w);
+    needed = recordsToCreate({
+      ...loaded.config,
+      server: {
+        ...loaded.config.server,
+        ...(opts.ip ? { address: opts.ip } : {}),
+        ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
+      },
+    });
     prepared = await prepareCaseCheck(loaded.config, {
       ...(opts.ip ? { ipv4: opts.ip } : {}),
       ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
       flags: flagLayer,
       env,
       note: (text) => out.info(text),
+    }).catch((err: unknown) => {
+      throw cannotSee(err, needed, loaded.config.domain, caseRoot, out);
     });
   }
   const { expected, options } = prepared;
+  const domain = prepared.target.domain;
 
   const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
   let report: DnsReport;
@@ -88,10 +107,13 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
       interrupt.dispose();
     }
   } else {
-    report = await checkDns(expected, options);
+    report = await checkDns(expected, options).catch((err: unknown) => {
+      throw cannotSee(err, needed, domain, caseRoot, out);
+    });
   }
   out.info(renderReport(report, colour));
-  if (globals.json) out.data(reportJson(report));
+  if (globals.json && report.ready)
+    out.data(JSON.stringify({ ok: true, ...JSON.parse(reportJson(report)) }, null, 2));
   if (journalFile) {
     await journal(journalFile, {
       command: 'dns check',
@@ -102,7 +124,21 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
       problems: report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
     });
   }
-  if (!report.ready) throw new ExitError(ExitCode.NOT_READY);
+  if (!report.ready) {
+    const missing = new Set(
+      report.records.filter((r) => r.required && r.state !== 'ok').map((r) => `${r.name} ${r.type}`),
+    );
+    const toFix = needed.filter((r) => missing.has(`${r.name} ${r.type}`) || r.type === 'CNAME');
+    for (const line of recordsText(toFix.length > 0 ? toFix : needed, domain)) out.info(line);
+    const hint = skipHint(caseRoot);
+    out.info(`\nhint: ${hint}`);
+    throw new ExitError(ExitCode.NOT_READY, {
+      error: 'DNS is not ready',
+      hint,
+      ...(caseRoot ? { next: nextCommand('dns check --wait', caseRoot) } : {}),
+      data: { ...(JSON.parse(reportJson(report)) as Record<string, unknown>), records_to_create: needed },
+    });
+  }
 }
 
 /**
