@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { exists, readIfExists } from '../adapters/files.js';
 import { readState } from '../case/state.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
@@ -60,8 +60,18 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
 /** A redactor loaded with the case's secrets: vars.yml secret values and handed-out passwords. */
 export async function caseRedactor(paths: { vars: string; credentialsDir: string }): Promise<Redactor> {
   const redactor = new Redactor();
-  const vars = await readIfExists(paths.vars);
-  if (vars) {
+  // Every server's vars.yml (the main one and any fallback's: docs/fallback.md).
+  const hostVars = dirname(dirname(paths.vars));
+  let hosts: string[] = [];
+  try {
+    hosts = await readdir(hostVars);
+  } catch {
+    hosts = [];
+  }
+  const varsFiles = new Set([paths.vars, ...hosts.map((h) => join(hostVars, h, 'vars.yml'))]);
+  for (const file of varsFiles) {
+    const vars = await readIfExists(file);
+    if (!vars) continue;
     // An unparsable vars.yml is reported by Ansible itself; what parses is still redacted.
     for (const secret of secretValuesOf(parseVarsDocument(vars).toJS())) addSecret(redactor, secret);
   }

@@ -19,6 +19,7 @@ export const MANAGED_KEYS: readonly string[] = [
   'devture_systemd_docker_base_ipv6_enabled',
   'matrix_client_element_enabled',
   'matrix_static_files_container_labels_base_domain_enabled',
+  'matrix_synapse_federation_domain_whitelist',
   'traefik_config_certificatesResolvers_acme_email',
   'jitsi_enabled',
   'coturn_enabled',
