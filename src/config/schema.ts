@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fallbackIssues, fallbackWarnings } from './servers.js';
 import {
   addressProblem,
   checkDomain,
@@ -11,7 +12,6 @@ import {
   portProblem,
   sshUserProblem,
 } from './validators.js';
-import { fallbackIssues, fallbackWarnings } from './servers.js';
 
 /**
  * The one config model. The wizard and the config file (matrix-oob.yml) both produce it; every

@@ -1,5 +1,5 @@
-import { caseServers, registrableDomain, serverByDomain, sharedNetwork } from '../../src/config/servers.js';
 import { configToYaml } from '../../src/config/serialize.js';
+import { caseServers, registrableDomain, serverByDomain, sharedNetwork } from '../../src/config/servers.js';
 import { parseConfigText, validateConfig } from '../../src/config/validate.js';
 import { UserError } from '../../src/errors.js';
 
