@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { exists, readIfExists } from '../adapters/files.js';
 import { readState } from '../case/state.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
@@ -63,10 +63,14 @@ export async function caseRedactor(paths: { vars: string; credentialsDir: string
   // Every server's vars.yml (the main one and any fallback's: docs/fallback.md).
   const hostVars = dirname(dirname(paths.vars));
   let hosts: string[] = [];
-  try {
-    hosts = await readdir(hostVars);
-  } catch {
-    hosts = [];
+  if (basename(hostVars) === 'host_vars') {
+    try {
+      hosts = (await readdir(hostVars, { withFileTypes: true }))
+        .filter((e) => e.isDirectory() && e.name.startsWith('matrix.'))
+        .map((e) => e.name);
+    } catch {
+      hosts = [];
+    }
   }
   const varsFiles = new Set([paths.vars, ...hosts.map((h) => join(hostVars, h, 'vars.yml'))]);
   for (const file of varsFiles) {

@@ -1,7 +1,7 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
-import { setUpControlRoom } from '../../control-room/case.js';
+import { fallbackProblems, setUpControlRoom } from '../../control-room/case.js';
 import { FailureError, UserError } from '../../errors.js';
 import type { Output } from '../../ui/output.js';
 import type { ControlRoomCommandOptions } from './command.js';
@@ -40,6 +40,19 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
   out.info(
     `${result.alias} is ready (${result.room_id}): ${result.created ? 'created' : 'reused'}, ${invited} invited now, ${already} already in or invited.`,
   );
+  if (result.fallback) {
+    const f = result.fallback;
+    out.info(
+      `fallback servers: aliases ${f.aliases.map((a) => `${a.alias} (${a.status})`).join(', ')}; ${f.joined.length} accounts joined now, ${f.already_joined.length} already in; operators at 100: ${f.operators.join(', ')}`,
+    );
+  }
+  const problems = fallbackProblems(result);
+  if (problems.length > 0 && result.failed.length === 0) {
+    throw new FailureError(`#control is not complete on every server (${problems.length} problems):`, {
+      details: problems,
+      hint: 'create missing accounts with "matrix-oob user add NAME" (it registers them on every server), check that every server answers ("matrix-oob verify"), then run "matrix-oob control-room" again',
+    });
+  }
   if (result.failed.length > 0) {
     throw new FailureError(
       `${result.failed.length} of ${result.failed.length + invited + already} users could not be invited to ${result.alias}:`,
