@@ -13,15 +13,19 @@ export interface Credentials {
   password: string;
   element?: string;
   admin: 'yes' | 'no';
+  /** The same person's accounts on the fallback servers (docs/fallback.md): "@x:domain https://matrix.domain". */
+  fallback_accounts?: string[];
 }
 
 export function credentialsFor(
-  config: Pick<Config, 'domain' | 'element'>,
+  config: Pick<Config, 'domain' | 'element' | 'fallback'>,
   name: string,
   password: string,
   admin: boolean,
 ): Credentials {
+  const fallbacks = (config.fallback ?? []).map((f) => `@${name}:${f.domain} https://matrix.${f.domain}`);
   return {
+    ...(fallbacks.length > 0 ? { fallback_accounts: fallbacks } : {}),
     homeserver: `https://matrix.${config.domain}`,
     user_id: `@${name}:${config.domain}`,
     password,
@@ -38,6 +42,8 @@ export function formatCredentials(c: Credentials): string {
     `password: ${c.password}`,
     ...(c.element ? [`element: ${c.element}`] : []),
     `admin: ${c.admin}`,
+    // Each fallback server has the same account and password: log in there when the main one is gone.
+    ...(c.fallback_accounts ?? []).map((a) => `fallback_account: ${a}`),
     'reminder: after logging in, verify the device fingerprints (emoji or security key) of every other participant in person or by phone before trusting what they write',
   ];
   return `${lines.join('\n')}\n`;

@@ -88,4 +88,18 @@ describe('deploy with a fallback server', () => {
     expect(logs()).toHaveLength(5);
     expect(readFileSync(join(caseDir, 'logs', logs()[3]!), 'utf8')).not.toContain('--limit');
   }, 240_000);
+
+  it('user add registers the person on every server in one run; one credentials file lists every account', async () => {
+    const before = logs().length;
+    const r = await cli(['-C', caseDir, 'user', 'add', 'analyst1'], env);
+    expect(r.exitCode).toBe(0);
+    expect(logs()).toHaveLength(before + 1);
+    const onMain = JSON.parse(readFileSync(data(MAIN_HOST, 'users/analyst1.json'), 'utf8'));
+    const onFallback = JSON.parse(readFileSync(data(FALLBACK_HOST, 'users/analyst1.json'), 'utf8'));
+    expect(onFallback).toEqual(onMain);
+    const creds = readFileSync(join(caseDir, 'credentials', 'analyst1.txt'), 'utf8');
+    expect(creds).toContain('user_id: @analyst1:example.test');
+    expect(creds).toContain('fallback_account: @analyst1:fallback.test https://matrix.fallback.test');
+    expect(Buffer.from(onMain.password_b64, 'base64').toString()).toBe(/^password: (.*)$/m.exec(creds)![1]);
+  }, 120_000);
 });
