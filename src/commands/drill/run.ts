@@ -121,7 +121,8 @@ export async function runDrill(req: DrillRequest): Promise<void> {
           hint: `start it first: matrix-oob drill --stop ${previous.stopped.replace(/^matrix\./, '')} (it restarts the server it stops), or matrix-oob deploy --stage start`,
         });
       }
-      if (previous?.stopped) out.warn(`a previous drill left ${previous.stopped} stopped; this drill starts it again`);
+      if (previous?.stopped)
+        out.warn(`a previous drill left ${previous.stopped} stopped; this drill starts it again`);
       let stopped = false;
       try {
         await writeSection(paths.state, 'drill', { stopped: victim.hostName, at: new Date().toISOString() });
