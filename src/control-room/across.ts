@@ -142,8 +142,10 @@ export async function ensureAcrossServers(o: AcrossOptions): Promise<AcrossResul
         const mainAlias = typeof existing.alias === 'string' ? existing.alias : aliasOn(o.servers.main);
         const ours = result.aliases.filter((a) => a.status !== 'failed').map((a) => a.alias);
         const before = Array.isArray(existing.alt_aliases) ? (existing.alt_aliases as string[]) : [];
-        const alt = [...new Set([...before, ...ours])].filter((a) => a !== mainAlias);
-        if (existing.alias !== mainAlias || alt.length !== before.length) {
+        // Aliases of servers no longer in the case (removed with teardown --only) are dropped.
+        const inCase = (a: string) => via.some((d) => a.endsWith(`:${d}`));
+        const alt = [...new Set([...before.filter(inCase), ...ours])].filter((a) => a !== mainAlias);
+        if (existing.alias !== mainAlias || alt.join(',') !== before.join(',')) {
           await client.sendState(o.roomId, 'm.room.canonical_alias', {
             ...existing,
             alias: mainAlias,
