@@ -37,6 +37,8 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   checkIps(opts);
   let prepared: PreparedCheck;
   let journalFile: string | undefined;
+  /** Fallback servers' checks (docs/fallback.md), run after the main one. */
+  const more: PreparedCheck[] = [];
   if (opts.domain !== undefined) {
     const d = checkDomain(opts.domain);
     if (d.error || !d.value) throw new UserError(`--domain: ${d.error}`);
@@ -66,10 +68,54 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
       env,
       note: (text) => out.info(text),
     });
+    for (const f of loaded.config.fallback ?? []) {
+      const fb = { ...loaded.config, domain: f.domain, server: f.server, audio_video: { enabled: false } };
+      more.push(await prepareCaseCheck(fb, { flags: flagLayer, env, note: (text) => out.info(text) }));
+    }
   }
-  const { expected, options } = prepared;
-
   const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
+  let report = await checkOne(prepared, wait, stderr, out);
+  out.info(renderReport(report, colour));
+  const reports = [report];
+  for (const p of more) {
+    const r = await checkOne(p, wait, stderr, out);
+    out.info(renderReport(r, colour));
+    reports.push(r);
+    if (!r.ready) report = { ...report, ready: false, findings: [...report.findings, ...r.findings] };
+  }
+  if (globals.json) {
+    // With fallback servers: one document, each server's report under "servers".
+    out.data(
+      more.length === 0
+        ? reportJson(report)
+        : JSON.stringify(
+            { ready: report.ready, servers: reports.map((r) => JSON.parse(reportJson(r)) as unknown) },
+            null,
+            2,
+          ),
+    );
+  }
+  if (journalFile) {
+    await journal(journalFile, {
+      command: 'dns check',
+      result: report.ready ? 'ok' : 'failed',
+      exit_code: report.ready ? ExitCode.OK : ExitCode.NOT_READY,
+      duration_ms: report.durationMs,
+      ready: report.ready,
+      problems: report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+    });
+  }
+  if (!report.ready) throw new ExitError(ExitCode.NOT_READY);
+}
+
+/** Check (or, with --wait, wait for) one server's records. */
+async function checkOne(
+  prepared: PreparedCheck,
+  wait: { timeoutMs: number; intervalMs: number } | undefined,
+  stderr: { isTTY?: boolean; write(s: string): boolean },
+  out: Output,
+): Promise<DnsReport> {
+  const { expected, options } = prepared;
   let report: DnsReport;
   if (wait) {
     const interrupt = interruptOnSignals();
@@ -90,19 +136,7 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   } else {
     report = await checkDns(expected, options);
   }
-  out.info(renderReport(report, colour));
-  if (globals.json) out.data(reportJson(report));
-  if (journalFile) {
-    await journal(journalFile, {
-      command: 'dns check',
-      result: report.ready ? 'ok' : 'failed',
-      exit_code: report.ready ? ExitCode.OK : ExitCode.NOT_READY,
-      duration_ms: report.durationMs,
-      ready: report.ready,
-      problems: report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
-    });
-  }
-  if (!report.ready) throw new ExitError(ExitCode.NOT_READY);
+  return report;
 }
 
 /**
