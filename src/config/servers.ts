@@ -175,3 +175,16 @@ function prefix48(address: string): string {
     .map((g) => Number.parseInt(g || '0', 16).toString(16))
     .join(':');
 }
+
+/**
+ * The config as seen by one server: its domain and connection; a fallback has no audio/video
+ * (calls stay on the main server). For commands that handle one server at a time.
+ */
+export function configFor<C extends ServersConfig & { audio_video: { enabled: boolean } }>(
+  config: C,
+  server: Pick<CaseServer, 'domain' | 'server' | 'isMain'>,
+): C {
+  return server.isMain
+    ? config
+    : { ...config, domain: server.domain, server: server.server, audio_video: { enabled: false } };
+}

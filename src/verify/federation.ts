@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { caseServers } from '../config/servers.js';
+import { caseServers, configFor } from '../config/servers.js';
 import { aliasOn } from '../control-room/across.js';
 import { DEFAULT_TIMEOUT_MS, type VerifyOptions, type VerifyReport, verifyDeployment } from './checks.js';
 import { type HttpsGet, HttpsGetError, type HttpsGetOptions, httpsGet } from './https.js';
@@ -29,9 +29,7 @@ export interface ServersReport {
 
 export async function verifyServers(config: Config, options: VerifyOptions = {}): Promise<ServersReport> {
   const servers = caseServers(config);
-  const reports = await Promise.all(
-    servers.map((s) => verifyDeployment(s.isMain ? config : { ...config, domain: s.domain }, options)),
-  );
+  const reports = await Promise.all(servers.map((s) => verifyDeployment(configFor(config, s), options)));
   const federation = await federationPairs(
     servers.map((s) => s.domain),
     options.get ?? httpsGet,

@@ -1,6 +1,10 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { makeCase } from '../helpers/case.js';
 import { type CaseDns, startCaseDns } from '../helpers/case-dns.js';
 import { runCli } from '../helpers/cli.js';
+import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 
 // dns check with a fallback server: the built CLI against the project's DNS servers on
 // 127.53.15.0/24 (this suite only), one authoritative server for both zones.
@@ -47,5 +51,30 @@ describe('dns check with a fallback server', () => {
       ready: true,
       servers: [{ ready: true }, { ready: true }],
     });
+  }, 60_000);
+
+  it("deploy's DNS gate covers the fallback too: exit 3, nothing run", async () => {
+    const kase = await makeCase({});
+    cleanups.push(kase.cleanup);
+    const checkout = makeFixtureCheckout(join(kase.dir, 'mdad'), { roles: false });
+    const file = join(kase.dir, 'two.yml');
+    writeFileSync(file, stringify({ ...config, playbook: { path: checkout } }));
+    const caseDir = join(kase.dir, 'case');
+    expect((await runCli(['init', '--config', file, '--yes', caseDir])).exitCode).toBe(0);
+    writeFileSync(
+      join(caseDir, 'known_hosts'),
+      '[192.0.2.10]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyKeyForTheGateTestOnly0000000000000000\n',
+    );
+    const dns = await startCaseDns('127.53.15', [
+      { domain: A, ip: '192.0.2.10' },
+      { domain: B, ip: '198.51.100.99' },
+    ]);
+    cleanups.push(dns.close);
+    const r = await runCli(['--case', caseDir, 'deploy'], { env: dns.env });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain('DNS is not ready: deploy did not start');
+    expect(r.stderr).toContain(`matrix.${B}`);
+    const logs = join(caseDir, 'logs');
+    expect(existsSync(logs) ? readdirSync(logs) : []).toEqual([]);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { journal } from '../../case/journal.js';
 import type { Config } from '../../config/schema.js';
+import { caseServers, configFor } from '../../config/servers.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
 import type { Output } from '../../ui/output.js';
@@ -37,23 +38,34 @@ export async function dnsGate(req: DnsGateRequest): Promise<void> {
     return;
   }
   const { caseDnsCheck, renderReport, verdictLine } = await import('../../dns/index.js');
-  const { report } = await caseDnsCheck(req.config, { env: req.env, note: (t) => out.info(t) });
+  // Every server of the case (docs/fallback.md), checked in parallel.
+  const reports = await Promise.all(
+    caseServers(req.config).map(
+      async (s) =>
+        (await caseDnsCheck(configFor(req.config, s), { env: req.env, note: (t) => out.info(t) })).report,
+    ),
+  );
   const colour = colourEnabled(process.stderr, req.env);
+  const ready = reports.every((r) => r.ready);
   await journal(req.journalFile, {
     command: req.command,
     stage: 'dns-gate',
-    result: report.ready ? 'ok' : 'failed',
-    ...(report.ready ? {} : { exit_code: ExitCode.NOT_READY }),
-    duration_ms: report.durationMs,
-    problems: report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+    result: ready ? 'ok' : 'failed',
+    ...(ready ? {} : { exit_code: ExitCode.NOT_READY }),
+    duration_ms: Math.max(...reports.map((r) => r.durationMs)),
+    problems: reports.flatMap((r) =>
+      r.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+    ),
   });
-  // Ready without warnings: one line; otherwise the whole report, so every warning is read.
-  if (report.ready && !report.findings.some((f) => f.level !== 'info')) {
-    out.info(`DNS: ${verdictLine(report, colour)}`);
-    return;
+  for (const report of reports) {
+    // Ready without warnings: one line; otherwise the whole report, so every warning is read.
+    if (report.ready && !report.findings.some((f) => f.level !== 'info')) {
+      out.info(`DNS: ${verdictLine(report, colour)}`);
+    } else {
+      out.info(renderReport(report, colour));
+    }
   }
-  out.info(renderReport(report, colour));
-  if (report.ready) return;
+  if (ready) return;
   throw new UserError(`DNS is not ready: ${req.command} did not start, nothing was run`, {
     exitCode: ExitCode.NOT_READY,
     hint: 'fix the records shown above (or wait until they are published: matrix-oob dns check --wait), then run it again; --skip-dns-check deploys anyway.',

@@ -3,6 +3,7 @@ import { interruptOnSignals } from '../../adapters/signals.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
+import { configFor, fallbackServers } from '../../config/servers.js';
 import { checkDomain } from '../../config/validators.js';
 import { checkDns, waitForDns } from '../../dns/check.js';
 import { type PreparedCheck, prepareCaseCheck } from '../../dns/gate.js';
@@ -68,8 +69,8 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
       env,
       note: (text) => out.info(text),
     });
-    for (const f of loaded.config.fallback ?? []) {
-      const fb = { ...loaded.config, domain: f.domain, server: f.server, audio_video: { enabled: false } };
+    for (const s of fallbackServers(loaded.config)) {
+      const fb = configFor(loaded.config, s);
       more.push(await prepareCaseCheck(fb, { flags: flagLayer, env, note: (text) => out.info(text) }));
     }
   }
