@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ensurePrivateDir } from '../../src/adapters/files.js';
 import { loadCase } from '../../src/config/load.js';
 import { readControlRoomRecord, setUpControlRoom } from '../../src/control-room/case.js';
-import { makeCase } from '../helpers/case.js';
+import { makeCase, runCli } from '../helpers/case.js';
 import { createFakeNetwork, type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
 
 // #control across two servers, against two spec-checking test homeservers that share their
@@ -153,5 +153,37 @@ describe('#control across a main and a fallback server', () => {
     expect(result.fallback?.canonical_alias).toEqual({ alias: `#control:${A}`, alt_aliases: [] });
     const journal = await readFile(join(dir, 'journal.jsonl'), 'utf8');
     expect(journal).toContain('"result":"failed"');
+  });
+
+  it('the built CLI takes each fallback URL with --server-url; a fallback that is down exits 1 naming it', async () => {
+    const { a, b, dir } = await setup();
+    const ok = await runCli([
+      '--case',
+      dir,
+      'control-room',
+      '--homeserver-url',
+      a.url,
+      '--server-url',
+      `${B}=${b.url}`,
+    ]);
+    expect(ok.exitCode).toBe(0);
+    expect(String(ok.stderr)).toContain(`fallback servers: aliases #control:${B} (created)`);
+    await b.close();
+    const down = await runCli([
+      '--case',
+      dir,
+      'control-room',
+      '--homeserver-url',
+      a.url,
+      '--server-url',
+      `${B}=${b.url}`,
+      '--timeout',
+      '2',
+    ]);
+    expect(down.exitCode).toBe(1);
+    expect(String(down.stderr)).toContain('error: #control is not complete on every server');
+    expect(String(down.stderr)).toContain(`@analyst1:${B} did not join`);
+    const bad = await runCli(['--case', dir, 'control-room', '--server-url', 'no-equals-sign']);
+    expect(bad.exitCode).toBe(2);
   });
 });

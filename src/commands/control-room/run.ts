@@ -28,6 +28,7 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
     timeoutMs,
     signal: interrupt.signal,
     ...(opts.homeserverUrl !== undefined ? { homeserverUrl: opts.homeserverUrl } : {}),
+    ...(opts.serverUrl?.length ? { homeserverUrls: serverUrls(opts.serverUrl) } : {}),
     ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
     ...(opts.passwordFile !== undefined ? { passwordFile: opts.passwordFile } : {}),
     log: (line) => out.info(line),
@@ -72,4 +73,19 @@ function parseTimeout(value: string): number {
     });
   }
   return Math.round(seconds * 1000);
+}
+
+/** --server-url DOMAIN=URL pairs (the URL itself is checked where it is used). */
+function serverUrls(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new UserError(`--server-url ${JSON.stringify(pair)} is not DOMAIN=URL`, {
+        hint: 'e.g. --server-url example-backup.org=https://matrix.example-backup.org',
+      });
+    }
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
 }
