@@ -54,6 +54,19 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
       hint: 'run "matrix-oob trust-host" and compare the fingerprint with the one your provider shows; host-key checking is never turned off.',
     });
   }
+  if (config.fallback && config.fallback.length > 0) {
+    const { unpinnedFallbacks } = await import('../ssh/fallback-pins.js');
+    const missing = unpinnedFallbacks(
+      config,
+      (await readIfExists(paths.hosts)) ?? '',
+      (await readIfExists(paths.knownHosts)) ?? '',
+    );
+    if (missing.length > 0) {
+      throw new UserError(`the SSH host key of the fallback server ${missing.join(', ')} is not pinned yet`, {
+        hint: `run "matrix-oob trust-host --server ${missing[0]}" and compare the fingerprint with that provider's console; host-key checking is never turned off.`,
+      });
+    }
+  }
   return { ...loaded, ansible: { paths, checkout } };
 }
 

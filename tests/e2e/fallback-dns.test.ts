@@ -53,7 +53,7 @@ describe('dns check with a fallback server', () => {
     });
   }, 60_000);
 
-  it("deploy's DNS gate covers the fallback too: exit 3, nothing run", async () => {
+  it('deploy refuses an unpinned fallback (exit 2); its DNS gate covers the fallback too (exit 3); nothing run', async () => {
     const kase = await makeCase({});
     cleanups.push(kase.cleanup);
     const checkout = makeFixtureCheckout(join(kase.dir, 'mdad'), { roles: false });
@@ -61,10 +61,14 @@ describe('dns check with a fallback server', () => {
     writeFileSync(file, stringify({ ...config, playbook: { path: checkout } }));
     const caseDir = join(kase.dir, 'case');
     expect((await runCli(['init', '--config', file, '--yes', caseDir])).exitCode).toBe(0);
-    writeFileSync(
-      join(caseDir, 'known_hosts'),
-      '[192.0.2.10]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyKeyForTheGateTestOnly0000000000000000\n',
-    );
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    writeFileSync(join(caseDir, 'known_hosts'), `192.0.2.10 ${key}\n`);
+    // The fallback's key is not pinned: refused before anything else, naming the fix.
+    const unpinned = await runCli(['--case', caseDir, 'deploy']);
+    expect(unpinned.exitCode).toBe(2);
+    expect(unpinned.stderr).toContain(`the SSH host key of the fallback server ${B} is not pinned yet`);
+    expect(unpinned.stderr).toContain(`matrix-oob trust-host --server ${B}`);
+    writeFileSync(join(caseDir, 'known_hosts'), `192.0.2.10 ${key}\n198.51.100.20 ${key}\n`);
     const dns = await startCaseDns('127.53.15', [
       { domain: A, ip: '192.0.2.10' },
       { domain: B, ip: '198.51.100.99' },

@@ -129,3 +129,24 @@ describe('fallback: config', () => {
     expect(again).toEqual(config);
   });
 });
+
+describe('unpinnedFallbacks', () => {
+  it('names the fallback servers whose host key is not in known_hosts, at the inventory address', async () => {
+    const { unpinnedFallbacks } = await import('../../src/ssh/fallback-pins.js');
+    const { config } = validateConfig({
+      ...base(),
+      fallback: [
+        { domain: 'one.org', server: { address: '198.51.100.1' } },
+        { domain: 'two.org', server: { address: '198.51.100.2', ssh_port: 2222 } },
+      ],
+    });
+    const hosts = '[matrix_servers]\nmatrix.one.org ansible_host=192.0.2.99 ansible_port=2200\n';
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    expect(unpinnedFallbacks(config, hosts, '')).toEqual(['one.org', 'two.org']);
+    expect(unpinnedFallbacks(config, hosts, `[192.0.2.99]:2200 ${key}\n`)).toEqual(['two.org']);
+    // The config address does not count when the inventory says otherwise.
+    expect(unpinnedFallbacks(config, hosts, `198.51.100.1 ${key}\n[198.51.100.2]:2222 ${key}\n`)).toEqual([
+      'one.org',
+    ]);
+  });
+});
