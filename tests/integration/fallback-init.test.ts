@@ -164,6 +164,13 @@ describe('init with fallback servers', () => {
       expect(template).toContain(
         'federation_domain_whitelist: {{ matrix_synapse_federation_domain_whitelist|to_json }}',
       );
+      // user add relies on register-user running on every host of the group (no run_once).
+      const register = readFileSync(
+        join(mdad, 'roles/custom/matrix-synapse/tasks/register_user.yml'),
+        'utf8',
+      );
+      expect(register).toContain('register-user');
+      expect(register).not.toMatch(/run_once|delegate_to/);
       for (const domain of ['example.com', 'other.org']) {
         const vars = JSON.parse(
           execFileSync(
