@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { realMdadCheckout, realMdadMissing } from '../helpers/real-mdad.js';
+import { startSshd } from '../helpers/sshd.js';
 
 const SECRET = /^[A-Za-z0-9]{64}$/;
 const varsOf = (caseDir: string, domain: string) =>
@@ -185,6 +186,55 @@ describe('init with fallback servers', () => {
         expect(vars.matrix_synapse_federation_domain_whitelist).toEqual(['example.com', 'other.org']);
       }
     },
+  );
+  (missing ? it.skip : it)(
+    "the real playbook's migration-version gate passes on both hosts (check mode, two loopback sshd)",
+    async () => {
+      const [a, b] = await Promise.all([startSshd(), startSshd()]);
+      try {
+        appendFileSync(join(b.dir, 'authorized_keys'), readFileSync(`${a.clientKey}.pub`));
+        const mdad = realMdadCheckout(join(tmp.dir, 'real'));
+        const file = join(tmp.dir, 'loop.yml');
+        writeFileSync(
+          file,
+          `domain: example.com\nserver: { address: 127.0.0.1, ssh_port: ${a.port} }\nfallback:\n  - domain: other.org\n    server: { address: 127.0.0.1, ssh_port: ${b.port} }\nplaybook: { path: ${mdad} }\n`,
+        );
+        const caseDir = join(tmp.dir, 'case');
+        const init = await runCli(['init', '--config', file, '--yes', caseDir]);
+        expect(init.stderr).toContain('migration version v2026.05.18.0 (from the playbook checkout)');
+        writeFileSync(join(caseDir, 'known_hosts'), `${a.knownHostsLine}\n${b.knownHostsLine}\n`);
+        // Only MDAD's always-tagged tasks run (an unknown tag), in check mode: nothing changes on
+        // this machine. Its migration gate runs first; a later matrix-base task cannot work in
+        // check mode (it reads the uid of a user check mode did not create), which is not ours.
+        const r = spawnSync(
+          'ansible-playbook',
+          ['-i', join(caseDir, 'inventory/hosts'), 'setup.yml', '--tags=matrix-oob-contract', '--check'],
+          {
+            cwd: mdad,
+            encoding: 'utf8',
+            env: {
+              ...process.env,
+              ANSIBLE_PRIVATE_KEY_FILE: a.clientKey,
+              ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${join(caseDir, 'known_hosts')} -o StrictHostKeyChecking=yes`,
+              ANSIBLE_NOCOLOR: '1',
+            },
+          },
+        );
+        const out = r.stdout;
+        const gate = out.slice(out.indexOf('Fail if migration version is outdated'));
+        const next = gate.indexOf('TASK [', 1);
+        expect(gate.slice(0, next)).toMatch(/skipping: \[matrix\.example\.com\]/);
+        expect(gate.slice(0, next)).toMatch(/skipping: \[matrix\.other\.org\]/);
+        const beforeGateEnd = out.slice(0, out.indexOf('Fail if migration version is outdated') + next);
+        expect(beforeGateEnd).not.toContain('fatal:');
+        expect(out).toMatch(
+          /Fail if migration version is not validated[^\n]*\n(skipping: \[matrix\.(example\.com|other\.org)\]\n){2}/,
+        );
+      } finally {
+        await Promise.all([a.stop(), b.stop()]);
+      }
+    },
+    240_000,
   );
   if (missing) it('notes why the real-playbook check is skipped', () => console.log(missing));
 });
