@@ -52,3 +52,28 @@ export function writeFallbackCase(
   });
   return dir;
 }
+
+/**
+ * The environment the CLI runs the fixture playbook with on a two-server case: both client keys,
+ * each host's data in `<data>/<host>`, no DNS gate (no DNS on loopback), no colour.
+ */
+export function fallbackEnv(
+  main: TestSshd,
+  fallback: TestSshd,
+  data: string,
+  tmp: string,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ANSIBLE_SSH_EXTRA_ARGS: `-o IdentityFile=${main.clientKey} -o IdentityFile=${fallback.clientKey}`,
+    MDAD_FIXTURE_DATA: data,
+    MDAD_FIXTURE_PER_HOST: '1',
+    NO_COLOR: '1',
+    TMPDIR: tmp,
+    MATRIX_OOB_SKIP_DNS_CHECK: '1',
+    ...extra,
+  };
+  delete env.FORCE_COLOR;
+  return env;
+}

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/deploy-case.js';
-import { FALLBACK_HOST, MAIN_HOST, writeFallbackCase } from '../helpers/fallback-case.js';
+import { FALLBACK_HOST, fallbackEnv, MAIN_HOST, writeFallbackCase } from '../helpers/fallback-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -23,16 +23,7 @@ describe('deploy with a fallback server', () => {
     const checkout = makeFixtureCheckout(join(dir, 'mdad'));
     caseDir = writeFallbackCase(join(dir, 'case'), main, fallback, checkout);
     mkdirSync(join(dir, 'tmp'));
-    env = {
-      ...process.env,
-      ANSIBLE_PRIVATE_KEY_FILE: main.clientKey,
-      MDAD_FIXTURE_DATA: join(dir, 'data'),
-      MDAD_FIXTURE_PER_HOST: '1',
-      NO_COLOR: '1',
-      TMPDIR: join(dir, 'tmp'),
-      MATRIX_OOB_SKIP_DNS_CHECK: '1',
-    };
-    delete env.FORCE_COLOR;
+    env = fallbackEnv(main, fallback, join(dir, 'data'), join(dir, 'tmp'));
   }, 60_000);
   afterAll(async () => {
     await Promise.all([main?.stop(), fallback?.stop()]);
@@ -40,9 +31,6 @@ describe('deploy with a fallback server', () => {
   });
 
   it('a failure on one server names it; the resume runs that stage on it only, then the rest on both', async () => {
-    // Each test sshd has its own client key: give ssh both.
-    env.ANSIBLE_SSH_EXTRA_ARGS = `-o IdentityFile=${main.clientKey} -o IdentityFile=${fallback.clientKey}`;
-
     const failed = await cli(['-C', caseDir, 'deploy'], {
       ...env,
       MDAD_FIXTURE_FAIL: 'install-all',

@@ -17,6 +17,7 @@ import { createFakeNetwork, type FakeHomeserver, startFakeHomeserver } from '../
 import {
   FALLBACK_DOMAIN,
   FALLBACK_HOST,
+  fallbackEnv,
   MAIN_DOMAIN,
   MAIN_HOST,
   writeFallbackCase,
@@ -52,17 +53,9 @@ describe('drill', () => {
     const checkout = makeFixtureCheckout(join(dir, 'mdad'));
     caseDir = writeFallbackCase(join(dir, 'case'), main, fallback, checkout, [{ name: 'lead', admin: true }]);
     mkdirSync(join(dir, 'tmp'));
-    env = {
-      ...process.env,
-      ANSIBLE_SSH_EXTRA_ARGS: `-o IdentityFile=${main.clientKey} -o IdentityFile=${fallback.clientKey}`,
-      MDAD_FIXTURE_DATA: join(dir, 'data'),
-      MDAD_FIXTURE_PER_HOST: '1',
-      NO_COLOR: '1',
-      TMPDIR: join(dir, 'tmp'),
-      MATRIX_OOB_SKIP_DNS_CHECK: '1',
+    env = fallbackEnv(main, fallback, join(dir, 'data'), join(dir, 'tmp'), {
       MATRIX_OOB_KILL_GRACE_MS: '3000',
-    };
-    delete env.FORCE_COLOR;
+    });
     // Deployed and started on both servers.
     const deployed = await cli(['-C', caseDir, 'deploy'], env);
     expect(deployed.stderr).toContain('deploy finished');

@@ -6,6 +6,7 @@ import { cli } from '../helpers/deploy-case.js';
 import {
   FALLBACK_DOMAIN,
   FALLBACK_HOST,
+  fallbackEnv,
   MAIN_DOMAIN,
   MAIN_HOST,
   writeFallbackCase,
@@ -41,16 +42,7 @@ describe('teardown with a fallback server', () => {
         `\nmatrix_base_data_path: ${join(data, host)}\n`,
       );
     }
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ANSIBLE_SSH_EXTRA_ARGS: `-o IdentityFile=${main.clientKey} -o IdentityFile=${fallback.clientKey}`,
-      MDAD_FIXTURE_DATA: data,
-      MDAD_FIXTURE_PER_HOST: '1',
-      NO_COLOR: '1',
-      TMPDIR: join(dir, 'tmp'),
-      MATRIX_OOB_SKIP_DNS_CHECK: '1',
-    };
-    delete env.FORCE_COLOR;
+    const env = fallbackEnv(main, fallback, data, join(dir, 'tmp'));
     const r = await cli(['-C', caseDir, 'deploy'], env);
     expect(r.stderr).toContain('deploy finished');
     return { caseDir, data, env };
