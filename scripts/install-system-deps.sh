@@ -8,9 +8,11 @@
 #   sudo            present on the loopback "server", as MDAD requires (server preflight hook)
 #   bsdutils, tar   `script` (a real pseudo-terminal for the wizard tests) and role tarballs
 #   iproute2        `ss`, which the server preflight hook reads on the loopback "server"
+#   systemd-journal-remote  writes journald files from export-format fixtures, which the real
+#                   journalctl reads (`watch`'s log source tests; journald itself does not run here)
 # Idempotent; runs as root (or via sudo when available).
 set -euo pipefail
-packages=(ansible-core openssh-server openssh-client knot git openssl sudo bsdutils tar iproute2)
+packages=(ansible-core openssh-server openssh-client knot git openssl sudo bsdutils tar iproute2 systemd-journal-remote)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -25,7 +27,7 @@ echo "system packages: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts services on install; the tests start their own instances on loopback.
-for svc in knot ssh; do
+for svc in knot ssh systemd-journal-remote.socket; do
   $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || $SUDO service "$svc" stop >/dev/null 2>&1 || true
 done
 echo "system packages: done"

@@ -11,6 +11,7 @@ import { registerTrustHost } from './commands/trust-host/command.js';
 import { registerUp } from './commands/up/command.js';
 import { registerUser } from './commands/user/command.js';
 import { registerVerify } from './commands/verify/command.js';
+import { registerWatch } from './commands/watch/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
 import { VERSION } from './version.js';
@@ -64,6 +65,8 @@ export function buildProgram(out: Output): Command {
     globals: () => program.opts<GlobalOptions>(),
   };
 
+  // up first: it is the command a responder needs; the others are its steps.
+  registerUp(program, ctx);
   registerInit(program, ctx);
   registerPlaybook(program, ctx);
   registerDoctor(program, ctx);
@@ -73,8 +76,8 @@ export function buildProgram(out: Output): Command {
   registerUser(program, ctx);
   registerVerify(program, ctx);
   registerControlRoom(program, ctx);
+  registerWatch(program, ctx);
   registerTeardown(program, ctx);
-  registerUp(program, ctx);
   registerDrill(program, ctx);
   return program;
 }

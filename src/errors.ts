@@ -8,9 +8,23 @@ export const ExitCode = {
   USAGE: 2,
   /** `dns check`: the check ran and DNS is not ready yet. */
   NOT_READY: 3,
+  /** `up`: deployed, but the checks from outside (verify) or the control room failed. */
+  NOT_VERIFIED: 4,
   INTERRUPTED: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * What a failure can say besides its message. `next` is the exact command that continues (the
+ * case path and the original flags); `data` is merged into the --json failure document
+ * (`{"ok": false, "error", "hint", "next", ...data}`, docs/exit-codes.md).
+ */
+export interface FailureInfo {
+  hint?: string | undefined;
+  details?: readonly string[];
+  next?: string | undefined;
+  data?: Record<string, unknown>;
+}
 
 /** A mistake the user can fix: printed as one line plus a hint, never with a stack. */
 export class UserError extends Error {
@@ -18,22 +32,23 @@ export class UserError extends Error {
   readonly exitCode: ExitCodeValue;
   /** Extra lines printed under the message (e.g. every config problem). */
   readonly details: readonly string[];
+  readonly next: string | undefined;
+  readonly data: Record<string, unknown> | undefined;
 
-  constructor(
-    message: string,
-    options: { hint?: string; exitCode?: ExitCodeValue; details?: readonly string[] } = {},
-  ) {
+  constructor(message: string, options: FailureInfo & { exitCode?: ExitCodeValue } = {}) {
     super(message);
     this.name = 'UserError';
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? ExitCode.USAGE;
     this.details = options.details ?? [];
+    this.next = options.next;
+    this.data = options.data;
   }
 }
 
 /** Something outside the user's input failed (a child process, the network): exit 1. */
 export class FailureError extends UserError {
-  constructor(message: string, options: { hint?: string; details?: readonly string[] } = {}) {
+  constructor(message: string, options: FailureInfo = {}) {
     super(message, { ...options, exitCode: ExitCode.FAILURE });
     this.name = 'FailureError';
   }
@@ -41,18 +56,26 @@ export class FailureError extends UserError {
 
 /** Ctrl-C / SIGTERM: exit 130, nothing printed but a short note. */
 export class InterruptedError extends Error {
-  constructor(message = 'interrupted') {
+  /** The command that resumes, when there is one. */
+  readonly next: string | undefined;
+  constructor(message = 'interrupted', next?: string) {
     super(message);
     this.name = 'InterruptedError';
+    this.next = next;
   }
 }
 
-/** A command that finished and wants a specific non-zero exit code without an error message. */
+/**
+ * A command that finished, printed its own result on stderr, and wants a specific non-zero exit
+ * code without an error line. `info.error` (with hint, next, data) is what --json reports.
+ */
 export class ExitError extends Error {
   readonly exitCode: ExitCodeValue;
-  constructor(exitCode: ExitCodeValue) {
-    super(`exit ${exitCode}`);
+  readonly info: FailureInfo & { error?: string };
+  constructor(exitCode: ExitCodeValue, info: FailureInfo & { error?: string } = {}) {
+    super(info.error ?? `exit ${exitCode}`);
     this.name = 'ExitError';
     this.exitCode = exitCode;
+    this.info = info;
   }
 }

@@ -8,6 +8,7 @@ import { parseVarsDocument } from '../inventory/yaml-doc.js';
 import { checkoutPath } from '../playbook/pin.js';
 import { secretValuesOf } from '../secrets/keys.js';
 import { Redactor } from '../secrets/redact.js';
+import { nextCommand } from '../ui/next.js';
 import type { AnsibleCase } from './run.js';
 
 export interface OpenedCase extends LoadedCase {
@@ -27,6 +28,7 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
       `the case has no playbook checkout (playbook.path is not set and ${checkout} does not exist)`,
       {
         hint: 'run "matrix-oob playbook fetch" to clone the playbook, or set playbook.path to a matrix-docker-ansible-deploy checkout.',
+        next: nextCommand('playbook fetch', paths.root),
       },
     );
   }
@@ -35,6 +37,7 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
       `playbook.path ${checkout} has no ${playbook}: it is not a matrix-docker-ansible-deploy checkout`,
       {
         hint: 'run "matrix-oob playbook fetch", or fix playbook.path in matrix-oob.yml.',
+        next: nextCommand('playbook fetch', paths.root),
       },
     );
   }
@@ -47,11 +50,13 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
   if (!(await exists(paths.hosts))) {
     throw new UserError(`the case has no inventory (${paths.hosts} is missing)`, {
       hint: 'run "matrix-oob init" in this case folder to write the inventory.',
+      next: nextCommand('init --config', undefined, paths.config, '--yes', paths.root),
     });
   }
   if (!(await exists(paths.knownHosts))) {
     throw new UserError(`the server's SSH host key is not pinned yet (${paths.knownHosts} is missing)`, {
       hint: 'run "matrix-oob trust-host" and compare the fingerprint with the one your provider shows; host-key checking is never turned off.',
+      next: nextCommand('trust-host', paths.root),
     });
   }
   if (config.fallback && config.fallback.length > 0) {

@@ -13,6 +13,8 @@ export interface Credentials {
   password: string;
   element?: string;
   admin: 'yes' | 'no';
+  /** Jitsi's meeting login (audio_video.stack jitsi or both): URL, user name, password. */
+  jitsi?: { url: string; username: string; password: string };
   /** The same person's accounts on the fallback servers (docs/fallback.md): "@x:domain https://matrix.domain". */
   fallback_accounts?: string[];
 }
@@ -22,6 +24,7 @@ export function credentialsFor(
   name: string,
   password: string,
   admin: boolean,
+  jitsiPassword?: string,
 ): Credentials {
   const fallbacks = (config.fallback ?? []).map((f) => `@${name}:${f.domain} https://matrix.${f.domain}`);
   return {
@@ -31,6 +34,9 @@ export function credentialsFor(
     password,
     ...(config.element ? { element: `https://element.${config.domain}` } : {}),
     admin: admin ? 'yes' : 'no',
+    ...(jitsiPassword !== undefined
+      ? { jitsi: { url: `https://jitsi.${config.domain}`, username: name, password: jitsiPassword } }
+      : {}),
   };
 }
 
@@ -42,6 +48,14 @@ export function formatCredentials(c: Credentials): string {
     `password: ${c.password}`,
     ...(c.element ? [`element: ${c.element}`] : []),
     `admin: ${c.admin}`,
+    ...(c.jitsi
+      ? [
+          `jitsi: ${c.jitsi.url}`,
+          `jitsi_username: ${c.jitsi.username}`,
+          `jitsi_password: ${c.jitsi.password}`,
+          'jitsi_note: Jitsi asks for this login (not the Matrix one) when you start a meeting',
+        ]
+      : []),
     // Each fallback server has the same account and password: log in there when the main one is gone.
     ...(c.fallback_accounts ?? []).map((a) => `fallback_account: ${a}`),
     'reminder: after logging in, verify the device fingerprints (emoji or security key) of every other participant in person or by phone before trusting what they write',

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { type CasePaths, CONFIG_FILE, casePaths } from '../case/paths.js';
@@ -50,6 +51,21 @@ export interface LoadedCase extends LoadedConfig {
   paths: CasePaths;
 }
 
+/** The part of `dir` that exists as a file (for ENOTDIR). */
+function notFolder(dir: string): string {
+  let p = resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(p).isDirectory()) return p;
+      return resolve(dir);
+    } catch {
+      const up = dirname(p);
+      if (up === p) return resolve(dir);
+      p = up;
+    }
+  }
+}
+
 /** Load the case in `dir` (its matrix-oob.yml); the case folder is the file's folder. */
 export async function loadCase(dir: string): Promise<LoadedCase> {
   const file = resolve(dir, CONFIG_FILE);
@@ -57,6 +73,11 @@ export async function loadCase(dir: string): Promise<LoadedCase> {
     const loaded = await loadConfigFile(file);
     return { ...loaded, paths: casePaths(dir, loaded.config.domain) };
   } catch (err) {
+    if (err instanceof UserError && err.message.endsWith(': ENOTDIR')) {
+      throw new UserError(`--case ${dir}: ${notFolder(dir)} is a file, not a case folder`, {
+        hint: 'pass the folder that holds matrix-oob.yml (e.g. --case ./matrix-oob-example.com).',
+      });
+    }
     if (err instanceof UserError && err.message.includes('no such file')) {
       throw new UserError(`no case in ${resolve(dir)}: ${CONFIG_FILE} is missing`, {
         hint: 'pass the case folder with --case DIR, or create one with "matrix-oob init".',

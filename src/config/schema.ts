@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  anonymousJitsiWarning,
+  CALL_STACKS,
+  type CallStack,
+  callServices,
+  defaultCallStack,
+  stackProblem,
+} from './calls.js';
 import { fallbackIssues, fallbackWarnings } from './servers.js';
 import {
   addressProblem,
@@ -86,11 +94,22 @@ const user = z.strictObject({
 });
 
 const audioVideo = z.strictObject({
-  enabled: bool('enabled: true turns on Jitsi (and coturn)').default(false),
+  enabled: bool('enabled: true turns on audio/video calls').default(false),
+  stack: z
+    .enum(CALL_STACKS, {
+      error: kind(
+        `one of ${CALL_STACKS.join(', ')}`,
+        'stack: element-call (Element X and Element Web), jitsi (Jitsi widgets), or both',
+      ),
+    })
+    .optional(),
   external_ip: text(
     "the server's public IPv4 address for TURN, e.g. external_ip: 203.0.113.10",
     ipv4Problem,
   ).optional(),
+  jitsi_allow_anonymous: bool(
+    'jitsi_allow_anonymous: true opens Jitsi to anyone on the internet (not recommended)',
+  ).default(false),
 });
 
 const playbook = z.strictObject({
@@ -189,8 +208,28 @@ export const configSchema = z
       });
       for (const issue of fallbackIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
       const av = (cfg as Partial<typeof cfg>).audio_video;
+      const hs = (cfg as Partial<typeof cfg>).homeserver;
+      const stackIssue =
+        av?.enabled === true && typeof hs === 'string' ? stackProblem(av.stack, hs) : undefined;
+      if (stackIssue) ctx.addIssue({ code: 'custom', path: ['audio_video', 'stack'], message: stackIssue });
+      // MDAD's Jitsi role refuses internal auth without accounts, and the accounts are the users'.
       if (
         av?.enabled === true &&
+        typeof hs === 'string' &&
+        callServices({ audio_video: av, homeserver: hs }).jitsiAuth &&
+        users.length === 0
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users'],
+          message:
+            'is empty, but Jitsi requires a login and its accounts are the case users: add at least one user (users: [{ name: analyst1, admin: true }])',
+        });
+      }
+      const stack = av?.stack ?? (typeof hs === 'string' ? defaultCallStack(hs) : undefined);
+      if (
+        av?.enabled === true &&
+        stack !== 'element-call' &&
         !av.external_ip &&
         typeof srv?.address === 'string' &&
         ipv4Problem(srv.address)
@@ -199,7 +238,7 @@ export const configSchema = z
           code: 'custom',
           path: ['audio_video', 'external_ip'],
           message:
-            "is required when server.address is not an IPv4 address: set the server's public IPv4 address",
+            "is required for Jitsi's TURN relay (coturn) when server.address is not an IPv4 address: set the server's public IPv4 address",
         });
       }
     },
@@ -212,16 +251,20 @@ type Parsed = z.output<typeof configSchema>;
 /** The validated config, with the derived defaults filled in. */
 export type Config = Omit<Parsed, 'server' | 'audio_video' | 'fallback'> & {
   server: Parsed['server'] & { become: boolean };
-  audio_video: Parsed['audio_video'];
+  audio_video: Parsed['audio_video'] & { stack: CallStack };
   fallback?: { domain: string; server: Parsed['server'] & { become: boolean } }[];
 };
 
 /** Fill the defaults that depend on other fields. */
 export function finish(parsed: Parsed): Config {
   const become = parsed.server.become ?? parsed.server.ssh_user !== 'root';
+  const av = parsed.audio_video;
+  const stack = av.stack ?? defaultCallStack(parsed.homeserver);
   const external =
-    parsed.audio_video.external_ip ??
-    (parsed.audio_video.enabled && !ipv4Problem(parsed.server.address) ? parsed.server.address : undefined);
+    av.external_ip ??
+    (av.enabled && stack !== 'element-call' && !ipv4Problem(parsed.server.address)
+      ? parsed.server.address
+      : undefined);
   const fallback = parsed.fallback?.map((f) => ({
     ...f,
     server: { ...f.server, become: f.server.become ?? f.server.ssh_user !== 'root' },
@@ -231,7 +274,7 @@ export function finish(parsed: Parsed): Config {
     ...rest,
     ...(fallback ? { fallback } : {}),
     server: { ...parsed.server, become },
-    audio_video: external ? { ...parsed.audio_video, external_ip: external } : { ...parsed.audio_video },
+    audio_video: { ...av, stack, ...(external ? { external_ip: external } : {}) },
   };
 }
 
@@ -245,6 +288,8 @@ export function configWarnings(cfg: Config): string[] {
       `homeserver: ${cfg.homeserver} has no register-user task in the playbook; "matrix-oob user add" only works with synapse or dendrite`,
     );
   }
+  const jitsiOpen = anonymousJitsiWarning(cfg);
+  if (jitsiOpen) warnings.push(jitsiOpen);
   if (cfg.users.length > 0 && !cfg.users.some((u) => u.admin)) {
     warnings.push(
       'users: nobody is an admin; make one user admin: true to manage the server and the #control room',

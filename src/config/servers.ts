@@ -186,5 +186,10 @@ export function configFor<C extends ServersConfig & { audio_video: { enabled: bo
 ): C {
   return server.isMain
     ? config
-    : { ...config, domain: server.domain, server: server.server, audio_video: { enabled: false } };
+    : {
+        ...config,
+        domain: server.domain,
+        server: server.server,
+        audio_video: { ...config.audio_video, enabled: false },
+      };
 }

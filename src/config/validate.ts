@@ -34,7 +34,9 @@ export function validateConfig(raw: unknown, source = 'config'): Validated {
           );
         }
       } else {
-        problems.push(`${fieldPath(issue.path)}: ${issue.message}`);
+        problems.push(
+          `${fieldPath(issue.path)}: ${plainMessage({ ...issue, input: valueAt(raw, issue.path) })}`,
+        );
       }
     }
     throw new UserError(`${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, {
@@ -46,11 +48,38 @@ export function validateConfig(raw: unknown, source = 'config'): Validated {
   return { config, warnings: configWarnings(config) };
 }
 
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const p of path)
+    v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+/** zod's own wording ("Invalid input: expected object, received boolean") in the user's terms. */
+export function plainMessage(issue: {
+  code: string;
+  message: string;
+  expected?: unknown;
+  input?: unknown;
+}): string {
+  if (issue.code !== 'invalid_type' || !issue.message.startsWith('Invalid input')) return issue.message;
+  const want: Record<string, string> = {
+    object: 'a mapping (indented "key: value" lines under it)',
+    array: 'a list (lines starting with "- ", or [a, b])',
+    string: 'text',
+    number: 'a number',
+    boolean: 'true or false',
+  };
+  const expected = want[String(issue.expected)] ?? String(issue.expected);
+  const got = issue.input === undefined ? 'nothing' : JSON.stringify(issue.input);
+  return `must be ${expected}, got ${got}: see docs/config.md for this field`;
+}
+
 /** Parse YAML text; syntax errors name the line and column. */
 export function parseConfigText(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const e = describeYamlError(doc.errors[0]!);
+    const e = describeYamlError(doc.errors[0]!, text);
     const where = e.line ? `line ${e.line}, column ${e.column}` : 'somewhere';
     throw new UserError(`${source}: YAML syntax error at ${where}: ${e.text}`, {
       hint: 'fix the YAML (indentation with spaces, "key: value" pairs) and run the command again.',

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 
 /**
@@ -48,6 +48,18 @@ export function checkDomain(input: string): DomainResult {
     const rest = raw.slice(scheme[0].length).split(/[/:?#]/)[0] ?? '';
     return { error: `must not contain a scheme ("${scheme[0]}"): write just "${rest.toLowerCase()}"` };
   }
+  const userId = /^@[^:]*:(.+)$/.exec(raw);
+  if (userId) {
+    return {
+      error: `"${raw}" is a user ID, not a domain: the domain is the part after the colon, write "${userId[1]!.toLowerCase()}"`,
+    };
+  }
+  if (raw.includes('@')) {
+    const after = raw.slice(raw.lastIndexOf('@') + 1);
+    return {
+      error: `"${raw}" is not a domain (it has "@"): write just the part after it, "${after.toLowerCase()}"`,
+    };
+  }
   if (/[/?#]/.test(raw)) {
     return { error: `must not contain a path: write just "${raw.split(/[/?#]/)[0]}"` };
   }
@@ -75,6 +87,18 @@ export function checkDomain(input: string): DomainResult {
 /** The server's SSH address: an IPv4 or IPv6 address, or a host name. */
 export function addressProblem(value: string): string | undefined {
   if (isIPv4(value) || isIPv6(value)) return undefined;
+  if (value.trim() === '') {
+    return "is empty: give the server's public IPv4 address (like 203.0.113.10), IPv6 address or host name";
+  }
+  const login = /^([^@\s]+)@(.+)$/.exec(value);
+  if (login) {
+    return `"${value}" includes the SSH login "${login[1]}@": give the address only, "${login[2]}" (the login is asked next, or --ssh-user ${login[1]})`;
+  }
+  const port = /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d+)$/.exec(value);
+  if (port && (isIPv4(port[1]!) || isIPv6(port[1]!.replace(/^\[|\]$/g, '')) || /[A-Za-z]/.test(port[1]!))) {
+    const host = port[1]!.replace(/^\[|\]$/g, '');
+    return `"${value}" includes a port: give the address only, "${host}" (the SSH port is asked next, or --ssh-port ${port[2]})`;
+  }
   if (/^[0-9.]+$/.test(value) || value.includes(':')) {
     return `"${value}" is not an IPv4/IPv6 address or host name: check the digits, e.g. 203.0.113.10 or 2001:db8::10`;
   }
@@ -156,4 +180,56 @@ export function didYouMean(key: string, known: readonly string[]): string | unde
     }
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/** Address ranges that are not reachable from the internet (RFC 1918, 6598, 4193, loopback, link-local). */
+const NON_PUBLIC: readonly [string, number, 'ipv4' | 'ipv6', string][] = [
+  ['10.0.0.0', 8, 'ipv4', 'private'],
+  ['172.16.0.0', 12, 'ipv4', 'private'],
+  ['192.168.0.0', 16, 'ipv4', 'private'],
+  ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
+  ['127.0.0.0', 8, 'ipv4', 'loopback'],
+  ['169.254.0.0', 16, 'ipv4', 'link-local'],
+  ['0.0.0.0', 8, 'ipv4', 'unspecified'],
+  ['::1', 128, 'ipv6', 'loopback'],
+  ['::', 128, 'ipv6', 'unspecified'],
+  ['fe80::', 10, 'ipv6', 'link-local'],
+  ['fc00::', 7, 'ipv6', 'unique local (private)'],
+];
+
+/** "private", "loopback", ... for an address the internet cannot reach; undefined otherwise. */
+export function nonPublicKind(address: string): string | undefined {
+  const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
+  if (!family) return undefined;
+  for (const [net, prefix, fam, kind] of NON_PUBLIC) {
+    if (fam !== family) continue;
+    const list = new BlockList();
+    list.addSubnet(net, prefix, fam);
+    if (list.check(address, family)) return kind;
+  }
+  return undefined;
+}
+
+/**
+ * Warnings for server addresses the internet cannot reach: what will not work. A test server or
+ * a VPN-only deployment may want exactly that, so it is a warning, not an error.
+ */
+export function addressWarnings(cfg: {
+  server: { address: string; ipv6?: string | undefined };
+  audio_video?: { enabled?: boolean; external_ip?: string | undefined } | undefined;
+}): string[] {
+  const fields: [string, string | undefined][] = [
+    ['server.address', cfg.server.address],
+    ['server.ipv6', cfg.server.ipv6],
+    ['audio_video.external_ip', cfg.audio_video?.enabled ? cfg.audio_video.external_ip : undefined],
+  ];
+  const out: string[] = [];
+  for (const [field, value] of fields) {
+    const kind = value === undefined ? undefined : nonPublicKind(value);
+    if (!kind) continue;
+    out.push(
+      `${field}: ${value} is a ${kind} address, not reachable from the internet: Let's Encrypt cannot issue certificates, other servers cannot federate, audio/video calls cannot connect from outside, and "dns check" would ask you to publish it; use the server's public address unless the team only reaches it on this network`,
+    );
+  }
+  return out;
 }

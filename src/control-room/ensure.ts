@@ -236,7 +236,7 @@ async function withRoom(
 }
 
 /** Turn any client error into one line of what failed and one line of how to fix it. */
-function explain(err: unknown, baseUrl: string, adminId: string, phase: 'login' | 'room'): unknown {
+export function explain(err: unknown, baseUrl: string, adminId: string, phase: 'login' | 'room'): unknown {
   if (err instanceof UserError) return err;
   if (err instanceof MatrixUnreachableError) {
     return new FailureError(`cannot reach the homeserver at ${baseUrl}: ${err.message}`, {

@@ -1,9 +1,12 @@
-import { isIPv6 } from 'node:net';
+import { followChain, negativeTtl, outcomeState } from './chain.js';
 import type { QueryOutcome, Server } from './client.js';
-import { RCODE, type RecordType, type Reply } from './message.js';
+import { RCODE, type RecordType } from './message.js';
 import { canonical, isSubdomain } from './names.js';
-import { followChain, outcomeState, type Walker, type WalkResult } from './resolver.js';
-import type { RecordState, ServerAnswer, ZoneServer, ZoneView } from './types.js';
+import type { Walker, WalkResult } from './resolver.js';
+import type { RecordState, ServerAnswer, ZoneView } from './types.js';
+import { buildZone, toServer } from './zone.js';
+
+export { negativeTtl } from './chain.js';
 
 /**
  * The authoritative view: a name's zone, the delegation at the parent, every address of every
@@ -25,7 +28,6 @@ export interface RecordLookup {
 export class AuthoritativeView {
   private readonly zones = new Map<string, Promise<ZoneView>>();
   private readonly lookups = new Map<string, Promise<RecordLookup>>();
-  private readonly glueMismatch = new Map<string, ZoneView['glueMismatch']>();
 
   constructor(readonly walker: Walker) {}
 
@@ -38,119 +40,11 @@ export class AuthoritativeView {
   private zone(apex: string, answering: Server[]): Promise<ZoneView> {
     let p = this.zones.get(apex);
     if (!p) {
-      p = this.buildZone(apex, answering);
+      p = buildZone(this.walker, apex, answering);
       this.zones.set(apex, p);
     }
     return p;
   }
-
-  private async probeAll(names: string[], apex: string): Promise<{ server: ZoneServer; ns: string[] }[]> {
-    const glue = this.walker.delegations.get(apex)?.glue ?? {};
-    // Addresses by our own authoritative lookups; the parent's glue only when those find none.
-    const perName = await Promise.all(
-      names.map(async (ns) => {
-        const own = await this.walker.addresses(ns);
-        const g = glue[ns];
-        // Per address family: glue without AAAA is common and harmless; different glue is not.
-        const differs = (v6: boolean) => {
-          const gf = (g ?? []).filter((a) => isIPv6(a) === v6).sort();
-          const of = own.filter((a) => isIPv6(a) === v6).sort();
-          return gf.length > 0 && gf.join() !== of.join();
-        };
-        if (g && own.length > 0 && (differs(false) || differs(true))) {
-          this.glueMismatch.set(apex, [...(this.glueMismatch.get(apex) ?? []), { ns, glue: g, actual: own }]);
-        }
-        return { ns, addrs: own.length > 0 ? own : (g ?? []) };
-      }),
-    );
-    type Probe = { server: ZoneServer; ns: string[] };
-    const probes = perName.flatMap(({ ns, addrs }): Promise<Probe>[] =>
-      addrs.length === 0
-        ? [
-            Promise.resolve<Probe>({
-              server: {
-                ns,
-                address: '-',
-                port: 0,
-                inParent: false,
-                inChild: false,
-                state: 'lame',
-                ms: 0,
-                detail: `name server ${ns} has no A or AAAA record`,
-              },
-              ns: [],
-            }),
-          ]
-        : addrs.map((address) => this.probe(ns, { address, port: this.walker.settings.authPort }, apex)),
-    );
-    return Promise.all(probes);
-  }
-
-  private async probe(
-    ns: string,
-    server: Server,
-    apex: string,
-  ): Promise<{ server: ZoneServer; ns: string[] }> {
-    const [soa, nsq] = await Promise.all([
-      this.walker.query(server, apex, 'SOA'),
-      this.walker.query(server, apex, 'NS'),
-    ]);
-    const base = {
-      ns,
-      address: server.address,
-      port: server.port,
-      inParent: false,
-      inChild: false,
-      ms: soa.ms,
-    };
-    const judged = judgeServer(soa, apex);
-    const soaRr = soa.reply?.answers.find((a) => a.type === 'SOA' && a.name === apex);
-    if (judged.state === 'ok' && soaRr?.soa && !this.negativeTtls.has(apex)) {
-      this.negativeTtls.set(apex, Math.min(soaRr.ttl, soaRr.soa.minimum));
-    }
-    const nsNames =
-      nsq.state === 'reply' && nsq.reply?.aa && nsq.reply.rcode === RCODE.NOERROR
-        ? nsq.reply.answers.filter((rr) => rr.type === 'NS' && rr.name === apex).map((rr) => rr.value)
-        : [];
-    return { server: { ...base, ...judged }, ns: nsNames };
-  }
-
-  private async buildZone(apex: string, answering: Server[]): Promise<ZoneView> {
-    const delegation = this.walker.delegations.get(apex);
-    const parentNs = delegation?.nsNames ?? [];
-    let probes: { server: ZoneServer; ns: string[] }[];
-    if (parentNs.length > 0) {
-      probes = await this.probeAll(parentNs, apex);
-    } else {
-      // The walk started at this zone's own servers (they are the configured roots).
-      probes = await Promise.all(answering.map((s) => this.probe(s.address, s, apex)));
-    }
-    const childNs = [...new Set(probes.flatMap((p) => p.ns))].sort();
-    const extra = childNs.filter((n) => !parentNs.includes(n) && !probes.some((p) => p.server.ns === n));
-    if (parentNs.length > 0 && extra.length > 0) probes = [...probes, ...(await this.probeAll(extra, apex))];
-    const servers = probes.map(({ server }) => ({
-      ...server,
-      inParent: parentNs.includes(server.ns),
-      inChild: childNs.includes(server.ns),
-    }));
-    const okSoa = servers.filter((s) => s.state === 'ok' && s.serial !== undefined);
-    const serials = [...new Set(okSoa.map((s) => s.serial!))].sort((a, b) => a - b);
-    const negativeTtl = this.negativeTtls.get(apex);
-    return {
-      apex,
-      ...(delegation ? { parent: delegation.parentZone } : {}),
-      parentNs,
-      childNs,
-      nsMismatch: parentNs.length > 0 && childNs.length > 0 && !sameSet(parentNs, childNs),
-      servers,
-      serials,
-      glueMismatch: this.glueMismatch.get(apex) ?? [],
-      ...(negativeTtl === undefined ? {} : { negativeTtl }),
-    };
-  }
-
-  /** apex -> min(SOA TTL, SOA minimum), learnt from SOA probes. */
-  private readonly negativeTtls = new Map<string, number>();
 
   /** Ask every server of the name's zone for name/type. */
   lookup(name: string, type: RecordType, visited: readonly string[] = []): Promise<RecordLookup> {
@@ -169,19 +63,23 @@ export class AuthoritativeView {
     const zone = z.zone;
     const answers = await Promise.all(
       zone.servers.map(async (s): Promise<ServerAnswer> => {
+        const glueOnly = s.glueOnly ? { glueOnly: true } : {};
         if (s.state !== 'ok') {
+          // The server failed the zone probe: one zone finding says so; its rows say why.
           return {
             server: s.ns,
             address: s.address,
             state: s.state,
             values: [],
             chain: [],
-            ms: 0,
+            ms: s.ms,
             detail: `not asked: ${s.detail ?? s.state}`,
+            notAsked: true,
+            ...glueOnly,
           };
         }
-        const o = await this.walker.query({ address: s.address, port: s.port }, name, type);
-        return this.interpret(s.ns, s.address, o, name, type, zone, visited);
+        const o = await this.walker.query(toServer(s), name, type);
+        return { ...(await this.interpret(s.ns, s.address, o, name, type, zone, visited)), ...glueOnly };
       }),
     );
     return { zone, answers };
@@ -203,14 +101,7 @@ export class AuthoritativeView {
     if (!reply.aa) return { ...base, state: 'lame', detail: 'answer is not authoritative (AA not set)' };
     const c = followChain(reply, name, type);
     const neg = negativeTtl(reply);
-    if (c.loop) {
-      return {
-        ...base,
-        chain: c.chain,
-        state: 'cname-loop',
-        detail: `CNAME loop: ${[name, ...c.chain].join(' -> ')}`,
-      };
-    }
+    if (c.loop) return { ...base, chain: c.chain, state: 'cname-loop', detail: 'CNAME loop' };
     if (c.values.length > 0) {
       return {
         ...base,
@@ -224,11 +115,12 @@ export class AuthoritativeView {
     if (leavesZone) {
       const seen = [...visited, name, ...c.chain.slice(0, -1)];
       if (seen.includes(c.end)) {
+        const loop = [...visited, name, ...c.chain];
         return {
           ...base,
-          chain: c.chain,
+          chain: loop.slice(loop.indexOf(name) + 1),
           state: 'cname-loop',
-          detail: `CNAME loop across zones: ${[...visited, name, ...c.chain].join(' -> ')}`,
+          detail: 'CNAME loop across zones',
         };
       }
       const next = await this.consensus(c.end, type, seen);
@@ -268,7 +160,7 @@ export class AuthoritativeView {
   ): Promise<{ state: RecordState; values: string[]; chain: string[]; detail?: string }> {
     const r = await this.lookup(name, type, visited);
     if (r.failure) return { state: r.failure.state, values: [], chain: [], detail: r.failure.detail };
-    const usable = r.answers.filter((a) => a.state !== 'unreachable');
+    const usable = r.answers.filter((a) => a.state !== 'unreachable' && !a.notAsked);
     const first = usable[0];
     if (!first)
       return { state: 'timeout', values: [], chain: [], detail: `no server of ${name}'s zone answered` };
@@ -289,26 +181,4 @@ export class AuthoritativeView {
       detail: `the servers of ${r.zone?.apex ?? name} disagree about ${name}`,
     };
   }
-}
-
-function judgeServer(soa: QueryOutcome, apex: string): Pick<ZoneServer, 'state' | 'serial' | 'detail'> {
-  const st = outcomeState(soa);
-  if (st === 'refused')
-    return { state: 'refused', detail: `answers REFUSED for ${apex}: it does not serve the zone (lame)` };
-  if (st !== 'ok') return { state: st, ...(soa.detail ? { detail: soa.detail } : {}) };
-  const reply = soa.reply!;
-  if (!reply.aa) return { state: 'lame', detail: `not authoritative for ${apex} (AA not set)` };
-  const rr = reply.answers.find((a) => a.type === 'SOA' && a.name === apex);
-  if (!rr?.soa) return { state: 'lame', detail: `no SOA for ${apex} in its answer` };
-  return { state: 'ok', serial: rr.soa.serial };
-}
-
-/** Negative-caching TTL of a reply (RFC 2308): min(SOA TTL, SOA minimum) of the authority SOA. */
-export function negativeTtl(reply: Reply): number | undefined {
-  const soa = reply.authorities.find((rr) => rr.type === 'SOA');
-  return soa?.soa ? Math.min(soa.ttl, soa.soa.minimum) : undefined;
-}
-
-function sameSet(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
 }

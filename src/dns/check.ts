@@ -2,22 +2,24 @@ import { setMaxListeners } from 'node:events';
 import type { BlockList } from 'node:net';
 import { type Clock, systemClock } from '../adapters/clock.js';
 import { FailureError, UserError } from '../errors.js';
+import { DEFAULT_WAIT_MS, human, recordFindings, roundUp } from './advice.js';
 import { AuthoritativeView, type RecordLookup } from './authoritative.js';
+import { caaFindings } from './caa.js';
 import { type ClientOptions, createClient, type DnsClient, type Server } from './client.js';
-import { recordFindings, zoneFindings } from './findings.js';
+import { zoneFindings } from './findings.js';
 import { compare, convergence, judgeRecord } from './judge.js';
 import { DnsNameError, toAsciiName } from './names.js';
 import { publicLookup, type ResolverSpec } from './public.js';
 import type { ExpectedRecord } from './records.js';
 import { Walker } from './resolver.js';
 import { ROOT_SERVERS } from './roots.js';
+import { strayFindings } from './stray.js';
 import {
-  caaFindings,
   cloudflareFindings,
   deprecatedSrvFindings,
   loadCloudflareRanges,
   srvTargetFindings,
-  wildcardFindings,
+  wildcardCheck,
 } from './traps.js';
 import type { DnsReport, Finding, ZoneView } from './types.js';
 
@@ -80,9 +82,16 @@ export async function checkDns(
     // so they begin at the zone's servers instead of adding a second wave of queries at the roots.
     const pending = Promise.all(expected.map((e) => auth.lookup(toAsciiName(e.name), e.type)));
     const certNames = [...new Set(expected.filter((e) => e.type !== 'SRV').map((e) => toAsciiName(e.name)))];
-    const trapsEarly = walker
-      .walk(domain, 'SOA')
-      .then(() => Promise.all([caaFindings(walker, certNames), wildcardFindings(walker, domain)]));
+    const trapsEarly = walker.walk(domain, 'SOA').then(() =>
+      Promise.all([
+        caaFindings(auth, certNames),
+        wildcardCheck(auth, domain, certNames),
+        strayFindings(
+          auth,
+          expected.map((e) => ({ ...e, name: toAsciiName(e.name) })),
+        ),
+      ]),
+    );
     const cloudflareData: Promise<BlockList | Error> = options.cloudflare
       ? Promise.resolve(options.cloudflare)
       : loadCloudflareRanges().catch((err: Error) => err);
@@ -111,13 +120,20 @@ export async function checkDns(
       if (when) r.convergeBy = when;
     }
 
-    const findings: Finding[] = [];
+    const findings: Finding[] = [...walkFailures(records, lookups)];
     for (const z of zones) findings.push(...zoneFindings(z, domain));
-    for (const [i, r] of records.entries()) findings.push(...recordFindings(r, lookups[i]!));
-    const [caa, wildcard] = await trapsEarly;
+    const [caa, wildcard, stray] = await trapsEarly;
+    for (const [i, r] of records.entries()) {
+      if (lookups[i]!.failure) continue;
+      const zone = zones.find((z) => z.apex === r.zone);
+      findings.push(
+        ...recordFindings(r, { ...(zone ? { zone } : {}), wildcard: wildcard.values, now: checkedAt }),
+      );
+    }
     findings.push(
+      ...stray,
       ...caa,
-      ...wildcard,
+      ...wildcard.findings,
       ...(await srvTargetFindings(walker, records)),
       ...deprecatedSrvFindings(records),
       ...(cloudflare instanceof Error
@@ -175,6 +191,19 @@ export async function waitForDns(
   for (let round = 1; ; round++) {
     const report = await checkDns(expected, options);
     const left = deadline - clock.monotonic();
+    const eta = report.convergeBy ? Date.parse(report.convergeBy) - clock.now().getTime() : 0;
+    if (!report.ready && left > 0 && eta > left) {
+      // The resolvers' caches outlive the deadline: waiting would only time out.
+      report.findings.push({
+        level: 'warning',
+        code: 'wait-too-short',
+        subject: '--wait',
+        message: `public resolvers may keep their old answer until ${report.convergeBy} (in ${human(eta)}), after the --wait deadline (in ${human(left)}): stopped waiting`,
+        fix: `check again after ${report.convergeBy}, or wait that long: --wait --timeout ${roundUp(Math.max(eta, DEFAULT_WAIT_MS))}`,
+      });
+      wait.onRound?.(report, round, undefined);
+      return report;
+    }
     if (report.ready || left <= 0) {
       wait.onRound?.(report, round, undefined);
       return report;
@@ -190,6 +219,35 @@ function baseOf(expected: ExpectedRecord[]): string {
     e.name.replace(/^(matrix|element|_matrix-fed\._tcp|_matrix\._tcp)\./, ''),
   );
   return names.sort((a, b) => a.length - b.length)[0] ?? '.';
+}
+
+/** A zone that could not be found: one finding per zone and cause, naming the records it blocks. */
+function walkFailures(
+  records: { name: string; type: string; required: boolean }[],
+  lookups: RecordLookup[],
+): Finding[] {
+  const groups = new Map<
+    string,
+    { failure: NonNullable<RecordLookup['failure']>; subjects: string[]; required: boolean }
+  >();
+  lookups.forEach((l, i) => {
+    if (!l.failure) return;
+    const key = `${l.failure.zone}\n${l.failure.detail}`;
+    const g = groups.get(key) ?? { failure: l.failure, subjects: [], required: false };
+    g.subjects.push(`${records[i]!.name} ${records[i]!.type}`);
+    g.required ||= records[i]!.required;
+    groups.set(key, g);
+  });
+  return [...groups.values()].map((g) => ({
+    level: g.required ? 'error' : 'info',
+    code: `zone-${g.failure.state}`,
+    subject: g.subjects.join(', '),
+    message: g.failure.detail,
+    fix:
+      g.failure.state === 'lame'
+        ? `the name servers of ${g.failure.zone} do not serve it: set the right name servers at the registrar, or configure the zone on them`
+        : `make the name servers of ${g.failure.zone} answer (check they run and are reachable on UDP and TCP port 53)`,
+  }));
 }
 
 function uniqueZones(lookups: RecordLookup[]): ZoneView[] {

@@ -22,6 +22,8 @@ import {
 export interface Server {
   address: string;
   port: number;
+  /** Ask over TCP only (the server was found to answer over TCP but not over UDP). */
+  tcp?: boolean;
 }
 
 export type TransportState = 'reply' | 'timeout' | 'malformed' | 'unreachable' | 'error';
@@ -34,6 +36,8 @@ export interface QueryOutcome {
   transport: 'udp' | 'tcp';
   /** Why it failed, or what was ignored on the way. */
   detail?: string;
+  /** UDP gave no reply (why), and the answer came over TCP instead. */
+  udpFailed?: string;
 }
 
 export interface QueryOptions {
@@ -81,6 +85,10 @@ export function createClient(options: Partial<ClientOptions> = {}): DnsClient {
   };
 
   async function run(server: Server, q: Question, opts: QueryOptions, start: number): Promise<QueryOutcome> {
+    if (server.tcp) {
+      const tcp = await tcpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+      return { ...tcp, ms: performance.now() - start, transport: 'tcp' };
+    }
     let last: Attempt = { state: 'timeout' };
     let sawMalformed: Attempt | undefined;
     for (let i = 0; i <= retries; i++) {
@@ -94,6 +102,21 @@ export function createClient(options: Partial<ClientOptions> = {}): DnsClient {
       if (last.state === 'reply' || last.state === 'unreachable') break;
     }
     const final = last.state === 'timeout' && sawMalformed ? sawMalformed : last;
+    if (final.state === 'timeout' && !opts.signal?.aborted) {
+      // UDP silent: try TCP once (a firewall may block UDP 53 only); say so when it works.
+      const tcp = await tcpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+      if (tcp.state === 'reply') {
+        const why = `no reply over UDP (${retries + 1} attempt${retries === 0 ? '' : 's'} of ${timeoutMs} ms${final.detail ? `, ${final.detail}` : ''})`;
+        return { ...tcp, ms: performance.now() - start, transport: 'tcp', udpFailed: why };
+      }
+      const tried = `no reply over UDP (${retries + 1} x ${timeoutMs} ms) nor over TCP${tcp.detail && tcp.detail !== final.detail && !tcp.detail.startsWith('no complete reply') ? ` (${tcp.detail})` : ''}`;
+      return {
+        ...final,
+        detail: final.detail ? `${tried}: ${final.detail}` : tried,
+        ms: performance.now() - start,
+        transport: 'udp',
+      };
+    }
     return { ...final, ms: performance.now() - start, transport: 'udp' };
   }
 }

@@ -54,12 +54,19 @@ export function judgeRecord(e: ExpectedRecord, l: RecordLookup): RecordReport {
   return { ...base, authoritative, state: overall(authoritative) };
 }
 
-/** All servers must agree on the right value; an address we cannot route to (no IPv6 here) does not count. */
+/**
+ * All servers that serve the zone must agree on the right value. An address we cannot route to
+ * (no IPv6 here) does not count; neither does a server that failed the zone probe (lame, dead):
+ * that is one zone finding, and the other servers still decide. When no server is left, the
+ * record takes the worst of their states.
+ */
 function overall(answers: ServerAnswer[]): RecordState {
-  const states = answers.map((a) => a.state);
-  if (states.length === 0) return 'error';
-  const counted = states.filter((s) => s !== 'unreachable');
-  if (counted.length === 0) return 'unreachable';
+  if (answers.length === 0) return 'error';
+  const counted = answers.filter((a) => a.state !== 'unreachable' && !a.notAsked).map((a) => a.state);
+  if (counted.length === 0) {
+    const failed = answers.filter((a) => a.notAsked).map((a) => a.state);
+    return failed.length > 0 ? worst(failed) : 'unreachable';
+  }
   return counted.every((s) => s === 'ok') ? 'ok' : worst(counted);
 }
 

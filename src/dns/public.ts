@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP, isIPv6 } from 'node:net';
-import { negativeTtl } from './authoritative.js';
+import { negativeTtl } from './chain.js';
 import type { Server } from './client.js';
 import type { RecordType } from './message.js';
 import { RCODE } from './message.js';

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { callServices } from '../config/calls.js';
 import type { Config } from '../config/schema.js';
 
 /**
@@ -80,7 +81,7 @@ export function expectedRecords(t: DnsTarget): ExpectedRecord[] {
  */
 export function targetFromConfig(
   config: Pick<Config, 'domain' | 'server' | 'element' | 'serve_base_domain' | 'srv_delegation'> &
-    Partial<Pick<Config, 'audio_video'>>,
+    Partial<Pick<Config, 'audio_video' | 'homeserver'>>,
   overrides: { ipv4?: string; ipv6?: string } = {},
 ): { target: DnsTarget; hostToResolve?: string } {
   const address = config.server.address;
@@ -93,7 +94,10 @@ export function targetFromConfig(
     element: config.element,
     serveBaseDomain: config.serve_base_domain,
     srvDelegation: config.srv_delegation,
-    jitsi: config.audio_video?.enabled === true,
+    // Element Call needs no record of its own (LiveKit lives under matrix.<domain>).
+    jitsi: config.audio_video
+      ? callServices({ audio_video: config.audio_video, homeserver: config.homeserver ?? 'synapse' }).jitsi
+      : false,
   };
   const isHost = !isIPv4(address) && !isIPv6(address);
   return isHost && !ipv4 ? { target, hostToResolve: address.toLowerCase() } : { target };

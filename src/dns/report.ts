@@ -1,9 +1,11 @@
 import { paint } from '../ui/colour.js';
+import { abbreviate, WIDTH, wrap } from './text.js';
 import type { DnsReport, Finding, RecordReport, RecordState, ServerAnswer } from './types.js';
 
 /**
- * The report, for people (a table on stderr) and for programs (JSON on stdout). Both carry the
- * same facts: per record and per server the state, the values, TTL and time taken.
+ * The report, for people (a table on stderr, at most 80 columns: long cells wrap, long server
+ * names and IPv6 addresses are abbreviated) and for programs (JSON on stdout, every detail in
+ * full). Both carry the same facts: per record and per server the state, the values, TTL and time.
  */
 
 export function reportJson(report: DnsReport): string {
@@ -34,6 +36,8 @@ export function stateLabel(state: RecordState, colour: boolean): string {
 }
 
 function value(a: ServerAnswer, r: RecordReport): string {
+  if (a.notAsked) return 'not asked: server problem below';
+  if (a.state === 'cname-loop') return `CNAME ${a.chain.join(' > ')} (loop)`;
   const chain = a.chain.length > 0 ? `CNAME ${a.chain.join(' > ')} > ` : '';
   if (a.values.length > 0) {
     const shown = `${chain}${a.values.join(', ')}`;
@@ -42,76 +46,117 @@ function value(a: ServerAnswer, r: RecordReport): string {
   return `${chain}${a.detail ?? ''}`;
 }
 
+const INDENT = '  ';
+const GAP = '  ';
+/** The server column: "ns1.example.net 192.0.2.53" at most this wide; the value column at least. */
+const WHO_MAX = 32;
+const VALUE_MIN = 24;
+
+function who(server: string, address: string, max: number): string {
+  const addr = abbreviate(address, Math.min(15, Math.max(9, max - 10)));
+  if (server === address) return addr;
+  return `${abbreviate(server, max - addr.length - 1)} ${addr}`;
+}
+
+interface Row {
+  server: string;
+  address: string;
+  resolver: boolean;
+  who?: string;
+  state: RecordState;
+  value: string;
+  ttl: string;
+  time: string;
+}
+
 /** The human report. `colour` false gives plain text (NO_COLOR, pipes, tests). */
 export function renderReport(report: DnsReport, colour: boolean): string {
-  const rows: string[][] = [['RECORD', 'TYPE', 'SERVER', 'STATE', 'VALUE', 'TTL', 'TIME']];
-  const states: RecordState[] = [];
-  for (const r of report.records) {
-    const name = `${r.name}${r.required ? '' : ' (optional)'}`;
-    const answers = [
-      ...r.authoritative.map((a) => ({ a, who: `${a.server} ${a.address}` })),
-      ...r.public.map((a) => ({
-        a,
-        who: `resolver ${a.server === a.address ? a.address : `${a.server} ${a.address}`}`,
-      })),
-    ];
-    if (answers.length === 0) {
-      rows.push([name, r.type, '-', '', 'no authoritative server found', '', '']);
-      states.push(r.state);
+  const groups = report.records.map((r) => {
+    const rows: Row[] = [
+      ...r.authoritative.map((a) => ({ a, resolver: false })),
+      ...r.public.map((a) => ({ a, resolver: true })),
+    ].map(({ a, resolver }) => ({
+      server: resolver ? `resolver ${a.server}` : a.server,
+      address: a.address,
+      resolver,
+      state: a.state,
+      value: value(a, r),
+      ttl: a.ttl === undefined ? '' : String(a.ttl),
+      time: `${a.ms}ms`,
+    }));
+    return { head: `${r.name} ${r.type}${r.required ? '' : ' (optional)'}`, rows, r };
+  });
+  const all = groups.flatMap((g) => g.rows);
+  const wState = Math.max(5, ...all.map((x) => LABEL[x.state].length));
+  const wTtl = Math.max(3, ...all.map((x) => x.ttl.length));
+  const wTime = Math.max(4, ...all.map((x) => x.time.length));
+  const fixed = INDENT.length + wState + wTtl + wTime + 3 * GAP.length + 1;
+  const natural = Math.max(6, ...all.map((x) => `${x.server} ${x.address}`.length));
+  const wWho = Math.min(natural, WHO_MAX, WIDTH - fixed - VALUE_MIN);
+  const wValue = WIDTH - fixed - wWho;
+  for (const x of all) {
+    x.who = x.server === x.address ? abbreviate(x.address, wWho) : who(x.server, x.address, wWho);
+  }
+  const lines = [
+    `${INDENT}${'SERVER'.padEnd(wWho)}${GAP}${'STATE'.padEnd(wState)}${GAP}${'VALUE'.padEnd(wValue)}${GAP}${'TTL'.padStart(wTtl)} ${'TIME'.padStart(wTime)}`.trimEnd(),
+  ];
+  for (const g of groups) {
+    lines.push(g.head);
+    if (g.rows.length === 0) {
+      lines.push(
+        `${INDENT}${g.r.state === 'ok' ? '' : `${stateLabel(g.r.state, colour)}: `}no authoritative server found`,
+      );
       continue;
     }
-    answers.forEach(({ a, who }, i) => {
-      rows.push([
-        i === 0 ? name : '',
-        i === 0 ? r.type : '',
-        who,
-        '',
-        value(a, r),
-        a.ttl === undefined ? '' : String(a.ttl),
-        `${a.ms}ms`,
-      ]);
-      states.push(a.state);
-    });
+    for (const x of g.rows) {
+      const cell = wrap(x.value, wValue);
+      const state = stateLabel(x.state, colour) + ' '.repeat(wState - LABEL[x.state].length);
+      lines.push(
+        `${INDENT}${x.who!.padEnd(wWho)}${GAP}${state}${GAP}${cell[0]!.padEnd(wValue)}${GAP}${x.ttl.padStart(wTtl)} ${x.time.padStart(wTime)}`,
+      );
+      const pad = INDENT.length + wWho + wState + 2 * GAP.length;
+      for (const more of cell.slice(1)) lines.push(`${' '.repeat(pad)}${more}`);
+    }
   }
-  const widths = rows[0]!.map((_, c) =>
-    Math.max(...rows.map((row, i) => (c === 3 && i > 0 ? LABEL[states[i - 1]!].length : row[c]!.length))),
-  );
-  const lines = rows.map((row, i) =>
-    row
-      .map((cell, c) => {
-        if (c === 3 && i > 0) {
-          const st = states[i - 1]!;
-          return stateLabel(st, colour) + ' '.repeat(widths[c]! - LABEL[st].length);
-        }
-        return c === row.length - 1 ? cell : cell.padEnd(widths[c]!);
-      })
-      .join('  ')
-      .trimEnd(),
-  );
   const out = [`DNS readiness of ${report.domain} (${report.durationMs} ms)`, '', ...lines, ''];
   for (const z of report.zones) {
     const ns = z.childNs.length > 0 ? z.childNs : z.parentNs;
     const serial = z.serials.length > 0 ? `, serial ${z.serials.join('/')}` : '';
     out.push(
-      `zone ${z.apex}${z.parent ? ` (delegated by ${z.parent})` : ''}: NS ${ns.join(', ') || '?'}${serial}`,
+      ...wrap(
+        `zone ${z.apex}${z.parent ? ` (delegated by ${z.parent})` : ''}: NS ${ns.join(', ') || '?'}${serial}`,
+        WIDTH,
+        2,
+      ),
     );
   }
   if (report.zones.length > 0) out.push('');
   const order: Finding['level'][] = ['error', 'warning', 'info'];
   const findings = [...report.findings].sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level));
   for (const f of findings) {
-    const tag =
+    const tag = f.level === 'error' ? 'problem' : f.level === 'warning' ? 'warning' : 'note';
+    const text = wrap(`${tag}: ${f.subject}: ${f.message}`, WIDTH, 2);
+    const painted =
       f.level === 'error'
-        ? paint('red', 'problem', colour)
+        ? paint('red', tag, colour)
         : f.level === 'warning'
-          ? paint('yellow', 'warning', colour)
-          : 'note';
-    out.push(`${tag}: ${f.subject}: ${f.message}`);
-    if (f.fix) out.push(`  fix: ${f.fix}`);
+          ? paint('yellow', tag, colour)
+          : tag;
+    out.push(painted + text[0]!.slice(tag.length), ...text.slice(1));
+    if (f.fix) out.push(...wrap(`fix: ${f.fix}`, WIDTH - 2, 5).map((l) => `  ${l}`));
   }
   if (findings.length > 0) out.push('');
-  out.push(verdictLine(report, colour));
+  out.push(
+    ...wrap(verdictLine(report, false), WIDTH, 2).map((l, i) =>
+      i === 0 && colour ? colourVerdict(l, report) : l,
+    ),
+  );
   return out.join('\n');
+}
+
+function colourVerdict(line: string, report: DnsReport): string {
+  const word = report.ready ? 'READY' : 'NOT READY';
+  return paint(report.ready ? 'green' : 'red', word, true) + line.slice(word.length);
 }
 
 export function verdictLine(report: DnsReport, colour: boolean): string {

@@ -1,12 +1,20 @@
+import { followChain } from './chain.js';
 import type { DnsClient, QueryOutcome, Server } from './client.js';
-import { RCODE, type RecordType, type Reply, type Rr } from './message.js';
+import type { RecordType, Reply } from './message.js';
 import { canonical, isSubdomain, labelCount, parentName } from './names.js';
+import { failure, referral, type Unusable, usable } from './referral.js';
+
+export { type Chain, followChain, outcomeState } from './chain.js';
 
 /**
  * Iterative resolution by our own queries, from configurable root/parent servers: the walk down
  * the delegations that finds a name's zone apex and the parent's delegation, and address lookups
  * for name-server names (no OS resolver involved). Every query goes through one cache of
  * in-flight promises, so the same question to the same server is asked once per check.
+ *
+ * The result never depends on which server happens to answer first: a server that answers
+ * without authority and without a referral further down (a lame server, or one that refers the
+ * zone back to itself) is passed over, and values are taken from every server of the zone.
  */
 
 export interface WalkSettings {
@@ -25,23 +33,25 @@ export interface Delegation {
   glue: Record<string, string[]>;
 }
 
+export type WalkFailure = {
+  ok: false;
+  /** The zone whose servers failed. */
+  zone: string;
+  /** No root server answered at all: the check itself cannot run. */
+  atRoot: boolean;
+  state: 'timeout' | 'servfail' | 'refused' | 'malformed' | 'lame' | 'unreachable' | 'error';
+  detail: string;
+};
+
 export type WalkResult =
   | {
       ok: true;
       apex: string;
-      /** The servers that answered authoritatively. */
+      /** Every server of the zone (the cut), in a fixed order. */
       servers: Server[];
       reply: Reply;
     }
-  | {
-      ok: false;
-      /** The zone whose servers failed. */
-      zone: string;
-      /** No root server answered at all: the check itself cannot run. */
-      atRoot: boolean;
-      state: 'timeout' | 'servfail' | 'refused' | 'malformed' | 'lame' | 'unreachable' | 'error';
-      detail: string;
-    };
+  | WalkFailure;
 
 const MAX_STEPS = 16;
 const MAX_DEPTH = 5;
@@ -60,7 +70,7 @@ export class Walker {
 
   /** One query, asked once per check (authoritative: RD off). */
   query(server: Server, name: string, type: RecordType, recursion = false): Promise<QueryOutcome> {
-    const key = `${server.address}|${server.port}|${canonical(name)}|${type}|${recursion}`;
+    const key = `${server.address}|${server.port}|${server.tcp ? 'tcp' : ''}|${canonical(name)}|${type}|${recursion}`;
     let p = this.queries.get(key);
     if (!p) {
       p = this.settings.client.query(
@@ -75,23 +85,26 @@ export class Walker {
 
   /**
    * Hedged race: ask one server; ask the next when it fails or has not answered within
-   * HEDGE_MS. The first usable reply (NOERROR or NXDOMAIN) wins. Costs one round trip when the
-   * first server is healthy, and never waits a full timeout per dead server.
+   * HEDGE_MS. The first reply that makes progress (authoritative, or a referral below `zone`)
+   * wins. Costs one round trip when the first server is healthy, never a full timeout per dead
+   * server; a lame server is passed over whatever the order.
    */
-  race(
+  private race(
     servers: Server[],
+    zone: string,
     name: string,
     type: RecordType,
-  ): Promise<{ reply: Reply; server: Server } | QueryOutcome[]> {
+  ): Promise<{ reply: Reply; server: Server } | Unusable[]> {
     if (servers.length === 0) return Promise.resolve([]);
+    // Random order spreads load; the result does not depend on it (see usable()).
     const order = [...servers].sort(() => Math.random() - 0.5);
     return new Promise((resolve) => {
-      const outcomes: QueryOutcome[] = [];
+      const failed: Unusable[] = [];
       let next = 0;
       let pending = 0;
       let done = false;
       let timer: NodeJS.Timeout | undefined;
-      const finish = (value: { reply: Reply; server: Server } | QueryOutcome[]) => {
+      const finish = (value: { reply: Reply; server: Server } | Unusable[]) => {
         done = true;
         clearTimeout(timer);
         resolve(value);
@@ -105,13 +118,12 @@ export class Walker {
         this.query(server, name, type).then((o) => {
           pending--;
           if (done) return;
-          const rc = o.reply?.rcode;
-          if (o.state === 'reply' && o.reply && (rc === RCODE.NOERROR || rc === RCODE.NXDOMAIN)) {
-            return finish({ reply: o.reply, server });
-          }
-          outcomes.push(o);
+          const why = usable(o, zone, name);
+          if (why === true) return finish({ reply: o.reply!, server });
+          failed.push({ server, outcome: o, ...(why ? { lame: why } : {}) });
           if (next < order.length) launch();
-          else if (pending === 0) finish(outcomes);
+          else if (pending === 0)
+            finish(failed.sort((a, b) => (a.server.address < b.server.address ? -1 : 1)));
         });
       };
       launch();
@@ -143,8 +155,8 @@ export class Walker {
     let { zone, servers } = this.deepestCut(name);
     const startedAtRoot = zone === '.';
     for (let step = 0; step < MAX_STEPS; step++) {
-      const r = await this.race(servers, name, type);
-      if (Array.isArray(r)) return failure(zone, r, startedAtRoot && step === 0);
+      const r = await this.race(servers, zone, name, type);
+      if (Array.isArray(r)) return failure(zone, name, r, startedAtRoot && step === 0);
       const { reply } = r;
       if (reply.aa) {
         const soa = [...reply.authorities, ...reply.answers].find(
@@ -153,34 +165,13 @@ export class Walker {
         const apex = soa?.name ?? zone;
         return { ok: true, apex, servers, reply };
       }
-      const ns = reply.authorities.filter(
-        (rr) => rr.type === 'NS' && isSubdomain(name, rr.name) && labelCount(rr.name) > labelCount(zone),
-      );
-      if (ns.length === 0) {
-        if (startedAtRoot && step === 0) {
-          // The configured roots answer like a resolver: DNS is intercepted on this network.
-          return {
-            ok: false,
-            zone,
-            atRoot: true,
-            state: 'lame',
-            detail: `the root servers answered ${name} without authority and without a referral${reply.ra ? ' (as a recursive resolver would)' : ''}: something on this network intercepts DNS on port 53, so the authoritative servers cannot be asked directly`,
-          };
-        }
-        return {
-          ok: false,
-          zone,
-          atRoot: false,
-          state: 'lame',
-          detail: `the servers of ${zone} gave neither an authoritative answer nor a referral for ${name}`,
-        };
-      }
+      const ns = referral(reply, zone, name);
       const child = ns[0]!.name;
       const nsNames = [...new Set(ns.filter((rr) => rr.name === child).map((rr) => rr.value))].sort();
       const glue: Record<string, string[]> = {};
       for (const n of nsNames) {
         const g = reply.additionals.filter((rr) => rr.name === n && (rr.type === 'A' || rr.type === 'AAAA'));
-        if (g.length > 0) glue[n] = g.map((rr) => rr.value);
+        if (g.length > 0) glue[n] = [...new Set(g.map((rr) => rr.value))].sort();
       }
       if (!this.delegations.has(child)) {
         // The first referral comes from the configured roots, whose zone we do not know: assume
@@ -195,7 +186,7 @@ export class Walker {
           return this.addresses(n, stack);
         }),
       );
-      const addrs = [...new Set(next.flat())];
+      const addrs = [...new Set(next.flat())].sort();
       servers = addrs.map((address) => ({ address, port: this.settings.authPort }));
       if (!this.cuts.has(child)) this.cuts.set(child, servers);
       zone = child;
@@ -229,7 +220,11 @@ export class Walker {
     return p;
   }
 
-  /** The values of name/type as its zone's servers give them (first usable answer; CNAMEs followed). */
+  /**
+   * The values of name/type as every server of its zone gives them (the union of the
+   * authoritative answers, so the result does not depend on which server answers first; CNAMEs
+   * followed).
+   */
   async resolve(
     name: string,
     type: RecordType,
@@ -238,77 +233,16 @@ export class Walker {
   ): Promise<{ values: string[]; chain: string[] }> {
     const w = await this.walk(name, type, stack);
     if (!w.ok) return { values: [], chain: [] };
-    const c = followChain(w.reply, name, type);
-    if (c.values.length > 0 || c.loop || c.chain.length === 0) return { values: c.values, chain: c.chain };
-    const next = c.chain[c.chain.length - 1]!;
-    if ([name, ...seen].includes(next) || seen.length > 8) return { values: [], chain: c.chain };
-    const more = await this.resolve(next, type, stack, [...seen, name, ...c.chain]);
-    return { values: more.values, chain: [...c.chain, ...more.chain] };
+    const outcomes = await Promise.all(w.servers.map((s) => this.query(s, name, type)));
+    const replies = outcomes
+      .filter((o) => usable(o, w.apex, name) === true && o.reply!.aa)
+      .map((o) => followChain(o.reply!, name, type));
+    const values = [...new Set(replies.flatMap((c) => c.values))].sort();
+    const chain = replies.map((c) => c.chain).sort((a, b) => b.length - a.length)[0] ?? [];
+    if (values.length > 0 || chain.length === 0 || replies.some((c) => c.loop)) return { values, chain };
+    const next = chain[chain.length - 1]!;
+    if ([name, ...seen].includes(next) || seen.length > 8) return { values: [], chain };
+    const more = await this.resolve(next, type, stack, [...seen, name, ...chain]);
+    return { values: more.values, chain: [...chain, ...more.chain] };
   }
-}
-
-function failure(zone: string, outcomes: QueryOutcome[], atRoot: boolean): WalkResult {
-  const states = outcomes.map(outcomeState);
-  const order = ['servfail', 'refused', 'malformed', 'lame', 'timeout', 'unreachable'] as const;
-  const state = order.find((s) => states.includes(s)) ?? 'error';
-  const details = [...new Set(outcomes.map((o) => o.detail).filter(Boolean))];
-  return {
-    ok: false,
-    zone,
-    atRoot: atRoot && states.every((s) => s === 'timeout' || s === 'unreachable'),
-    state,
-    detail: `no server of ${zone === '.' ? 'the root' : zone} gave a usable answer (${states.join(', ') || 'no servers'})${details.length ? `: ${details.join('; ')}` : ''}`,
-  };
-}
-
-export function outcomeState(
-  o: QueryOutcome,
-): 'timeout' | 'servfail' | 'refused' | 'malformed' | 'lame' | 'unreachable' | 'error' | 'ok' {
-  if (o.state !== 'reply') return o.state;
-  const rc = o.reply!.rcode;
-  if (rc === RCODE.SERVFAIL) return 'servfail';
-  if (rc === RCODE.REFUSED) return 'refused';
-  if (rc === RCODE.NOERROR || rc === RCODE.NXDOMAIN) return 'ok';
-  return 'error';
-}
-
-export interface Chain {
-  values: string[];
-  ttl?: number;
-  chain: string[];
-  /** The name the chain ends at (the queried name when there is no CNAME). */
-  end: string;
-  loop: boolean;
-  records: Rr[];
-}
-
-/** Follow CNAMEs inside one reply's answer section, with loop detection. */
-export function followChain(reply: Reply, name: string, type: RecordType): Chain {
-  let current = canonical(name);
-  const chain: string[] = [];
-  const visited = new Set([current]);
-  let ttl: number | undefined;
-  for (let i = 0; i < 16; i++) {
-    const found = reply.answers.filter((rr) => rr.name === current && rr.type === type);
-    if (found.length > 0) {
-      const minTtl = Math.min(...found.map((f) => f.ttl));
-      return {
-        values: [...new Set(found.map((f) => f.value))].sort(),
-        ttl: ttl === undefined ? minTtl : Math.min(ttl, minTtl),
-        chain,
-        end: current,
-        loop: false,
-        records: found,
-      };
-    }
-    const cname = reply.answers.find((rr) => rr.name === current && rr.type === 'CNAME');
-    if (!cname) break;
-    ttl = ttl === undefined ? cname.ttl : Math.min(ttl, cname.ttl);
-    chain.push(cname.value);
-    if (visited.has(cname.value))
-      return { values: [], ttl, chain, end: cname.value, loop: true, records: [] };
-    visited.add(cname.value);
-    current = cname.value;
-  }
-  return { values: [], ...(ttl === undefined ? {} : { ttl }), chain, end: current, loop: false, records: [] };
 }

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { labelCount, parentName } from './names.js';
+import type { AuthoritativeView } from './authoritative.js';
 import type { Walker } from './resolver.js';
 import type { Finding, RecordReport } from './types.js';
 
 /**
  * Known traps that break a first deployment although the records look right: Cloudflare's proxy,
- * CAA records that forbid Let's Encrypt, wildcard records, SRV targets that are CNAMEs, and a
+ * wildcard records (CAA: caa.ts; stray records: stray.ts), SRV targets that are CNAMEs, and a
  * deprecated-only `_matrix._tcp` SRV.
  */
 
@@ -61,67 +61,33 @@ export function cloudflareFindings(records: RecordReport[], list: BlockList): Fi
 }
 
 /**
- * CAA (RFC 8659): the relevant record set is the first one found climbing from the name
- * towards the TLD. If it has "issue" properties and none names letsencrypt.org, Let's Encrypt
- * must refuse to issue the certificate.
+ * A wildcard answers for names that do not exist, hiding typos and missing records. Asked of
+ * every server of the domain's zone; `values` is what a random name gets (for the advice on
+ * records the wildcard answers for).
  */
-export async function caaFindings(walker: Walker, certNames: string[]): Promise<Finding[]> {
-  const ladder = (name: string) => {
-    const out = [name];
-    let n = name;
-    while (labelCount(n) > 2) {
-      n = parentName(n);
-      out.push(n);
-    }
-    return out;
-  };
-  const all = [...new Set(certNames.flatMap(ladder))];
-  const sets = new Map<string, { tag: string; value: string }[]>();
-  await Promise.all(
-    all.map(async (n) => {
-      const w = await walker.walk(n, 'CAA');
-      const caa = w.ok ? w.reply.answers.filter((rr) => rr.type === 'CAA' && rr.name === n && rr.caa) : [];
-      sets.set(
-        n,
-        caa.map((rr) => ({ tag: rr.caa!.tag.toLowerCase(), value: rr.caa!.value })),
-      );
-    }),
-  );
-  const out: Finding[] = [];
-  for (const name of certNames) {
-    const at = ladder(name).find((n) => (sets.get(n) ?? []).length > 0);
-    if (!at) continue;
-    const issue = sets.get(at)!.filter((c) => c.tag === 'issue');
-    if (issue.length === 0) continue;
-    const allowed = issue.map((c) => c.value.split(';')[0]!.trim().toLowerCase());
-    if (allowed.includes('letsencrypt.org')) continue;
-    out.push({
-      level: 'error',
-      code: 'caa-forbids-letsencrypt',
-      subject: name,
-      message: `the CAA record at ${at} allows only ${allowed.map((a) => a || '(nobody)').join(', ')}, so Let's Encrypt cannot issue a certificate for ${name}`,
-      fix: `add at ${at}: CAA 0 issue "letsencrypt.org"`,
-    });
-  }
-  return out;
-}
-
-/** A wildcard answers for names that do not exist, hiding typos and missing records. */
-export async function wildcardFindings(walker: Walker, domain: string): Promise<Finding[]> {
+export async function wildcardCheck(
+  auth: AuthoritativeView,
+  domain: string,
+  names: string[],
+): Promise<{ findings: Finding[]; values: string[] }> {
   const probe = `mxoob-${randomBytes(4).toString('hex')}.${domain}`;
-  const w = await walker.walk(probe, 'A');
-  if (!w.ok) return [];
-  const hit = w.reply.answers.filter((rr) => rr.name === probe);
-  if (hit.length === 0) return [];
-  return [
-    {
-      level: 'warning',
-      code: 'wildcard',
-      subject: `*.${domain}`,
-      message: `a wildcard record answers for any name under ${domain} (a random name got ${hit.map((h) => `${h.type} ${h.value}`).join(', ')}): a missing or mistyped record still resolves, maybe elsewhere`,
-      fix: `create the records listed above explicitly, and make sure the wildcard does not point at another server`,
-    },
-  ];
+  const l = await auth.lookup(probe, 'A');
+  const hit = l.answers.filter((a) => a.state === 'ok' && a.values.length > 0);
+  if (hit.length === 0) return { findings: [], values: [] };
+  const values = [...new Set(hit.flatMap((a) => a.values))].sort();
+  const via = hit.find((a) => a.chain.length > 0)?.chain;
+  return {
+    values,
+    findings: [
+      {
+        level: 'warning',
+        code: 'wildcard',
+        subject: `*.${domain}`,
+        message: `a wildcard record answers for any name under ${domain} (a random name got ${via ? `CNAME ${via.join(' > ')} > ` : ''}A ${values.join(', ')}): a missing or mistyped record still resolves, maybe elsewhere`,
+        fix: `keep explicit records for ${names.join(', ')}, and make sure *.${domain} does not point at another server (or delete it)`,
+      },
+    ],
+  };
 }
 
 /** SRV targets must be host names with A/AAAA records, never CNAMEs (RFC 2782). */

@@ -52,6 +52,10 @@ export interface ServerAnswer {
   ttl?: number;
   ms: number;
   detail?: string;
+  /** The server itself failed the zone probe (lame, dead, ...): reported once, as a zone finding. */
+  notAsked?: boolean;
+  /** Reached only through the parent's glue: the zone itself gives this name server other addresses. */
+  glueOnly?: boolean;
 }
 
 export interface ZoneServer {
@@ -65,6 +69,10 @@ export interface ZoneServer {
   serial?: number;
   ms: number;
   detail?: string;
+  /** This address comes only from the parent's glue; the zone gives the name server other addresses. */
+  glueOnly?: boolean;
+  /** It answers over TCP only: why UDP failed. */
+  udpBlocked?: string;
 }
 
 export interface ZoneView {

@@ -27,6 +27,11 @@ export function yamlValue(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (Array.isArray(value)) return `[${value.map(yamlValue).join(', ')}]`;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    // A flow mapping; keys are quoted like values, so no key can break out of it.
+    const pairs = Object.entries(value).map(([k, v]) => `${yamlValue(k)}: ${yamlValue(v)}`);
+    return `{${pairs.join(', ')}}`;
+  }
   throw new TypeError(
     `yamlValue: cannot write ${value === undefined ? 'undefined' : typeof value} into YAML`,
   );

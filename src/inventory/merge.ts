@@ -17,11 +17,17 @@ export const MANAGED_KEYS: readonly string[] = [
   ...WRITE_ONCE_KEYS,
   'matrix_playbook_reverse_proxy_type',
   'devture_systemd_docker_base_ipv6_enabled',
+  'matrix_synapse_additional_loggers_custom',
   'matrix_client_element_enabled',
   'matrix_static_files_container_labels_base_domain_enabled',
   'matrix_synapse_federation_domain_whitelist',
   'traefik_config_certificatesResolvers_acme_email',
+  'matrix_rtc_enabled',
   'jitsi_enabled',
+  'jitsi_enable_auth',
+  'jitsi_auth_type',
+  'jitsi_enable_guests',
+  'jitsi_prosody_auth_internal_accounts',
   'coturn_enabled',
   'coturn_turn_external_ip_addresses',
 ];
@@ -30,7 +36,7 @@ export const MANAGED_KEYS: readonly string[] = [
 export function parseExistingVars(text: string, file: string): Document {
   const doc = parseVarsDocument(text);
   if (doc.errors.length > 0) {
-    const e = describeYamlError(doc.errors[0]!);
+    const e = describeYamlError(doc.errors[0]!, text);
     const where = e.line ? ` at line ${e.line}` : '';
     throw new UserError(`${file} is not valid YAML${where}: ${e.text}`, {
       hint: "fix the file by hand (it holds the server's secrets, so matrix-oob will not overwrite it) and run init again.",

@@ -1,4 +1,5 @@
 import { type Document, isMap, isScalar, Scalar } from 'yaml';
+import { describeYamlError } from '../config/yaml-error.js';
 import { parseVarsDocument } from './yaml-doc.js';
 
 /**
@@ -28,8 +29,8 @@ export class VarsSyntaxError extends Error {
 export function parseVars(text: string): VarsFile {
   const doc = parseVarsDocument(text);
   if (doc.errors.length > 0) {
-    const pos = doc.errors[0]!.linePos?.[0];
-    throw new VarsSyntaxError(pos?.line, pos?.col);
+    const pos = describeYamlError(doc.errors[0]!, text);
+    throw new VarsSyntaxError(pos.line, pos.column);
   }
   if (doc.contents === null) return { doc, data: {} };
   if (!isMap(doc.contents)) return { doc, data: undefined };

@@ -52,6 +52,8 @@ export class MatrixApiError extends Error {
   readonly serverMessage: string;
   /** e.g. "POST /login". */
   readonly call: string;
+  /** The answer's JSON (e.g. a user-interactive auth 401: flows, session). */
+  body: Record<string, unknown> | undefined;
   constructor(call: string, status: number, errcode: string, serverMessage: string) {
     super(`${call}: HTTP ${status} ${errcode}${serverMessage ? `: ${serverMessage}` : ''}`);
     this.name = 'MatrixApiError';
@@ -128,6 +130,49 @@ export class MatrixClient {
     if (!this.accessToken) return;
     // Not interruptible: after Ctrl-C the token must still die.
     await this.call('POST', '/logout', {}, true, false);
+    this.accessToken = undefined;
+  }
+
+  /**
+   * POST /account/deactivate (user-interactive auth, m.login.password): the account can never log
+   * in again and every access token of it stops working. Needs a login as that user first. The
+   * first call gets the UIA session (401), the second answers it with the password. `erase:
+   * false` keeps what the account wrote (evidence); the spec's default too.
+   */
+  async deactivateAccount(user: string, password: string, erase = false): Promise<void> {
+    let session: string | undefined;
+    try {
+      await this.call('POST', '/account/deactivate', { erase });
+      this.accessToken = undefined;
+      return; // a server that asks for nothing more
+    } catch (err) {
+      const flows = err instanceof MatrixApiError ? err.body?.flows : undefined;
+      if (!(err instanceof MatrixApiError) || err.status !== 401 || !Array.isArray(flows)) throw err;
+      const offered = flows.some(
+        (f) =>
+          Array.isArray((f as { stages?: unknown }).stages) &&
+          (f as { stages: unknown[] }).stages.join() === 'm.login.password',
+      );
+      if (!offered) {
+        throw new MatrixApiError(
+          'POST /account/deactivate',
+          401,
+          'M_UNKNOWN',
+          'the server offers no password flow to deactivate the account',
+        );
+      }
+      session = typeof err.body?.session === 'string' ? err.body.session : undefined;
+    }
+    await this.call('POST', '/account/deactivate', {
+      auth: {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user },
+        password,
+        ...(session ? { session } : {}),
+      },
+      erase,
+    });
+    // Deactivation ended every session, ours included.
     this.accessToken = undefined;
   }
 
@@ -251,7 +296,7 @@ export class MatrixClient {
       : [];
   }
 
-  private async call<T>(
+  protected async call<T>(
     method: string,
     path: string,
     body?: unknown,
@@ -290,7 +335,9 @@ export class MatrixClient {
         continue;
       }
       const message = typeof obj.error === 'string' ? this.redactor.redact(obj.error).slice(0, 300) : '';
-      throw new MatrixApiError(name, res.status, this.redactor.redact(errcode), message);
+      const error = new MatrixApiError(name, res.status, this.redactor.redact(errcode), message);
+      if (res.status === 401) error.body = obj as Record<string, unknown>;
+      throw error;
     }
   }
 
@@ -308,7 +355,11 @@ export class MatrixClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     try {
-      return await this.fetchFn(`${this.baseUrl}${PREFIX}${path}`, {
+      // Paths under /_synapse/ (Synapse's admin API) are not under the client API prefix.
+      const url = path.startsWith('/_synapse/')
+        ? `${this.baseUrl}${path}`
+        : `${this.baseUrl}${PREFIX}${path}`;
+      return await this.fetchFn(url, {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

@@ -13,8 +13,14 @@ import { VERSION } from '../version.js';
 /**
  * The one HTTPS adapter of `verify`: a GET that reports the TLS facts (trusted? right name?
  * which names does the certificate carry?) next to the HTTP answer. Nothing is sent but a GET,
- * and no body is read from a server whose certificate failed verification.
+ * or a POST a check declares (Jitsi's BOSH session request, which changes nothing on the
+ * server), and no body is read from a server whose certificate failed verification.
  */
+
+export interface HttpsPost {
+  body: string;
+  contentType: string;
+}
 
 /** curl's --connect-to: requests for host:port go to toHost:toPort (SNI and Host stay `host`). */
 export interface ConnectTo {
@@ -35,6 +41,8 @@ export interface HttpsGetOptions {
   maxRedirects?: number;
   /** Stop reading after this many bytes. Default 256 KiB. */
   maxBodyBytes?: number;
+  /** POST this instead of a GET; a redirect answer is then returned, not followed. */
+  post?: HttpsPost;
 }
 
 export interface TlsFacts {
@@ -89,7 +97,7 @@ export const httpsGet: HttpsGet = async (url, options) => {
     if (remaining <= 0) throw timeoutError(current, options.timeoutMs);
     const res = await getOnce(current, options, remaining, options.timeoutMs);
     const location = res.headers.location;
-    if (!REDIRECTS.has(res.status) || !location) return { ...res, url: current, chain };
+    if (!REDIRECTS.has(res.status) || !location || options.post) return { ...res, url: current, chain };
     if (chain.length > max) {
       throw new HttpsGetError('TOO_MANY_REDIRECTS', url, `more than ${max} redirects (last: ${current})`);
     }
@@ -191,7 +199,7 @@ function getOnce(
       host: to.host,
       port: to.port,
       path: `${u.pathname}${u.search}`,
-      method: 'GET',
+      method: options.post ? 'POST' : 'GET',
       agent: false,
       // SNI and certificate name checks are for the name asked for, not the address used.
       ...(isIP(hostname) ? {} : { servername: hostname }),
@@ -200,8 +208,14 @@ function getOnce(
       ...(options.ca && options.ca.length > 0 ? { secureContext: trustingContext(options.ca) } : {}),
       headers: {
         host: port === 443 ? u.host.replace(/:443$/, '') : u.host,
-        accept: 'application/json',
+        accept: options.post ? '*/*' : 'application/json',
         'user-agent': `matrix-oob/${VERSION} (verify)`,
+        ...(options.post
+          ? {
+              'content-type': options.post.contentType,
+              'content-length': String(Buffer.byteLength(options.post.body)),
+            }
+          : {}),
       },
     });
     const timer = setTimeout(() => {
@@ -251,6 +265,6 @@ function getOnce(
         finish(() => reject(new HttpsGetError(err.code ?? 'ERROR', url, err.message, tls)));
       });
     });
-    req.end();
+    req.end(options.post?.body);
   });
 }

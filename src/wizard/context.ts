@@ -22,6 +22,8 @@ export interface WizardContext {
   /** Answers of an earlier round (the user did not confirm the summary): used as defaults. */
   previous: RawConfig | undefined;
   prompt: Prompt;
+  /** Updating an existing case: its domain cannot change (asked, but only this is accepted). */
+  lockedDomain?: string | undefined;
   /** False with --yes, without a TTY on stdin, or in CI: never ask, use defaults or fail. */
   interactive: boolean;
   out: Output;

@@ -1,5 +1,5 @@
 import type { Prompt } from '../adapters/prompt.js';
-import type { RawConfig } from '../commands/init/flags.js';
+import { mergeRaw, type RawConfig } from '../commands/init/flags.js';
 import {
   addressProblem,
   checkDomain,
@@ -14,7 +14,7 @@ import { InterruptedError, UserError } from '../errors.js';
 import type { Output } from '../ui/output.js';
 import type { Missing, WizardContext } from './context.js';
 import { STEPS } from './steps.js';
-import { summaryLines } from './summary.js';
+import { changeLines, summaryLines } from './summary.js';
 
 export type { Missing, WizardContext } from './context.js';
 export { type Interactivity, interactivity } from './interactive.js';
@@ -30,6 +30,20 @@ export interface WizardOptions {
   out: Output;
   /** Why the wizard is not interactive (for the error hint), from interactivity(). */
   reason?: string;
+  /** The case being updated (its folder and current answers): they are the defaults. */
+  existing?: ExistingCase | undefined;
+  /** Finds the case a domain's answers would update (the default folder), after the domain question. */
+  findCase?: (domain: string) => Promise<ExistingCase | undefined>;
+  /**
+   * Every check that can run before "Write?" (warnings, the case folder, git): prints what it
+   * finds, throws UserError for what cannot be written. Runs before the summary.
+   */
+  check?: (answers: RawConfig) => Promise<void>;
+}
+
+export interface ExistingCase {
+  dir: string;
+  raw: RawConfig;
 }
 
 /**
@@ -57,23 +71,61 @@ export async function runWizard(opts: WizardOptions): Promise<RawConfig> {
       return opts.prompt.select(q);
     },
   };
+  let existing = opts.existing;
   if (interactive) {
     out.info(
-      'Setting up a new case. Enter accepts the default shown in (brackets); Ctrl-C quits and writes nothing.',
+      existing
+        ? `Updating the case in ${existing.dir}: its current answers are the defaults; what changes is shown before anything is written. Ctrl-C quits and writes nothing.`
+        : 'Setting up a new case. Enter accepts the default shown in (brackets); Ctrl-C quits and writes nothing.',
     );
   }
-  let previous: RawConfig | undefined;
+  let previous: RawConfig | undefined = existing?.raw;
   for (;;) {
-    const ctx: WizardContext = { preset, answers: {}, previous, prompt, interactive, out, missing: [] };
+    const ctx: WizardContext = {
+      preset,
+      answers: {},
+      previous,
+      prompt,
+      interactive,
+      out,
+      missing: [],
+      lockedDomain: existing?.raw.domain,
+    };
     asked = 0;
-    for (const step of STEPS) await step.run(ctx);
+    for (const step of STEPS) {
+      await step.run(ctx);
+      if (step.name === 'domain' && !existing && ctx.answers.domain && opts.findCase) {
+        existing = await opts.findCase(ctx.answers.domain);
+        if (existing) {
+          if (interactive) {
+            out.info(
+              `A case for ${ctx.answers.domain} exists in ${existing.dir}: its current answers are the defaults; what changes is shown before anything is written.`,
+            );
+          }
+          ctx.previous = previous ?? existing.raw;
+        }
+      }
+    }
     if (!interactive) {
+      // An existing case without questions: its answers, with the flags' changes on top (the
+      // declared defaults must not replace what the case says).
+      if (existing) return mergeRaw(existing.raw, preset);
       if (ctx.missing.length > 0) throw missingError(ctx.missing, opts.reason);
       return ctx.answers;
     }
     const questions = asked;
+    await opts.check?.(ctx.answers);
     out.info('\nSummary:');
     for (const line of summaryLines(ctx.answers)) out.info(line);
+    if (existing) {
+      const changes = changeLines(existing.raw, ctx.answers);
+      out.info(
+        changes.length > 0
+          ? `\nChanges to the case in ${existing.dir}:`
+          : "\nNo changes to the case's answers.",
+      );
+      for (const line of changes) out.info(line);
+    }
     const ok = await prompt.confirm({
       name: 'confirm',
       message: 'Write the case folder with these settings?',

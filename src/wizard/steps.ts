@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { RawConfig } from '../commands/init/flags.js';
+import { CALL_STACKS, type CallStack, defaultCallStack, stackProblem } from '../config/calls.js';
 import {
   addressProblem,
   checkDomain,
@@ -48,8 +50,16 @@ export function portInputProblem(text: string): string | undefined {
   return portProblem(Number.NaN)?.replace(/^NaN/, JSON.stringify(value));
 }
 
+/** The message for a domain other than the one of the case being updated. */
+export function domainChangeProblem(answer: string, locked: string | undefined): string | undefined {
+  if (locked === undefined) return undefined;
+  const value = checkDomain(answer).value ?? answer.trim();
+  if (value === locked) return undefined;
+  return `this case is for ${locked}: a server's domain cannot change after installation. Enter keeps ${locked}; for ${value || 'another domain'}, quit (Ctrl-C) and create a new case folder (matrix-oob init <new-dir>)`;
+}
+
 export async function domain(
-  ctx: Ctx<'preset' | 'answers' | 'previous' | 'prompt' | 'interactive' | 'out' | 'missing'>,
+  ctx: Ctx<'preset' | 'answers' | 'previous' | 'prompt' | 'interactive' | 'out' | 'missing' | 'lockedDomain'>,
 ): Promise<void> {
   if (ctx.preset.domain !== undefined) {
     ctx.answers.domain = ctx.preset.domain;
@@ -65,7 +75,7 @@ export async function domain(
       name: 'domain',
       message: 'Base domain of the user IDs (@name:<domain>), e.g. example.com:',
       ...(fallback !== undefined ? { default: fallback } : {}),
-      validate: (v) => inline(checkDomain(v).error),
+      validate: (v) => inline(checkDomain(v).error ?? domainChangeProblem(v, ctx.lockedDomain)),
     });
     const checked = checkDomain(answer);
     const value = checked.value ?? answer.trim();
@@ -258,18 +268,22 @@ export async function audioVideo(
     enabled = ctx.interactive
       ? await ctx.prompt.confirm({
           name: 'audio_video.enabled',
-          message: 'Enable audio/video calls (Jitsi + coturn)?',
+          message: 'Enable audio/video calls?',
           default: previous?.enabled ?? preset.external_ip !== undefined,
         })
       : false;
   }
   const av: NonNullable<RawConfig['audio_video']> = { enabled };
   ctx.answers.audio_video = av;
+  if (preset.jitsi_allow_anonymous !== undefined) av.jitsi_allow_anonymous = preset.jitsi_allow_anonymous;
+  const stack = enabled ? await callStack(ctx) : (preset.stack as CallStack | undefined);
+  if (stack !== undefined) av.stack = stack;
   if (preset.external_ip !== undefined) {
     av.external_ip = preset.external_ip;
     return;
   }
-  if (!enabled) return;
+  // Only Jitsi's TURN relay (coturn) needs the public IPv4; Element Call's LiveKit finds it itself.
+  if (!enabled || stack === 'element-call') return;
   const addr = ctx.answers.server?.address;
   const fromAddress = addr !== undefined && !ipv4Problem(addr) ? addr : undefined;
   if (!ctx.interactive) {
@@ -291,6 +305,33 @@ export async function audioVideo(
   });
   av.external_ip = answer.trim();
 }
+
+/** Which call stack: one question, one line on each choice (docs/calls.md). */
+async function callStack(
+  ctx: Ctx<'preset' | 'answers' | 'previous' | 'prompt' | 'interactive'>,
+): Promise<CallStack> {
+  const hs = ctx.answers.homeserver ?? 'synapse';
+  const preset = ctx.preset.audio_video?.stack as CallStack | undefined;
+  if (preset !== undefined || !ctx.interactive) return preset ?? defaultCallStack(hs);
+  const fallback = defaultCallStack(hs);
+  const previous = ctx.previous?.audio_video?.stack as CallStack | undefined;
+  // Only the stacks this homeserver can run are offered; with one, there is nothing to ask.
+  const possible = CALL_STACKS.filter((value) => !stackProblem(value, hs));
+  if (possible.length === 1) return possible[0]!;
+  return ctx.prompt.select<CallStack>({
+    name: 'audio_video.stack',
+    message: 'Which calls?',
+    choices: possible.map((value) => ({ value, name: value, description: CALL_STACK_DESCRIPTIONS[value] })),
+    default: previous !== undefined && !stackProblem(previous, hs) ? previous : fallback,
+  });
+}
+
+const CALL_STACK_DESCRIPTIONS: Record<CallStack, string> = {
+  'element-call':
+    'Element Call (LiveKit): the calls of Element X on phones and of Element Web; no extra DNS record',
+  jitsi: 'Jitsi at jitsi.<domain> with logins for the case users: Element Web widgets and a browser link',
+  both: 'both: Element Call for Element X, Jitsi for browser meetings',
+};
 
 export async function letsencryptEmail(
   ctx: Ctx<'preset' | 'answers' | 'previous' | 'prompt' | 'interactive'>,
@@ -387,9 +428,21 @@ export async function playbook(ctx: Ctx<'preset' | 'answers' | 'previous' | 'pro
     name: 'playbook.path',
     message: 'Path to a matrix-docker-ansible-deploy checkout (empty = none yet):',
     ...(previous !== undefined ? { default: previous } : {}),
+    validate: (v) => inline(v.trim() === '' ? undefined : checkoutProblem(resolve(v.trim()))),
   });
   // Absolute, because the config file resolves relative paths against its own folder.
   if (answer.trim() !== '') ctx.answers.playbook = { path: resolve(answer.trim()) };
+}
+
+/** A checkout path that cannot be used: checked at the question, before anything is written. */
+export function checkoutProblem(path: string): string | undefined {
+  if (!existsSync(path)) {
+    return `${path} does not exist: give the folder of a matrix-docker-ansible-deploy clone, or leave it empty ("matrix-oob playbook fetch" gets one later)`;
+  }
+  if (!existsSync(join(path, 'setup.yml'))) {
+    return `${path} has no setup.yml, so it is not a matrix-docker-ansible-deploy checkout; leave it empty to fetch one later`;
+  }
+  return undefined;
 }
 
 /** The questions, in the order they are asked. */

@@ -1,7 +1,31 @@
 import type { RawConfig } from '../commands/init/flags.js';
+import { type CallStack, defaultCallStack } from '../config/calls.js';
 
 /** The answers as the table shown before the confirmation (pure: lines of text). */
 export function summaryLines(raw: RawConfig): string[] {
+  const rows = summaryRows(raw);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+}
+
+/**
+ * What changes from the case's current answers to the new ones, one line per changed row
+ * (`  users: lead (admin) -> lead (admin), bob`); empty when nothing changes.
+ */
+export function changeLines(before: RawConfig, after: RawConfig): string[] {
+  const old = new Map(summaryRows(before));
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const [k, v] of summaryRows(after)) {
+    seen.add(k);
+    const was = old.get(k);
+    if (was !== v) out.push(`  ${k}: ${was ?? '(not set)'} -> ${v}`);
+  }
+  for (const [k, v] of old) if (!seen.has(k)) out.push(`  ${k}: ${v} -> (not set)`);
+  return out;
+}
+
+function summaryRows(raw: RawConfig): [string, string][] {
   const s = raw.server ?? {};
   const domain = raw.domain ?? '(missing)';
   const user = s.ssh_user ?? 'root';
@@ -11,8 +35,7 @@ export function summaryLines(raw: RawConfig): string[] {
     ['domain', `${domain} (user IDs like @analyst1:${domain}; server matrix.${domain})`],
     ['server', `${user}@${s.address ?? '(missing)'}, SSH port ${s.ssh_port ?? 22}`],
   ];
-  if (user !== 'root' || s.become !== undefined)
-    rows.push(['sudo (become)', yn(s.become ?? user !== 'root')]);
+  if (user !== 'root' || s.become === true) rows.push(['sudo (become)', yn(s.become ?? user !== 'root')]);
   rows.push(
     ['IPv6', s.ipv6 ?? 'none'],
     ['homeserver', raw.homeserver ?? 'synapse'],
@@ -24,7 +47,7 @@ export function summaryLines(raw: RawConfig): string[] {
         : `served by this server (${domain} A record points at it)`,
     ],
     ['SRV delegation', yn(raw.srv_delegation ?? false)],
-    ['audio/video', av.enabled ? `yes, TURN on ${av.external_ip ?? s.address ?? '(missing)'}` : 'no'],
+    ['audio/video', audioVideoSummary(av, raw.homeserver ?? 'synapse', s.address)],
     ["Let's Encrypt e-mail", raw.letsencrypt_email ?? 'none'],
     [
       'users',
@@ -34,8 +57,20 @@ export function summaryLines(raw: RawConfig): string[] {
     ],
     ['playbook', raw.playbook?.path ?? 'none yet ("matrix-oob playbook fetch" gets one)'],
   );
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+  return rows;
 }
 
 const yn = (b: boolean) => (b ? 'yes' : 'no');
+
+function audioVideoSummary(
+  av: NonNullable<RawConfig['audio_video']>,
+  homeserver: string,
+  address?: string,
+): string {
+  if (!av.enabled) return 'no';
+  const stack = (av.stack as CallStack | undefined) ?? defaultCallStack(homeserver);
+  const turn = `TURN on ${av.external_ip ?? address ?? '(missing)'}`;
+  if (stack === 'element-call') return 'yes, Element Call (LiveKit)';
+  const jitsi = av.jitsi_allow_anonymous ? 'Jitsi open to anyone' : 'Jitsi with logins';
+  return stack === 'both' ? `yes, Element Call and ${jitsi}, ${turn}` : `yes, ${jitsi}, ${turn}`;
+}

@@ -35,6 +35,9 @@ describe('trust-host', () => {
     expect(r.exitCode).toBe(0);
     expect(readFileSync(knownHosts(root), 'utf8')).toBe(`${sshd.knownHostsLine}\n`);
     expect(statSync(knownHosts(root)).mode & 0o777).toBe(0o600);
+    expect(r.stderr).toContain(
+      `Next: "matrix-oob doctor --case ${root}" checks everything before the install`,
+    );
     expect(JSON.parse(r.stdout)).toMatchObject({
       host: '127.0.0.1',
       port: sshd.port,

@@ -13,6 +13,8 @@ export interface CaseOptions {
   homeserver?: string;
   element?: boolean;
   users?: { name: string; admin?: boolean }[];
+  /** audio_video.stack (audio/video on), e.g. 'jitsi' for per-user Jitsi logins. */
+  callStack?: 'element-call' | 'jitsi' | 'both';
 }
 
 /**
@@ -34,6 +36,7 @@ export function writeCase(dir: string, sshd: TestSshd, checkout: string, o: Case
       `homeserver: ${o.homeserver ?? 'synapse'}`,
       `element: ${o.element ?? true}`,
       users ? `users:\n${users}` : 'users: []',
+      o.callStack ? `audio_video:\n  enabled: true\n  stack: ${o.callStack}` : '',
       'playbook:',
       `  path: ${checkout}`,
       '',

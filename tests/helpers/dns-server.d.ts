@@ -1,6 +1,8 @@
 export type FakeMode =
   | 'normal'
   | 'silent'
+  /** Silent over UDP, answers over TCP (a firewall that blocks UDP 53 only). */
+  | 'udp-silent'
   | 'garbage'
   | 'garbage-same-id'
   | 'servfail'

@@ -123,6 +123,7 @@ export async function startDnsServer(options = {}) {
     }
     const mode = state.mode;
     if (mode === 'silent') return undefined;
+    if (mode === 'udp-silent' && !tcp) return undefined;
     if (mode === 'garbage') return randomBytes(40);
     if (mode === 'garbage-same-id') {
       const g = randomBytes(30);

@@ -14,6 +14,8 @@ export interface Route {
   body?: string;
   /** Accept the request and never answer (timeout tests). */
   hang?: boolean;
+  /** Answer from the request itself (method and body), e.g. Jitsi's BOSH endpoint. */
+  respond?: (request: { method: string; body: string; contentType: string }) => Route;
 }
 
 export interface FakeDeployment {
@@ -46,13 +48,32 @@ export function correctRoutes(domain: string): Map<string, Route> {
     [`${domain}/.well-known/matrix/server`, json({ 'm.server': `${matrix}:8448` })],
     [
       `${domain}/.well-known/matrix/client`,
-      json({ 'm.homeserver': { base_url: `https://${matrix}` } }, { 'access-control-allow-origin': '*' }),
+      json(
+        {
+          'm.homeserver': { base_url: `https://${matrix}` },
+          // What MDAD adds with matrix_rtc_enabled (group_vars: ..._msc4143_rtc_foci_auto).
+          'org.matrix.msc4143.rtc_foci': [
+            { type: 'livekit', livekit_service_url: `https://${matrix}/livekit-jwt-service` },
+          ],
+        },
+        { 'access-control-allow-origin': '*' },
+      ),
     ],
     [`${matrix}/_matrix/client/versions`, json({ versions: ['r0.6.1', 'v1.1', 'v1.11'] })],
     [
       `${matrix}:8448/_matrix/federation/v1/version`,
       json({ server: { name: 'Synapse', version: '1.120.0' } }),
     ],
+    [`${matrix}/livekit-jwt-service/healthz`, { status: 200, body: '' }],
+    [
+      `jitsi.${domain}/`,
+      {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: '<!DOCTYPE html><title>Jitsi Meet</title>',
+      },
+    ],
+    [`jitsi.${domain}/http-bind`, boshRoute(['PLAIN', 'SCRAM-SHA-1'])],
     [
       `element.${domain}/config.json`,
       json({
@@ -62,13 +83,43 @@ export function correctRoutes(domain: string): Map<string, Route> {
   ]);
 }
 
+/**
+ * Prosody's answer to a BOSH session request (XEP-0124/XEP-0206) offering `mechanisms`:
+ * with Jitsi's internal auth, PLAIN/SCRAM only; an open instance also offers ANONYMOUS. A
+ * request that is not a BOSH session request for meet.jitsi gets 400, as Prosody would refuse it.
+ */
+export function boshRoute(mechanisms: readonly string[]): Route {
+  return {
+    respond: ({ method, body, contentType }) => {
+      const ok =
+        method === 'POST' &&
+        contentType.startsWith('text/xml') &&
+        /xmlns='http:\/\/jabber\.org\/protocol\/httpbind'/.test(body) &&
+        /\bto='meet\.jitsi'/.test(body) &&
+        /\brid='\d+'/.test(body) &&
+        /xmpp:version='1\.0'/.test(body);
+      if (!ok) return { status: 400, body: '' };
+      const mech = mechanisms.map((m) => `<mechanism>${m}</mechanism>`).join('');
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/xml; charset=utf-8' },
+        body:
+          "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:stream='http://etherx.jabber.org/streams' " +
+          "xmlns:xmpp='urn:xmpp:xbosh' sid='0f6c' wait='10' requests='2' inactivity='60' ver='1.6' from='meet.jitsi' " +
+          "xmpp:version='1.0' hold='1'><stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" +
+          `${mech}</mechanisms></stream:features></body>`,
+      };
+    },
+  };
+}
+
 export async function startFakeDeployment(
   ca: TestCa,
   domain: string,
   options: FakeDeploymentOptions = {},
 ): Promise<FakeDeployment> {
   const routes = correctRoutes(domain);
-  const names = [domain, `matrix.${domain}`, `element.${domain}`];
+  const names = [domain, `matrix.${domain}`, `element.${domain}`, `jitsi.${domain}`];
   const [s443, s8448] = await Promise.all([
     listen(ca, names, options.certs443 ?? {}, routes),
     listen(ca, [`matrix.${domain}`], options.certs8448 ?? {}, routes),
@@ -109,15 +160,26 @@ async function listen(
       SNICallback: (servername, cb) => cb(null, contexts.get(servername) ?? contexts.get(sniNames[0]!)),
     },
     (req, res) => {
-      const route = routes.get(`${req.headers.host}${req.url}`);
-      if (route?.hang) return;
-      if (!route) {
+      const found = routes.get(`${req.headers.host}${req.url}`);
+      if (found?.hang) return;
+      if (!found) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end('{"errcode":"M_UNRECOGNIZED","error":"Unrecognized request"}');
         return;
       }
-      res.writeHead(route.status ?? 200, route.headers ?? {});
-      res.end(route.body ?? '');
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const route = found.respond
+          ? found.respond({
+              method: req.method ?? '',
+              body: Buffer.concat(chunks).toString('utf8'),
+              contentType: String(req.headers['content-type'] ?? ''),
+            })
+          : found;
+        res.writeHead(route.status ?? 200, route.headers ?? {});
+        res.end(route.body ?? '');
+      });
     },
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

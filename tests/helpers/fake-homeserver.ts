@@ -58,7 +58,32 @@ export interface FakeHomeserverOptions {
   slow?: { endpoint: string; ms: number };
   /** Share rooms with other instances (a case with fallback servers). */
   network?: FakeNetwork;
+  /** More endpoints (e.g. tests/helpers/fake-sessions.ts): answer, or undefined if not theirs. */
+  extension?: FakeExtension;
+  /** Told of every successful login (user ID, User-Agent header). */
+  onLogin?(userId: string, userAgent: string): void;
 }
+
+/** What an extension gets for one request it may answer. */
+export interface FakeRequest {
+  method: string;
+  endpoint: string;
+  parts: string[];
+  body: unknown;
+  /** The caller's user ID (401 when the token is missing or unknown). */
+  requireAuth(): string;
+  /** Record a spec violation and answer 400. */
+  violation(text: string): never;
+  /** Answer with an error. */
+  fail(status: number, errcode: string, message: string): never;
+}
+
+export type FakeExtension = (req: FakeRequest) => Promise<unknown> | unknown;
+
+// /account/deactivate follows the spec's user-interactive auth (account_deactivation.yaml,
+// definitions/auth_data.yaml): a call without `auth` gets 401 {flows, session}; the answer
+// carries {type: m.login.password, identifier, password, session}. Deactivated users cannot log
+// in and their tokens stop working.
 
 export interface FakeHomeserver {
   url: string;
@@ -68,6 +93,8 @@ export interface FakeHomeserver {
   aliases: Map<string, string>;
   /** Access tokens currently valid. */
   liveTokens(): number;
+  /** User IDs deactivated through /account/deactivate. */
+  deactivated: Set<string>;
   /** Number of calls per endpoint name, e.g. "createRoom". */
   count(endpoint: string): number;
   /** A user accepts their invite. */
@@ -108,6 +135,8 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
     network?.aliases.set(alias, roomId);
   };
   const counts = new Map<string, number>();
+  const deactivated = new Set<string>();
+  const uiaSessions = new Set<string>();
   let rateLimited = 0;
 
   const violation = (text: string): never => {
@@ -127,7 +156,9 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
     const rawPath = (req.url ?? '').split('?')[0]!;
     const auth = req.headers.authorization;
     requests.push({ method, rawPath, authorized: auth !== undefined, body });
-    const prefix = '/_matrix/client/v3';
+    // Synapse's admin API (/_synapse/admin/...) is only there when an extension serves it.
+    const synapseAdmin = rawPath.startsWith('/_synapse/admin/') && options.extension !== undefined;
+    const prefix = synapseAdmin ? '/_synapse/admin' : '/_matrix/client/v3';
     if (!rawPath.startsWith(`${prefix}/`)) violation(`unknown API prefix in ${rawPath}`);
     const segments = rawPath.slice(prefix.length + 1).split('/');
     for (const s of segments) {
@@ -135,7 +166,9 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
       if (/[#:@]/.test(s)) violation(`path segment not URL-encoded: ${s}`);
     }
     const parts = segments.map((s) => decodeURIComponent(s));
-    const endpoint = endpointName(method, parts);
+    const endpoint = synapseAdmin
+      ? `synapse-admin ${method} ${parts.join('/')}`
+      : endpointName(method, parts);
     counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
     if (options.slow?.endpoint === endpoint) await new Promise((r) => setTimeout(r, options.slow?.ms));
     if (options.rateLimit?.endpoint === endpoint && rateLimited < options.rateLimit.times) {
@@ -170,6 +203,22 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
       return room;
     };
 
+    /** An extension's answer (e.g. tests/helpers/fake-sessions.ts), else a spec violation. */
+    const viaExtension = async (): Promise<unknown> => {
+      const answer = await options.extension?.({
+        method,
+        endpoint,
+        parts,
+        body,
+        requireAuth,
+        violation,
+        fail: (status, errcode, message) => {
+          throw new HttpError(status, errcode, message);
+        },
+      });
+      if (answer !== undefined) return answer;
+      return violation(`unexpected call ${method} ${rawPath}`);
+    };
     switch (endpoint) {
       case 'login': {
         if (auth) violation('login must not carry an access token');
@@ -183,6 +232,9 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         }
         if (typeof b.password !== 'string') violation('login password must be a string');
         const localpart = String(id!.user).replace(/^@/, '').split(':')[0]!;
+        if (deactivated.has(`@${localpart}:${domain}`)) {
+          throw new HttpError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+        }
         if (options.users[localpart] === undefined || options.users[localpart] !== b.password) {
           throw new HttpError(
             403,
@@ -193,12 +245,44 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         const token = `syt_${randomBytes(16).toString('hex')}`;
         const userId = `@${localpart}:${domain}`;
         tokens.set(token, userId);
+        options.onLogin?.(userId, req.headers['user-agent'] ?? '');
         return { access_token: token, user_id: userId, device_id: 'FAKEDEVICE', home_server: domain };
       }
       case 'logout': {
         requireAuth();
         tokens.delete(/^Bearer (\S+)$/.exec(auth ?? '')![1]!);
         return {};
+      }
+      case 'deactivate': {
+        const user = requireAuth();
+        const b = obj();
+        if ('erase' in b && typeof b.erase !== 'boolean') violation('deactivate erase must be a boolean');
+        if (b.auth === undefined) {
+          const session = randomBytes(8).toString('hex');
+          uiaSessions.add(session);
+          throw new HttpError(401, 'M_UNAUTHORIZED', '', {
+            flows: [{ stages: ['m.login.password'] }],
+            params: {},
+            session,
+          });
+        }
+        const a = b.auth as Record<string, unknown>;
+        if (a.type !== 'm.login.password') violation(`deactivate auth type must be m.login.password`);
+        if (typeof a.session !== 'string' || !uiaSessions.has(a.session))
+          violation('deactivate auth must carry the session of the 401 answer');
+        const id = a.identifier as Record<string, unknown> | undefined;
+        if (id?.type !== 'm.id.user' || typeof id.user !== 'string')
+          violation('deactivate auth identifier must be {type: "m.id.user", user}');
+        const localpart = String(id!.user).replace(/^@/, '').split(':')[0]!;
+        if (`@${localpart}:${domain}` !== user || options.users[localpart] !== a.password) {
+          throw new HttpError(401, 'M_FORBIDDEN', 'Invalid password', {
+            flows: [{ stages: ['m.login.password'] }],
+            session: a.session,
+          });
+        }
+        deactivated.add(user);
+        for (const [t, u] of tokens) if (u === user) tokens.delete(t);
+        return { id_server_unbind_result: 'success' };
       }
       case 'directory': {
         const alias = parts[2]!;
@@ -255,7 +339,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         return { room_id: room.id };
       }
       case 'joinRoom': {
-        if (!network) return violation('join is only used with fallback servers (network mode)');
+        if (!network) return viaExtension();
         const user = requireAuth();
         const target = parts[1]!;
         if (!/^[!#]/.test(target)) violation(`join needs a room ID or alias, got ${target}`);
@@ -280,7 +364,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         return { room_id: room.id };
       }
       case 'setAlias': {
-        if (!network) return violation('setAlias is only used with fallback servers (network mode)');
+        if (!network) return viaExtension();
         const user = requireAuth();
         const alias = parts[2]!;
         const b = obj();
@@ -296,7 +380,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         return {};
       }
       case 'send': {
-        if (!network) return violation('send is only used with fallback servers (network mode)');
+        if (!network) return viaExtension();
         const user = requireAuth();
         const room = roomFor(parts[1]!, user);
         const content = obj();
@@ -308,7 +392,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         return { event_id };
       }
       case 'messages': {
-        if (!network) return violation('messages is only used with fallback servers (network mode)');
+        if (!network) return viaExtension();
         const user = requireAuth();
         const room = roomFor(parts[1]!, user);
         const q = new URL(req.url ?? '', 'http://x').searchParams;
@@ -380,7 +464,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         return content;
       }
       default:
-        return violation(`unexpected call ${method} ${rawPath}`);
+        return viaExtension();
     }
   };
 
@@ -417,6 +501,7 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
     rooms,
     aliases,
     liveTokens: () => tokens.size,
+    deactivated,
     count: (endpoint) => counts.get(endpoint) ?? 0,
     join(roomId, userId) {
       rooms.get(roomId)!.members.set(userId, 'join');
@@ -441,18 +526,22 @@ function endpointName(method: string, parts: string[]): string {
   const [a, , c] = parts;
   if (method === 'POST' && a === 'login' && parts.length === 1) return 'login';
   if (method === 'POST' && a === 'logout' && parts.length === 1) return 'logout';
+  if (method === 'POST' && a === 'account' && parts[1] === 'deactivate' && parts.length === 2)
+    return 'deactivate';
   if (method === 'GET' && a === 'directory' && parts[1] === 'room' && parts.length === 3) return 'directory';
   if (method === 'POST' && a === 'createRoom' && parts.length === 1) return 'createRoom';
   if (a === 'rooms' && parts.length === 3 && method === 'POST' && c === 'invite') return 'invite';
   if (a === 'rooms' && parts.length === 3 && method === 'GET' && c === 'members') return 'members';
   if (method === 'POST' && a === 'join' && parts.length === 2) return 'joinRoom';
   if (method === 'PUT' && a === 'directory' && parts[1] === 'room' && parts.length === 3) return 'setAlias';
-  if (method === 'PUT' && a === 'rooms' && c === 'send' && parts.length === 5) return 'send';
   if (method === 'GET' && a === 'rooms' && c === 'messages' && parts.length === 3) return 'messages';
   if (a === 'rooms' && c === 'state' && (parts.length === 5 || parts.length === 4)) {
     if (method === 'GET') return 'getState';
     if (method === 'PUT') return 'putState';
   }
+  if (method === 'GET' && a === 'admin' && parts[1] === 'whois' && parts.length === 3) return 'whois';
+  if (method === 'POST' && a === 'keys' && parts[1] === 'query' && parts.length === 2) return 'keysQuery';
+  if (a === 'rooms' && parts.length === 5 && method === 'PUT' && c === 'send') return 'send';
   return `unknown ${method} ${parts.join('/')}`;
 }
 

@@ -136,6 +136,8 @@ describe('deploy', () => {
     expect(resumed.stderr).toContain('stage setup: finished in the last run, skipping');
     expect(resumed.stderr).not.toContain('TASK [custom/fixture_server : Install (fixture)]');
     expect(resumed.stderr).toContain('stage start finished');
+    // What comes next, for this case wherever the shell is (issue 10).
+    expect(resumed.stderr).toContain(`Next: "matrix-oob verify --case ${caseDir}" checks it from outside`);
     expect(readFileSync(join(dir, 'data', 'started'), 'utf8')).toBe('yes\n');
     expect(readdirSync(join(caseDir, 'logs')).filter((f) => f.endsWith('-setup.log'))).toHaveLength(1);
 

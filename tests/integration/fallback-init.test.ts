@@ -61,7 +61,8 @@ describe('init with fallback servers', () => {
     expect(fb.matrix_homeserver_generic_secret_key).not.toBe(main.matrix_homeserver_generic_secret_key);
     expect(fb.postgres_connection_password).not.toBe(main.postgres_connection_password);
     // Calls stay on the main server: the fallback carries the text room only.
-    expect(main.jitsi_enabled).toBe(true);
+    expect(main.matrix_rtc_enabled).toBe(true);
+    expect(fb.matrix_rtc_enabled).toBe(false);
     expect(fb.jitsi_enabled).toBe(false);
     expect(fb.coturn_enabled).toBeUndefined();
     expect((statSync(varsOf(caseDir, 'other.org')).mode & 0o777).toString(8)).toBe('600');

@@ -75,7 +75,8 @@ describe('matrix-oob init --config', () => {
 
   it('is accepted by a real ansible-inventory, with every variable of vars.yml', async () => {
     const caseDir = join(tmp.dir, 'case');
-    expect((await runCli(['init', '--config', EXAMPLE, '--yes', '--audio-video', caseDir])).exitCode).toBe(0);
+    const args = ['init', '--config', EXAMPLE, '--yes', '--audio-video', '--call-stack', 'both', caseDir];
+    expect((await runCli(args)).exitCode).toBe(0);
     const out = execFileSync(
       'ansible-inventory',
       ['-i', join(caseDir, 'inventory/hosts'), '--host', 'matrix.example.com'],
@@ -89,7 +90,18 @@ describe('matrix-oob init --config', () => {
       ansible_host: '203.0.113.10',
       ansible_ssh_user: 'root',
       jitsi_enabled: true,
+      jitsi_enable_auth: true,
+      jitsi_enable_guests: false,
+      matrix_rtc_enabled: true,
     });
+    // One Jitsi account per case user, each with its own generated password.
+    const accounts = hostVars.jitsi_prosody_auth_internal_accounts as {
+      username: string;
+      password: string;
+    }[];
+    expect(accounts.map((a) => a.username)).toEqual(['lead1', 'analyst1', 'analyst2']);
+    for (const a of accounts) expect(a.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(new Set(accounts.map((a) => a.password)).size).toBe(3);
     const groups = JSON.parse(
       execFileSync('ansible-inventory', ['-i', join(caseDir, 'inventory/hosts'), '--list'], {
         encoding: 'utf8',
@@ -139,9 +151,10 @@ describe('matrix-oob init --config', () => {
 
   it('re-running an unchanged config leaves vars.yml byte-for-byte, lists included', async () => {
     const caseDir = join(tmp.dir, 'case');
-    await runCli(['init', '--config', EXAMPLE, '--yes', '--audio-video', caseDir]);
+    const av = ['--audio-video', '--call-stack', 'both'];
+    await runCli(['init', '--config', EXAMPLE, '--yes', ...av, caseDir]);
     const before = readFileSync(join(caseDir, VARS), 'utf8');
-    const r = await runCli(['init', '--config', EXAMPLE, '--yes', '--audio-video', '--json', caseDir]);
+    const r = await runCli(['init', '--config', EXAMPLE, '--yes', ...av, '--json', caseDir]);
     expect(JSON.parse(r.stdout).files.map((f: { change: string }) => f.change)).toEqual([
       'unchanged',
       'unchanged',

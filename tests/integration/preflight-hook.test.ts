@@ -303,6 +303,9 @@ describe('pre-setup hook: server preflight (real ansible-playbook over a real ss
         defaults: { vars: { ...passing(), ...defaultPorts } },
         coturn: { vars: { ...passing(), ...defaultPorts, coturn_enabled: true } },
         jitsi: { vars: { ...passing(), ...defaultPorts, jitsi_enabled: 'true' } },
+        // What init writes for audio_video.stack: element-call / both.
+        rtc: { vars: { ...passing(), ...defaultPorts, matrix_rtc_enabled: true, jitsi_enabled: false } },
+        both: { vars: { ...passing(), ...defaultPorts, matrix_rtc_enabled: true, jitsi_enabled: true } },
         rerun: {
           vars: {
             ...passing(),
@@ -478,7 +481,7 @@ describe('pre-setup hook: server preflight (real ansible-playbook over a real ss
     expect(r.report).toContain(`OK: ports free: ${freeTcp}/tcp`);
   });
 
-  it("checks MDAD's ports by default, and coturn's and Jitsi's when they are enabled", () => {
+  it("checks MDAD's ports by default, and coturn's, Jitsi's and LiveKit's when they are enabled", () => {
     const listed = (name: string) =>
       host(name)
         .report.map((l) => l.match(/ports (?:free|checked): (.*)$/)?.[1])
@@ -487,6 +490,11 @@ describe('pre-setup hook: server preflight (real ansible-playbook over a real ss
     expect(listed('coturn')).toBe('80, 443, 8448, 3478, 5349/tcp; 443, 8448, 3478, 5349, 49152-49172/udp');
     expect(listed('jitsi')).toBe(
       '80, 443, 8448, 3478, 5349/tcp; 443, 8448, 3478, 5349, 49152-49172, 10000/udp',
+    );
+    // Element Call: LiveKit's ICE and TURN ports, no coturn (MDAD's livekit-server docs).
+    expect(listed('rtc')).toBe('80, 443, 8448, 7881, 5350/tcp; 443, 8448, 7882, 3479, 30000-30020/udp');
+    expect(listed('both')).toBe(
+      '80, 443, 8448, 3478, 5349, 7881, 5350/tcp; 443, 8448, 3478, 5349, 49152-49172, 10000, 7882, 3479, 30000-30020/udp',
     );
   });
 

@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { parse as parseYaml } from 'yaml';
 import { allCmdlines, ansibleProcesses, CLI, cli, startCli, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -37,6 +38,8 @@ describe('user add', () => {
         { name: 'alice', admin: true },
         { name: 'bob', admin: false },
       ],
+      // Jitsi with per-user logins: user add hands each user their Jitsi password too.
+      callStack: 'jitsi',
     });
     data = join(dir, 'data');
     tmp = join(dir, 'tmp');
@@ -105,6 +108,10 @@ describe('user add', () => {
       for (const n of needles) expect(text).not.toContain(n);
     }
     expect(r.stderr).toContain('@carol:example.test: registered');
+    // carol was not in the config: now she is, so the control room invites her (issue 10).
+    expect(r.stderr).toContain('carol was not in');
+    expect(r.stderr).toContain('so "matrix-oob control-room" invites it');
+    expect(readFileSync(join(caseDir, 'matrix-oob.yml'), 'utf8')).toMatch(/- name: carol\n/);
     expect(varsFilesLeft()).toEqual([]);
 
     const credFile = join(caseDir, 'credentials', 'carol.txt');
@@ -173,12 +180,22 @@ describe('user add', () => {
     expect(out.users.map((u: { name: string; status: string }) => [u.name, u.status])).toEqual([
       ['alice', 'skipped'],
       ['bob', 'registered'],
+      ['carol', 'skipped'], // added to the config by "user add carol"
     ]);
     expect(received('bob')).toMatchObject({ password: bobPassword, admin: 'no' });
     expect(r.stdout + r.stderr).not.toContain(bobPassword);
-    expect(readFileSync(join(caseDir, 'credentials', 'bob.txt'), 'utf8')).toContain(
-      `password: ${bobPassword}\n`,
+    const bobFile = readFileSync(join(caseDir, 'credentials', 'bob.txt'), 'utf8');
+    expect(bobFile).toContain(`password: ${bobPassword}\n`);
+    // The Jitsi login init generated for bob, from vars.yml, beside the Matrix one.
+    const vars = parseYaml(
+      readFileSync(join(caseDir, 'inventory/host_vars/matrix.example.test/vars.yml'), 'utf8'),
     );
+    const jitsi = vars.jitsi_prosody_auth_internal_accounts.find(
+      (a: { username: string }) => a.username === 'bob',
+    );
+    expect(jitsi.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(bobFile).toContain(`jitsi_username: bob\njitsi_password: ${jitsi.password}\n`);
+    expect(r.stdout + r.stderr).not.toContain(jitsi.password);
   }, 90_000);
 
   it('--reset sets a new password with update-user-password; --show-password shows it once', async () => {

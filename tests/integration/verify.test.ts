@@ -272,3 +272,93 @@ describe('verifyDeployment against local HTTPS servers', () => {
     }
   });
 });
+
+describe('verify follows audio_video.stack', () => {
+  const av = (stack: 'element-call' | 'jitsi' | 'both', extra: { jitsi_allow_anonymous?: boolean } = {}) =>
+    ({
+      ...config,
+      homeserver: 'synapse',
+      audio_video: { enabled: true, stack, jitsi_allow_anonymous: false, ...extra },
+    }) as VerifyConfig;
+  const ids = (r: Awaited<ReturnType<typeof verifyDeployment>>) => r.checks.map((c) => [c.id, c.status]);
+  const core = [
+    ['well-known-server', 'ok'],
+    ['well-known-client', 'ok'],
+    ['client-api', 'ok'],
+    ['federation', 'ok'],
+    ['element', 'ok'],
+  ];
+
+  it('checks the LiveKit focus and JWT service for Element Call, Jitsi and its login for jitsi, all for both', async () => {
+    const [ec, jitsi, both] = await Promise.all(
+      (['element-call', 'jitsi', 'both'] as const).map((s) => verifyDeployment(av(s), options(deployment))),
+    );
+    expect(ids(ec!)).toEqual([...core, ['rtc-foci', 'ok'], ['livekit-jwt', 'ok']]);
+    expect(ids(jitsi!)).toEqual([...core, ['jitsi-web', 'ok'], ['jitsi-auth', 'ok']]);
+    expect(ids(both!)).toEqual([
+      ...core,
+      ['rtc-foci', 'ok'],
+      ['livekit-jwt', 'ok'],
+      ['jitsi-web', 'ok'],
+      ['jitsi-auth', 'ok'],
+    ]);
+    expect(check(ec!, 'rtc-foci').detail).toBe(
+      `advertises LiveKit at https://matrix.${DOMAIN}/livekit-jwt-service`,
+    );
+    expect(check(jitsi!, 'jitsi-auth').detail).toBe(
+      'meetings need a login (PLAIN, SCRAM-SHA-1; no anonymous login)',
+    );
+    // Audio/video off: no call checks at all.
+    const off = await verifyDeployment(
+      { ...av('both'), audio_video: { enabled: false } } as VerifyConfig,
+      options(deployment),
+    );
+    expect(ids(off)).toEqual(core);
+  });
+
+  it('fails a Jitsi that offers anonymous logins, with the fix', async () => {
+    const { boshRoute } = await import('../helpers/fake-deployment.js');
+    await withRoute(`jitsi.${DOMAIN}/http-bind`, boshRoute(['PLAIN', 'ANONYMOUS']), async () => {
+      const r = await verifyDeployment(av('jitsi'), options(deployment));
+      const c = check(r, 'jitsi-auth');
+      expect(c.status).toBe('fail');
+      expect(c.detail).toBe(
+        'Jitsi lets anyone start a meeting without logging in (anonymous XMPP login offered)',
+      );
+      expect(c.fix).toContain('jitsi_enable_auth: true');
+      expect(r.ok).toBe(false);
+      // The documented override skips the login check (and init warns about it instead).
+      const open = await verifyDeployment(av('jitsi', { jitsi_allow_anonymous: true }), options(deployment));
+      expect(open.checks.map((x) => x.id)).not.toContain('jitsi-auth');
+      expect(open.ok).toBe(true);
+    });
+  });
+
+  it('fails a client well-known without the LiveKit focus, fixed on the base domain when served elsewhere', async () => {
+    await withRoute(
+      `${DOMAIN}/.well-known/matrix/client`,
+      {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
+        body: JSON.stringify({ 'm.homeserver': { base_url: `https://matrix.${DOMAIN}` } }),
+      },
+      async () => {
+        const ours = await verifyDeployment(av('element-call'), options(deployment));
+        expect(check(ours, 'rtc-foci').status).toBe('fail');
+        expect(check(ours, 'rtc-foci').detail).toContain('has no livekit entry');
+        expect(check(ours, 'rtc-foci').fix).toContain('matrix_rtc_enabled');
+        expect(check(ours, 'well-known-client').status).toBe('ok');
+        const theirs = await verifyDeployment(
+          { ...av('element-call'), serve_base_domain: false } as VerifyConfig,
+          options(deployment),
+        );
+        expect(check(theirs, 'rtc-foci').fix).toContain(`on the web server of ${DOMAIN}`);
+      },
+    );
+    await withRoute(`matrix.${DOMAIN}/livekit-jwt-service/healthz`, { status: 502 }, async () => {
+      const r = await verifyDeployment(av('element-call'), options(deployment));
+      expect(check(r, 'livekit-jwt').status).toBe('fail');
+      expect(check(r, 'livekit-jwt').fix).toContain('matrix-livekit-jwt-service');
+    });
+  });
+});

@@ -31,7 +31,7 @@ describe('validateConfig', () => {
       element: true,
       serve_base_domain: true,
       srv_delegation: false,
-      audio_video: { enabled: false },
+      audio_video: { enabled: false, stack: 'element-call', jitsi_allow_anonymous: false },
       users: [{ name: 'lead1', admin: true }],
       playbook: {},
     });
@@ -126,15 +126,25 @@ describe('validateConfig', () => {
   });
 
   it('takes the TURN address from an IPv4 server address, and requires it otherwise', () => {
-    const { config } = validateConfig({ ...valid(), audio_video: { enabled: true } });
+    const jitsi = { enabled: true, stack: 'jitsi' };
+    const { config } = validateConfig({ ...valid(), audio_video: jitsi });
     expect(config.audio_video.external_ip).toBe('203.0.113.10');
-    expect(
-      problems({ ...valid(), server: { address: 'host.example.net' }, audio_video: { enabled: true } }),
-    ).toEqual([
+    expect(problems({ ...valid(), server: { address: 'host.example.net' }, audio_video: jitsi })).toEqual([
       expect.stringMatching(
-        /^audio_video\.external_ip: is required when server\.address is not an IPv4 address/,
+        /^audio_video\.external_ip: is required for Jitsi's TURN relay \(coturn\) when server\.address is not an IPv4 address/,
       ),
     ]);
+    // Element Call (the default on synapse) has no coturn: no TURN address needed or set.
+    const ec = validateConfig({
+      ...valid(),
+      server: { address: 'host.example.net' },
+      audio_video: { enabled: true },
+    });
+    expect(ec.config.audio_video).toEqual({
+      enabled: true,
+      stack: 'element-call',
+      jitsi_allow_anonymous: false,
+    });
   });
 
   it('converts an IDN domain to ASCII', () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderReport } from '../../src/dns/report.js';
+import { renderReport, reportJson } from '../../src/dns/report.js';
 import { configLayer, envLayer, resolveSettings } from '../../src/dns/settings.js';
 import type { DnsReport } from '../../src/dns/types.js';
 
@@ -74,9 +74,10 @@ describe('renderReport', () => {
     expect(renderReport(report, false).split('\n')).toEqual([
       'DNS readiness of example.com (42 ms)',
       '',
-      'RECORD              TYPE  SERVER                     STATE  VALUE                             TTL  TIME',
-      'matrix.example.com  A     ns1.dns.net 192.0.2.53     ok     203.0.113.10                      300  12ms',
-      '                          ns2.dns.net 198.51.100.53  WRONG  203.0.113.99 (want 203.0.113.10)  300  30ms',
+      '  SERVER                     STATE  VALUE                               TTL TIME',
+      'matrix.example.com A',
+      '  ns1.dns.net 192.0.2.53     ok     203.0.113.10                        300 12ms',
+      '  ns2.dns.net 198.51.100.53  WRONG  203.0.113.99 (want 203.0.113.10)    300 30ms',
       '',
       'zone example.com (delegated by com): NS ns1.dns.net, ns2.dns.net, serial 1/2',
       '',
@@ -88,6 +89,45 @@ describe('renderReport', () => {
       'NOT READY: 1 problem above.',
     ]);
   });
+  it('fits 80 columns: long names and IPv6 addresses abbreviated, long cells wrapped; a CNAME loop shown once', () => {
+    const long: DnsReport = structuredClone(report);
+    const m = long.records[0]!;
+    m.authoritative.push(
+      {
+        server: 'ns-1234.awsdns-56.very-long-provider-name.co.uk',
+        address: '2001:db8:1234:5678:9abc:def0:1234:5678',
+        state: 'nodata',
+        values: [],
+        chain: [],
+        ttl: 3600,
+        ms: 4012,
+        detail: 'the name exists but has no A record; this detail is long enough to need two lines or more',
+      },
+      {
+        server: 'ns1.dns.net',
+        address: '192.0.2.53',
+        state: 'cname-loop',
+        values: [],
+        chain: ['a.example.com', 'b.example.com', 'a.example.com'],
+        ms: 3,
+        detail: 'CNAME loop',
+      },
+    );
+    long.findings[1]!.message = 'x '.repeat(100).trim();
+    const lines = renderReport(long, false).split('\n');
+    expect(lines.filter((l) => l.length > 80)).toEqual([]);
+    expect(lines.some((l) => l.includes('…') && l.includes('NODATA') && l.includes('4012ms'))).toBe(true);
+    // The loop's chain once, marked as a loop (not again in a detail).
+    const text = lines.join(' ').replace(/ +/g, ' ');
+    expect(text.match(/b\.example\.com/g)).toHaveLength(1);
+    expect(text).toContain('CNAME LOOP CNAME a.example.com > 3ms b.example.com > a.example.com (loop)');
+    expect(text.match(/loop/gi)).toHaveLength(2);
+    // --json keeps what the table abbreviates.
+    const json = reportJson(long);
+    expect(json).toContain('"ns-1234.awsdns-56.very-long-provider-name.co.uk"');
+    expect(json).toContain('"2001:db8:1234:5678:9abc:def0:1234:5678"');
+  });
+
   it('has no escape codes without colour', () => {
     expect(renderReport(report, false)).not.toContain('\u001b[');
   });

@@ -78,7 +78,7 @@ function hostileConfig(value: string): Config {
     element: true,
     serve_base_domain: false,
     srv_delegation: false,
-    audio_video: { enabled: true, external_ip: value },
+    audio_video: { enabled: true, stack: 'both', external_ip: value },
     letsencrypt_email: value,
     users: [],
     playbook: {},
@@ -93,6 +93,7 @@ describe('vars.yml template', () => {
         postgres_connection_password: 'b'.repeat(64),
       },
       migrationVersion: value,
+      jitsiAccounts: [{ username: value, password: value }],
     });
     const doc = parseVarsDocument(text);
     expect(doc.errors).toEqual([]);
@@ -102,6 +103,7 @@ describe('vars.yml template', () => {
     expect(data.traefik_config_certificatesResolvers_acme_email).toBe(value);
     expect(data.matrix_playbook_migration_validated_version).toBe(value);
     expect(data.coturn_turn_external_ip_addresses).toEqual([value]);
+    expect(data.jitsi_prosody_auth_internal_accounts).toEqual([{ username: value, password: value }]);
     expect(data.matrix_homeserver_generic_secret_key).toBe('a'.repeat(64));
   });
 

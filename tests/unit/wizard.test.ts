@@ -118,7 +118,7 @@ describe('wizard: order and defaults', () => {
       ['users[1].name', 'analyst2'],
       ['users[1].admin', ENTER],
       ['users[1].another', ENTER],
-      ['playbook.path', 'mdad'],
+      ['playbook.path', 'tests/fixtures/mdad'],
       ['confirm', true],
     ]);
     expect(config).toEqual({
@@ -134,13 +134,14 @@ describe('wizard: order and defaults', () => {
       element: false,
       serve_base_domain: false,
       srv_delegation: true,
-      audio_video: { enabled: true, external_ip: '198.51.100.7' },
+      // dendrite cannot run Element Call: jitsi is the only stack, so it is not asked.
+      audio_video: { enabled: true, stack: 'jitsi', external_ip: '198.51.100.7' },
       letsencrypt_email: 'soc@example.org',
       users: [
         { name: 'lead', admin: true },
         { name: 'analyst2', admin: false },
       ],
-      playbook: { path: resolve('mdad') },
+      playbook: { path: resolve('tests/fixtures/mdad') },
     });
     // The first user defaults to admin, later ones do not.
     const byName = Object.fromEntries(prompt.asked.map((a) => [a.name, a.default]));
@@ -163,6 +164,7 @@ describe('wizard: order and defaults', () => {
       if (n === 'audio_video.enabled')
         return [
           [n, true],
+          ['audio_video.stack', 'jitsi'],
           ['audio_video.external_ip', { attempts: [ENTER, '192.0.2.5'] }],
         ];
       return [[n, a]];
@@ -170,7 +172,7 @@ describe('wizard: order and defaults', () => {
     const { config, prompt } = await wizard(script);
     expect(prompt.asked.find((a) => a.name === 'audio_video.external_ip')?.default).toBeUndefined();
     expect(prompt.rejected['audio_video.external_ip']).toEqual([ipv4Problem('')]);
-    expect(config.audio_video).toEqual({ enabled: true, external_ip: '192.0.2.5' });
+    expect(config.audio_video).toEqual({ enabled: true, stack: 'jitsi', external_ip: '192.0.2.5' });
   });
 
   it('notes which homeservers lack register-user', () => {
@@ -220,7 +222,7 @@ describe('wizard: questions answered by flags are skipped', () => {
       server: { ssh_user: 'ops', become: true },
       homeserver: 'conduit',
       element: false,
-      audio_video: { enabled: true, external_ip: '203.0.113.10' },
+      audio_video: { enabled: true, stack: 'jitsi', external_ip: '203.0.113.10' },
       users: [{ name: 'alice', admin: true }],
     });
     for (const skipped of [
@@ -449,14 +451,28 @@ describe('wizard: non-interactive rule', () => {
       preset: {
         domain: 'example.com',
         server: { address: '203.0.113.10', ssh_user: 'ops' },
-        audio_video: { enabled: true },
+        audio_video: { enabled: true, stack: 'jitsi' },
       },
       prompt: never(),
       interactive: false,
       out: memoryOutput(),
     });
     expect(config.server).toMatchObject({ ssh_user: 'ops', become: true });
-    expect(config.audio_video).toEqual({ enabled: true, external_ip: '203.0.113.10' });
+    expect(config.audio_video).toEqual({ enabled: true, stack: 'jitsi', external_ip: '203.0.113.10' });
+  });
+
+  it('defaults audio/video to Element Call on synapse, which needs no TURN address', async () => {
+    const config = await runWizard({
+      preset: {
+        domain: 'example.com',
+        server: { address: 'vps.example.net' },
+        audio_video: { enabled: true },
+      },
+      prompt: never(),
+      interactive: false,
+      out: memoryOutput(),
+    });
+    expect(config.audio_video).toEqual({ enabled: true, stack: 'element-call' });
   });
 
   it('names the missing domain and the flag that supplies it (exit 2)', async () => {
@@ -491,7 +507,7 @@ describe('wizard: non-interactive rule', () => {
       preset: {
         domain: 'example.com',
         server: { address: 'vps.example.net' },
-        audio_video: { enabled: true },
+        audio_video: { enabled: true, stack: 'both' },
       },
       prompt: never(),
       interactive: false,

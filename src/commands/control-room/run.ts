@@ -3,6 +3,7 @@ import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { fallbackProblems, setUpControlRoom } from '../../control-room/case.js';
 import { FailureError, UserError } from '../../errors.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import type { ControlRoomCommandOptions } from './command.js';
 
@@ -35,7 +36,7 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
     warn: (line) => out.warn(line),
   }).finally(() => interrupt.dispose());
 
-  if (globals.json) out.data(JSON.stringify(result, null, 2));
+  if (globals.json && result.failed.length === 0) out.data(JSON.stringify(result, null, 2));
   const invited = result.invited.length;
   const already = result.already_members.length;
   out.info(
@@ -60,6 +61,8 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
       {
         details: result.failed.map((f) => `${f.user_id}: ${f.reason}`),
         hint: 'create missing users with "matrix-oob user add NAME", then run "matrix-oob control-room" again',
+        next: nextCommand('control-room', loaded.paths.root),
+        data: { ...result },
       },
     );
   }

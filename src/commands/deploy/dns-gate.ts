@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { caseServers, configFor } from '../../config/servers.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 
 /** MATRIX_OOB_SKIP_DNS_CHECK=1 (or true/yes/on) has the effect of --skip-dns-check. */
@@ -17,6 +18,8 @@ export function skipDnsRequested(flag: boolean | undefined, env: NodeJS.ProcessE
 export interface DnsGateRequest {
   config: Config;
   journalFile: string;
+  /** The case folder, for the commands that go on. */
+  caseRoot: string;
   /** The calling command, for the journal ("deploy"). */
   command: string;
   out: Output;
@@ -38,26 +41,34 @@ export async function dnsGate(req: DnsGateRequest): Promise<void> {
     return;
   }
   const { caseDnsCheck, renderReport, verdictLine } = await import('../../dns/index.js');
+  const { recordsText, recordsToCreate } = await import('../../dns/zone-file.js');
+  const { cannotSee } = await import('../dns/way-on.js');
   // Every server of the case (docs/fallback.md), checked in parallel.
-  const reports = await Promise.all(
-    caseServers(req.config).map(
-      async (s) =>
-        (await caseDnsCheck(configFor(req.config, s), { env: req.env, note: (t) => out.info(t) })).report,
-    ),
+  const checked = await Promise.all(
+    caseServers(req.config).map(async (s) => {
+      const config = configFor(req.config, s);
+      const needed = recordsToCreate(config);
+      const { report } = await caseDnsCheck(config, { env: req.env, note: (t) => out.info(t) }).catch(
+        (err: unknown) => {
+          throw cannotSee(err, needed, config.domain, req.caseRoot, out, 'deploy');
+        },
+      );
+      return { config, needed, report };
+    }),
   );
   const colour = colourEnabled(process.stderr, req.env);
-  const ready = reports.every((r) => r.ready);
+  const ready = checked.every((c) => c.report.ready);
   await journal(req.journalFile, {
     command: req.command,
     stage: 'dns-gate',
     result: ready ? 'ok' : 'failed',
     ...(ready ? {} : { exit_code: ExitCode.NOT_READY }),
-    duration_ms: Math.max(...reports.map((r) => r.durationMs)),
-    problems: reports.flatMap((r) =>
-      r.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+    duration_ms: Math.max(...checked.map((c) => c.report.durationMs)),
+    problems: checked.flatMap((c) =>
+      c.report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
     ),
   });
-  for (const report of reports) {
+  for (const { report } of checked) {
     // Ready without warnings: one line; otherwise the whole report, so every warning is read.
     if (report.ready && !report.findings.some((f) => f.level !== 'info')) {
       out.info(`DNS: ${verdictLine(report, colour)}`);
@@ -66,8 +77,13 @@ export async function dnsGate(req: DnsGateRequest): Promise<void> {
     }
   }
   if (ready) return;
+  for (const c of checked) {
+    if (!c.report.ready) for (const line of recordsText(c.needed, c.config.domain)) out.info(line);
+  }
   throw new UserError(`DNS is not ready: ${req.command} did not start, nothing was run`, {
     exitCode: ExitCode.NOT_READY,
-    hint: 'fix the records shown above (or wait until they are published: matrix-oob dns check --wait), then run it again; --skip-dns-check deploys anyway.',
+    hint: `fix the records shown above (or wait until they are published: ${nextCommand('dns check --wait', req.caseRoot)}), then run it again; if you know they are right (e.g. this network intercepts DNS), --skip-dns-check deploys anyway.`,
+    next: nextCommand('deploy', req.caseRoot, '--skip-dns-check'),
+    data: { records_to_create: checked.flatMap((c) => c.needed) },
   });
 }

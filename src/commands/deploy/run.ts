@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
@@ -20,6 +21,7 @@ import { journal } from '../../case/journal.js';
 import { readState, stagesToRun, writeSection } from '../../case/state.js';
 import type { GlobalOptions } from '../../cli.js';
 import { FailureError, InterruptedError } from '../../errors.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { DeployOptions } from './command.js';
@@ -74,6 +76,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     await dnsGate({
       config: opened.config,
       journalFile: paths.journal,
+      caseRoot: paths.root,
       command: commandName(req),
       out,
       env: baseEnv,
@@ -194,16 +197,21 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           );
         }
         if (result.exitCode !== 0) {
-          if (req.globals.json) out.data(JSON.stringify(jsonResult(results, skipped, false), null, 2));
           const onHosts = failedHosts(result.recap);
+          const only =
+            onHosts.length > 0 && onHosts.length < Object.keys(result.recap).length
+              ? `; stage ${stage.name} runs again on ${onHosts.join(', ')} only`
+              : '';
           throw new FailureError(
             `stage ${stage.name} failed${onHosts.length > 0 ? ` on ${onHosts.join(', ')}` : ''}`,
             {
               details: [
                 ...failureDetails(result),
-                `resume: ${resumeCommand(req)} (finished stages are skipped${onHosts.length > 0 && onHosts.length < Object.keys(result.recap).length ? `; stage ${stage.name} runs again on ${onHosts.join(', ')} only` : ''})`,
+                `resume: ${resumeCommand(req)} (finished stages are skipped${only})`,
               ],
               hint: result.hint?.hint,
+              next: resumeCommand(req),
+              data: jsonResult(results, skipped, false),
             },
           );
         }
@@ -214,7 +222,12 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     if (!req.interrupt) interrupt.dispose();
   }
   if (req.globals.json) out.data(JSON.stringify(jsonResult(results, skipped, true), null, 2));
-  else if (!opts.stage) out.info('deploy finished: the server is installed and started.');
+  else if (!opts.stage) {
+    out.info('deploy finished: the server is installed and started.');
+    out.info(
+      `Next: "${nextCommand('verify', paths.root)}" checks it from outside; then "${nextCommand('user add', paths.root, '--all')}" registers the users and "${nextCommand('control-room', paths.root)}" creates the #control room.`,
+    );
+  }
 }
 
 /** Several servers: which hosts a stage failed on, how many it covered, and any --limit. */
@@ -263,5 +276,6 @@ export function killGrace(env: NodeJS.ProcessEnv): number | undefined {
 
 /** How to resume this case's deploy, ready to paste (the case path quoted for the shell). */
 function resumeCommand(req: DeployRequest): string {
-  return `matrix-oob${req.globals.case !== '.' ? ` --case ${shQuote(req.globals.case)}` : ''} deploy`;
+  // The case folder spelled out: the command works from any folder.
+  return `matrix-oob --case ${shQuote(resolve(req.globals.case))} deploy`;
 }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CommandContext } from '../../cli.js';
 
 export interface DnsCheckFlags {
@@ -32,11 +32,14 @@ export function registerDns(program: Command, ctx: CommandContext): void {
     .option('--no-element', 'ad hoc: Element Web is not served (no element.<domain>)')
     .option('--no-serve-base-domain', 'ad hoc: the base domain is served elsewhere (no A <domain>)')
     .option('--srv-delegation', 'ad hoc: federation is delegated by SRV records')
-    .option(
-      '--root <addr[:port]>',
-      'start the walk at this server instead of the root servers (repeatable)',
-      collect,
-      [],
+    .addOption(
+      new Option(
+        '--root <addr[:port]>',
+        'start the walk at this server instead of the root servers (repeatable)',
+      )
+        .argParser(collect)
+        .default([])
+        .hideHelp(),
     )
     .option(
       '--resolver <addr[:port]>',
@@ -45,7 +48,7 @@ export function registerDns(program: Command, ctx: CommandContext): void {
       [],
     )
     .option('--no-system-resolver', 'do not ask the resolvers of /etc/resolv.conf')
-    .option('--auth-port <port>', 'port of the authoritative servers (default 53; for tests)')
+    .addOption(new Option('--auth-port <port>', 'port of the authoritative servers (default 53)').hideHelp())
     .option('--query-timeout <ms>', 'timeout of one query attempt in milliseconds (default 2000)')
     .option('--retries <n>', 'extra attempts after a timeout (default 1)')
     .option('-w, --wait', 're-check until ready or the --timeout deadline', false)
@@ -59,6 +62,15 @@ export function registerDns(program: Command, ctx: CommandContext): void {
         systemResolver: cmd.getOptionValueSource('systemResolver'),
       };
       await runDnsCheck({ opts, explicit: sources, globals: ctx.globals(), out: ctx.out });
+    });
+  dns
+    .command('records')
+    .description(
+      'print every DNS record the case needs, offline: a table and zone-file lines to paste at the DNS provider',
+    )
+    .action(async () => {
+      const { runDnsRecords } = await import('./records.js');
+      await runDnsRecords({ globals: ctx.globals(), out: ctx.out });
     });
 }
 

@@ -4,17 +4,20 @@ import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { configFor, fallbackServers } from '../../config/servers.js';
-import { checkDomain } from '../../config/validators.js';
+import { addressWarnings, checkDomain } from '../../config/validators.js';
 import { checkDns, waitForDns } from '../../dns/check.js';
 import { type PreparedCheck, prepareCaseCheck } from '../../dns/gate.js';
 import { type DnsTarget, expectedRecords } from '../../dns/records.js';
 import { progressLine, renderReport, reportJson } from '../../dns/report.js';
 import { type DnsSettings, envLayer, resolveSettings, type SettingsLayer } from '../../dns/settings.js';
 import type { DnsReport } from '../../dns/types.js';
+import { type RecordToCreate, recordsForTarget, recordsText, recordsToCreate } from '../../dns/zone-file.js';
 import { ExitCode, ExitError, InterruptedError, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import type { DnsCheckFlags } from './command.js';
+import { cannotSee, skipHint } from './way-on.js';
 
 export interface DnsCheckRequest {
   opts: DnsCheckFlags;
@@ -38,8 +41,11 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   checkIps(opts);
   let prepared: PreparedCheck;
   let journalFile: string | undefined;
+  // What to create, known offline: printed whenever the check cannot see the records.
+  let needed: RecordToCreate[];
+  let caseRoot: string | undefined;
   /** Fallback servers' checks (docs/fallback.md), run after the main one. */
-  const more: PreparedCheck[] = [];
+  const more: { prepared: PreparedCheck; needed: RecordToCreate[] }[] = [];
   if (opts.domain !== undefined) {
     const d = checkDomain(opts.domain);
     if (d.error || !d.value) throw new UserError(`--domain: ${d.error}`);
@@ -58,65 +64,101 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
     };
     const options = { domain: d.value, ...(await resolveSettings([flagLayer, envLayer(env)])) };
     prepared = { target, expected: expectedRecords(target), options };
+    needed = recordsForTarget(target);
   } else {
     const loaded = await loadCase(globals.case);
     journalFile = loaded.paths.journal;
-    for (const w of loaded.warnings) out.warn(w);
+    caseRoot = loaded.paths.root;
+    for (const w of [...loaded.warnings, ...addressWarnings(loaded.config)]) out.warn(w);
+    needed = recordsToCreate({
+      ...loaded.config,
+      server: {
+        ...loaded.config.server,
+        ...(opts.ip ? { address: opts.ip } : {}),
+        ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
+      },
+    });
     prepared = await prepareCaseCheck(loaded.config, {
       ...(opts.ip ? { ipv4: opts.ip } : {}),
       ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
       flags: flagLayer,
       env,
       note: (text) => out.info(text),
+    }).catch((err: unknown) => {
+      throw cannotSee(err, needed, loaded.config.domain, caseRoot, out);
     });
     for (const s of fallbackServers(loaded.config)) {
       const fb = configFor(loaded.config, s);
-      more.push(await prepareCaseCheck(fb, { flags: flagLayer, env, note: (text) => out.info(text) }));
+      const fbNeeded = recordsToCreate(fb);
+      const fbPrepared = await prepareCaseCheck(fb, {
+        flags: flagLayer,
+        env,
+        note: (text) => out.info(text),
+      }).catch((err: unknown) => {
+        throw cannotSee(err, fbNeeded, fb.domain, caseRoot, out);
+      });
+      more.push({ prepared: fbPrepared, needed: fbNeeded });
     }
   }
   const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
-  let report = await checkOne(prepared, wait, stderr, out);
-  out.info(renderReport(report, colour));
-  const reports = [report];
-  for (const p of more) {
-    const r = await checkOne(p, wait, stderr, out);
+  const items = [{ prepared, needed }, ...more];
+  const reports: DnsReport[] = [];
+  for (const item of items) {
+    const r = await checkOne(item.prepared, item.needed, wait, stderr, out, caseRoot);
     out.info(renderReport(r, colour));
     reports.push(r);
-    if (!r.ready) report = { ...report, ready: false, findings: [...report.findings, ...r.findings] };
   }
-  if (globals.json) {
-    // With fallback servers: one document, each server's report under "servers".
-    out.data(
-      more.length === 0
-        ? reportJson(report)
-        : JSON.stringify(
-            { ready: report.ready, servers: reports.map((r) => JSON.parse(reportJson(r)) as unknown) },
-            null,
-            2,
-          ),
-    );
-  }
+  const report = reports[0]!;
+  const ready = reports.every((r) => r.ready);
+  const asJson = (r: DnsReport) => JSON.parse(reportJson(r)) as Record<string, unknown>;
+  // With fallback servers: one document, each server's report under "servers".
+  const body = more.length === 0 ? asJson(report) : { ready, servers: reports.map(asJson) };
+  if (globals.json && ready) out.data(JSON.stringify({ ok: true, ...body }, null, 2));
   if (journalFile) {
     await journal(journalFile, {
       command: 'dns check',
-      result: report.ready ? 'ok' : 'failed',
-      exit_code: report.ready ? ExitCode.OK : ExitCode.NOT_READY,
-      duration_ms: report.durationMs,
-      ready: report.ready,
-      problems: report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+      result: ready ? 'ok' : 'failed',
+      exit_code: ready ? ExitCode.OK : ExitCode.NOT_READY,
+      duration_ms: Math.max(...reports.map((r) => r.durationMs)),
+      ready,
+      problems: reports.flatMap((r) =>
+        r.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+      ),
     });
   }
-  if (!report.ready) throw new ExitError(ExitCode.NOT_READY);
+  if (!ready) {
+    items.forEach((item, i) => {
+      const r = reports[i]!;
+      if (r.ready) return;
+      const missing = new Set(
+        r.records.filter((x) => x.required && x.state !== 'ok').map((x) => `${x.name} ${x.type}`),
+      );
+      const toFix = item.needed.filter((x) => missing.has(`${x.name} ${x.type}`) || x.type === 'CNAME');
+      for (const line of recordsText(toFix.length > 0 ? toFix : item.needed, item.prepared.target.domain))
+        out.info(line);
+    });
+    const hint = skipHint(caseRoot);
+    out.info(`\nhint: ${hint}`);
+    throw new ExitError(ExitCode.NOT_READY, {
+      error: 'DNS is not ready',
+      hint,
+      ...(caseRoot ? { next: nextCommand('dns check --wait', caseRoot) } : {}),
+      data: { ...body, records_to_create: items.flatMap((item) => item.needed) },
+    });
+  }
 }
 
 /** Check (or, with --wait, wait for) one server's records. */
 async function checkOne(
   prepared: PreparedCheck,
+  needed: RecordToCreate[],
   wait: { timeoutMs: number; intervalMs: number } | undefined,
   stderr: { isTTY?: boolean; write(s: string): boolean },
   out: Output,
+  caseRoot: string | undefined,
 ): Promise<DnsReport> {
   const { expected, options } = prepared;
+  const domain = prepared.target.domain;
   let report: DnsReport;
   if (wait) {
     const interrupt = interruptOnSignals();
@@ -135,7 +177,9 @@ async function checkOne(
       interrupt.dispose();
     }
   } else {
-    report = await checkDns(expected, options);
+    report = await checkDns(expected, options).catch((err: unknown) => {
+      throw cannotSee(err, needed, domain, caseRoot, out);
+    });
   }
   return report;
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
@@ -5,6 +6,7 @@ import { runDoctor } from '../../doctor/index.js';
 import { renderTable } from '../../doctor/report.js';
 import { ExitCode, ExitError, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { looksLikeVersion } from '../../util/version-compare.js';
 import type { DoctorFlags } from './command.js';
@@ -42,7 +44,8 @@ export async function runDoctorCommand(req: DoctorRequest): Promise<void> {
     sshTimeoutSec: timeout,
   });
   if (globals.json) {
-    out.data(redactor.redact(JSON.stringify(report, null, 2)));
+    // A failure's document comes from the entry point (one shape): the report goes into it.
+    if (report.ok) out.data(redactor.redact(JSON.stringify(report, null, 2)));
   } else {
     out.info(redactor.redact(renderTable(report, colourEnabled())));
   }
@@ -54,5 +57,13 @@ export async function runDoctorCommand(req: DoctorRequest): Promise<void> {
       redactor,
     ).catch(() => undefined);
   }
-  if (!report.ok) throw new ExitError(ExitCode.FAILURE);
+  if (!report.ok) {
+    const fails = report.checks.filter((c) => c.status === 'fail').length;
+    throw new ExitError(ExitCode.FAILURE, {
+      error: `doctor found ${fails} problem${fails === 1 ? '' : 's'}`,
+      hint: 'fix each FAIL as its line says, then check again.',
+      next: nextCommand('doctor', paths?.root ?? resolve(globals.case)),
+      data: JSON.parse(redactor.redact(JSON.stringify(report))) as Record<string, unknown>,
+    });
+  }
 }

@@ -16,6 +16,7 @@ export interface InitOptions {
   serveBaseDomain?: boolean;
   srvDelegation?: boolean;
   audioVideo?: boolean;
+  callStack?: string;
   externalIp?: string;
   letsencryptEmail?: string;
   user?: string[];
@@ -51,7 +52,8 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--serve-base-domain', 'the base domain points at this server (default)')
     .option('--no-serve-base-domain', 'the base domain is served elsewhere')
     .option('--srv-delegation', 'delegate federation with SRV records')
-    .option('--audio-video', 'enable audio/video calls (Jitsi + coturn)')
+    .option('--audio-video', 'enable audio/video calls (see --call-stack)')
+    .option('--call-stack <stack>', 'element-call (default on synapse), jitsi, or both (docs/calls.md)')
     .option('--external-ip <ipv4>', 'public IPv4 for TURN (default: the server address)')
     .option('--letsencrypt-email <email>', "contact e-mail for Let's Encrypt (optional)")
     .option('--user <name[:admin]>', 'add a user (repeatable); suffix :admin for an admin', collect, [])

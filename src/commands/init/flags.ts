@@ -15,7 +15,7 @@ export interface RawConfig {
   element?: boolean;
   serve_base_domain?: boolean;
   srv_delegation?: boolean;
-  audio_video?: { enabled?: boolean; external_ip?: string };
+  audio_video?: { enabled?: boolean; stack?: string; external_ip?: string; jitsi_allow_anonymous?: boolean };
   letsencrypt_email?: string;
   users?: { name: string; admin?: boolean }[];
   playbook?: { path?: string; repo?: string; ref?: string };
@@ -49,9 +49,10 @@ export function flagsToConfig(opts: InitOptions): RawConfig {
   if (opts.element !== undefined) raw.element = opts.element;
   if (opts.serveBaseDomain !== undefined) raw.serve_base_domain = opts.serveBaseDomain;
   if (opts.srvDelegation !== undefined) raw.srv_delegation = opts.srvDelegation;
-  if (opts.audioVideo !== undefined || opts.externalIp !== undefined) {
+  if (opts.audioVideo !== undefined || opts.externalIp !== undefined || opts.callStack !== undefined) {
     raw.audio_video = {};
     if (opts.audioVideo !== undefined) raw.audio_video.enabled = opts.audioVideo;
+    if (opts.callStack !== undefined) raw.audio_video.stack = opts.callStack;
     if (opts.externalIp !== undefined) raw.audio_video.external_ip = opts.externalIp;
   }
   if (opts.letsencryptEmail !== undefined) raw.letsencrypt_email = opts.letsencryptEmail;

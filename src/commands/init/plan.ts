@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import { exists, readIfExists } from '../../adapters/files.js';
 import type { CasePaths } from '../../case/paths.js';
 import type { PlannedFile, WritePlan } from '../../case/plan.js';
+import { callServices } from '../../config/calls.js';
 import type { Config } from '../../config/schema.js';
 import { configToYaml } from '../../config/serialize.js';
 import { planFallbackVars } from '../../inventory/fallback-vars.js';
+import { existingJitsiAccounts, jitsiAccountsFor } from '../../inventory/jitsi-accounts.js';
 import { existingValue, mergeVars, parseExistingVars } from '../../inventory/merge.js';
 import { renderHosts, renderVars } from '../../inventory/render.js';
 import { generateSecret, SECRET_KEYS, type SecretKey } from '../../inventory/secrets.js';
@@ -68,7 +70,13 @@ export async function planInit(config: Config, paths: CasePaths, keepConfigFile:
     migrationSource = 'pinned default';
   }
 
-  const rendered = await renderVars(config, { secrets, migrationVersion });
+  const jitsi = callServices(config).jitsiAuth
+    ? jitsiAccountsFor(
+        config.users.map((u) => u.name),
+        existingJitsiAccounts(existing),
+      ).accounts
+    : [];
+  const rendered = await renderVars(config, { secrets, migrationVersion, jitsiAccounts: jitsi });
   const vars = existingText === undefined ? rendered : mergeVars(existingText, paths.vars, rendered);
 
   const files: PlannedFile[] = [];
@@ -90,7 +98,12 @@ export async function planInit(config: Config, paths: CasePaths, keepConfigFile:
     files,
     // Generated secrets and any the operator added (e.g. ansible_become_password): masked in
     // --dry-run, redacted from the journal.
-    secrets: [...Object.values(secrets), ...secretValuesOf(existing?.toJS()), ...fallback.secrets],
+    secrets: [
+      ...Object.values(secrets),
+      ...jitsi.map((a) => a.password),
+      ...secretValuesOf(existing?.toJS()),
+      ...fallback.secrets,
+    ],
     created,
     kept,
     migrationVersion,

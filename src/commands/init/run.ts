@@ -1,17 +1,22 @@
 import { dirname, relative, resolve } from 'node:path';
 import { readIfExists } from '../../adapters/files.js';
+import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { journal } from '../../case/journal.js';
 import { CONFIG_FILE, casePaths } from '../../case/paths.js';
 import { applyPlan, maskSecrets } from '../../case/plan.js';
 import type { GlobalOptions } from '../../cli.js';
 import { readConfigData, resolveConfigPaths } from '../../config/load.js';
 import { parseConfigText, validateConfig } from '../../config/validate.js';
+import { addressWarnings } from '../../config/validators.js';
+import { recordsText, recordsToCreate } from '../../dns/zone-file.js';
 import { UserError } from '../../errors.js';
 import { Redactor } from '../../secrets/redact.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { interactivity } from '../../wizard/interactive.js';
 import { chooseCaseDir } from './case-dir.js';
 import type { InitOptions } from './command.js';
+import { deployed, keepUnasked, readExistingCase, refuseFileAsFolder, warnIfTracked } from './existing.js';
 import { flagsToConfig, mergeRaw, type RawConfig } from './flags.js';
 import { planInit } from './plan.js';
 
@@ -22,6 +27,7 @@ export interface InitRequest {
   out: Output;
   /** Called by another command (`up`): no "Next:" advice, that command goes on by itself. */
   embedded?: boolean;
+  capture?: Capture;
 }
 
 /** Prompting is allowed only on a TTY, without --yes, outside CI (the rule: src/wizard/interactive.ts). */
@@ -29,34 +35,66 @@ export function canPrompt(globals: GlobalOptions, env = process.env, stdin = pro
   return interactivity(globals.yes, stdin, env).interactive;
 }
 
-async function gatherRaw(req: InitRequest): Promise<{ raw: RawConfig; source: string; file?: string }> {
+async function gatherRaw(
+  req: InitRequest,
+): Promise<{ raw: RawConfig; source: string; file?: string; checked: boolean }> {
   const overrides = flagsToConfig(req.opts);
   if (req.opts.config) {
     const file = resolve(req.opts.config);
-    return { raw: mergeRaw(await readConfigData(file), overrides), source: req.opts.config, file };
+    return {
+      raw: mergeRaw(await readConfigData(file), overrides),
+      source: req.opts.config,
+      file,
+      checked: false,
+    };
   }
   const { runWizard } = await import('../../wizard/index.js');
   const { inquirerPrompt } = await import('../../adapters/prompt.js');
   const { interactive, reason } = interactivity(req.globals.yes);
+  const capture = req.capture ?? realCapture;
+  if (req.caseDir) await refuseFileAsFolder(resolve(req.caseDir));
+  const known = req.caseDir ? await readExistingCase(resolve(req.caseDir)) : undefined;
+  let existing = known;
   const raw = await runWizard({
     preset: overrides,
     prompt: inquirerPrompt(),
     interactive,
     ...(reason ? { reason } : {}),
     out: req.out,
+    existing: known,
+    // No folder given: the default one for the domain may hold the case being updated.
+    findCase: async (domain) => {
+      if (req.caseDir) return undefined;
+      existing = await readExistingCase(resolve(`matrix-oob-${domain}`));
+      return existing;
+    },
+    // Every check that can run before "Write?" runs before it.
+    check: async (answers) => {
+      const all = existing ? keepUnasked(existing.raw, answers) : answers;
+      const validated = validateConfig(all, 'answers');
+      for (const w of [...validated.warnings, ...addressWarnings(validated.config)]) req.out.warn(w);
+      const root = chooseCaseDir(req.caseDir, undefined, validated.config);
+      await refuseFileAsFolder(root);
+      await warnIfTracked(root, capture, req.out);
+    },
   });
-  return { raw, source: 'answers' };
+  return { raw: existing ? keepUnasked(existing.raw, raw) : raw, source: 'answers', checked: interactive };
 }
 
 /** Returns the case folder written (or, with --dry-run, that would be written). */
 export async function runInit(req: InitRequest): Promise<{ root: string }> {
   const { out, opts, globals } = req;
-  const { raw, source, file } = await gatherRaw(req);
+  const { raw, source, file, checked } = await gatherRaw(req);
   const validated = validateConfig(raw, source);
   const config = resolveConfigPaths(validated.config, file ? dirname(file) : process.cwd());
-  for (const w of validated.warnings) out.warn(w);
-
   const root = chooseCaseDir(req.caseDir, file, config);
+  // The wizard ran these checks before its "Write?" question.
+  if (!checked) {
+    for (const w of [...validated.warnings, ...addressWarnings(config)]) out.warn(w);
+    await refuseFileAsFolder(root);
+    if (!opts.dryRun) await warnIfTracked(root, req.capture ?? realCapture, out);
+  }
+
   const paths = casePaths(root, config.domain);
   await refuseDomainChange(paths.config, config.domain);
 
@@ -99,10 +137,18 @@ export async function runInit(req: InitRequest): Promise<{ root: string }> {
     out.info(`${f.host} (fallback): ${parts.join('; ')}`);
   }
   out.info(`migration version ${plan.migrationVersion} (from the ${plan.migrationSource})`);
-  if (!req.embedded) {
-    out.info(
-      `\nNext: create the DNS records, then run "matrix-oob --case ${show(paths.root)} dns check" (see docs/dns.md).`,
-    );
+  if (!req.embedded && !globals.json) {
+    if (await deployed(paths.state)) {
+      out.info(
+        `\nNext: the server runs the previous settings; apply these with "${nextCommand('deploy', paths.root)}" (or "${nextCommand('up', paths.root)}").`,
+      );
+    } else {
+      out.info('');
+      for (const line of recordsText(recordsToCreate(config), config.domain)) out.info(line);
+      out.info(
+        `\nNext: create these DNS records ("${nextCommand('dns records', paths.root)}" prints them again), then "${nextCommand('up', paths.root)}" checks them and does the rest (docs/up.md).`,
+      );
+    }
   }
   if (globals.json) out.data(JSON.stringify(summary(plan, paths.root, false), null, 2));
   return { root: paths.root };

@@ -86,7 +86,10 @@ export async function runAcknowledge(req: AcknowledgeRequest): Promise<void> {
     );
     if (!ok) {
       out.info(`not acknowledged; ${shownVars} is unchanged.`);
-      throw new ExitError(ExitCode.FAILURE);
+      throw new ExitError(ExitCode.FAILURE, {
+        error: `not acknowledged; ${shownVars} is unchanged`,
+        next: 'matrix-oob playbook acknowledge',
+      });
     }
   }
   await writeValidatedVersion(varsFile, status.expected);

@@ -14,6 +14,7 @@ import { readState, type TeardownRecord, writeSection } from '../../case/state.j
 import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { fallbackServers } from '../../config/servers.js';
+import { recordsToCreate } from '../../dns/zone-file.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { discoverHooks, type HookEvent } from '../../hooks/discover.js';
 import { type HookContext, type HookRunSummary, runHooks } from '../../hooks/run.js';
@@ -290,6 +291,13 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
   out.info(
     `teardown finished: ${opts.localOnly ? 'local secrets removed (server skipped)' : `the server's data is gone and the local secrets removed`}. The case record stays in ${paths.root} (journal.jsonl, logs/).`,
   );
+  out.info(teardownNext(config));
+}
+
+/** What teardown cannot do itself: the records at the DNS provider, and the VPS. */
+function teardownNext(config: Parameters<typeof recordsToCreate>[0]): string {
+  const names = [...new Set(recordsToCreate(config).map((r) => `${r.name} ${r.type}`))].join(', ');
+  return `Next: delete the DNS records at the DNS provider (${names}), so the names stop pointing at an address that may be reused; then delete the server (VPS) at the provider: teardown wiped its data but the machine still exists.`;
 }
 
 /** One journal line of this run (the command name is added). */
@@ -350,8 +358,9 @@ async function removeStage(
   }
   if (!gone) {
     summary.server = 'failed';
-    if (json) out.data(JSON.stringify(summary, null, 2));
+    // --json: the summary rides in the one failure document (docs/exit-codes.md).
     throw new FailureError(`removing the server's data failed: nothing was removed locally`, {
+      ...(json ? { data: { ...summary } } : {}),
       details: [
         ...(r.exitCode === 0
           ? [`the run did not reach ${hosts.filter((h) => !r.recap[h]).join(', ')} (no recap)`]

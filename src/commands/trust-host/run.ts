@@ -13,6 +13,7 @@ import { keyTypeLabel, normaliseFingerprint } from '../../ssh/fingerprint.js';
 import { keyscan } from '../../ssh/keyscan.js';
 import { type HostKey, hostPattern, pinKeys } from '../../ssh/known-hosts.js';
 import { describeTarget, type SshTarget, sshTarget } from '../../ssh/target.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { canPrompt, inquirerPrompts, type Prompts } from '../../ui/prompts.js';
 import type { TrustHostFlags } from './command.js';
@@ -25,6 +26,8 @@ export interface TrustHostRequest {
   prompts?: Prompts;
   interactive?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Called by `up`: no "Next:" advice, `up` goes on by itself. */
+  embedded?: boolean;
 }
 
 /**
@@ -97,7 +100,10 @@ export async function runTrustHost(req: TrustHostRequest): Promise<void> {
       out.warn(
         'nothing pinned. If the fingerprints do not match what the provider shows, treat it as a possible man-in-the-middle attack.',
       );
-      throw new ExitError(ExitCode.FAILURE);
+      throw new ExitError(ExitCode.FAILURE, {
+        error: 'nothing pinned: none of the offered fingerprints was chosen',
+        hint: 'compare the fingerprints with the provider console; if none matches, do not connect.',
+      });
     }
     chosen = pick;
   }
@@ -120,6 +126,11 @@ export async function runTrustHost(req: TrustHostRequest): Promise<void> {
   out.info(
     `pinned ${keyTypeLabel(chosen.type)} ${chosen.fingerprint} for ${describeTarget(target)} in ${relative(process.cwd(), file) || file}.`,
   );
+  if (!req.embedded) {
+    out.info(
+      `Next: "${nextCommand('doctor', loaded.paths.root)}" checks everything before the install, then "${nextCommand('deploy', loaded.paths.root)}" installs (or "${nextCommand('up', loaded.paths.root)}" does both and the rest).`,
+    );
+  }
   if (globals.json) {
     out.data(
       JSON.stringify(

@@ -41,7 +41,7 @@ export function registerUp(program: Command, ctx: CommandContext): void {
     .option('--from-start', 'ignore where the last failed run stopped: run every step again', false)
     .addHelpText(
       'after',
-      '\nExit codes: 0 the server is up, 1 a step failed (resume with "matrix-oob up"), 2 bad usage or config, 3 DNS not ready by --dns-timeout, 130 interrupted. See docs/up.md.\n',
+      '\nExit codes: 0 the server is up, 1 a step failed (the error ends with the command that resumes), 2 bad usage or config, 3 DNS not ready by --dns-timeout, 4 deployed but the check from outside failed, 130 interrupted. See docs/up.md.\n',
     )
     .action(async (ansibleArgs: string[], opts: UpOptions, cmd: Command) => {
       const { runUp } = await import('./run.js');

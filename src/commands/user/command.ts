@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CommandContext } from '../../cli.js';
 
 export interface UserAddOptions {
@@ -35,5 +35,25 @@ export function registerUser(program: Command, ctx: CommandContext): void {
       const user = name?.startsWith('-') ? undefined : name;
       const { runUserAdd } = await import('./run.js');
       await runUserAdd({ name: user, ansibleArgs: passThrough, opts, globals: ctx.globals(), out: ctx.out });
+    });
+  user
+    .command('remove')
+    .description(
+      'deactivate a user on the server (ends every session; e.g. a seized laptop), delete its credentials and drop it from the config',
+    )
+    .argument('<name>', 'user name (localpart, e.g. analyst1)')
+    .addOption(
+      new Option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)').env(
+        'MATRIX_OOB_CONTROL_ROOM_URL',
+      ),
+    )
+    .option('--timeout <seconds>', 'deadline per request to the homeserver', '15')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 deactivated and removed, 1 the homeserver refused or cannot be reached (nothing changed locally), 2 bad usage. See docs/users.md.\n',
+    )
+    .action(async (name: string, opts: { homeserverUrl?: string; timeout: string }) => {
+      const { runUserRemove } = await import('./remove.js');
+      await runUserRemove({ name, opts, globals: ctx.globals(), out: ctx.out });
     });
 }

@@ -21,8 +21,11 @@ import {
 } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
+import { editConfigUsers } from '../../config/users-edit.js';
 import { HOMESERVERS_WITH_REGISTER_USER, localpartProblem } from '../../config/validators.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
+import { readJitsiPasswords } from '../../inventory/jitsi-accounts.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import { killGrace } from '../deploy/run.js';
@@ -40,6 +43,8 @@ export interface UserAddRequest {
   interrupt?: Interrupt;
   clock?: Clock;
   stdin?: () => Promise<string>;
+  /** Called by `up`: no "Next:" advice, `up` goes on by itself. */
+  embedded?: boolean;
 }
 
 interface Target {
@@ -104,6 +109,8 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   if (givenPassword) addSecret(redactor, givenPassword);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const report: Record<string, unknown>[] = [];
+  // Each user's Jitsi login (when Jitsi requires one) goes into the same credentials file.
+  const jitsi = await readJitsiPasswords(paths.vars);
   const command = [
     'user add',
     req.name ?? '',
@@ -138,7 +145,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
         // Never regenerate a password that may already be in use: reuse a pending one.
         const password = givenPassword ?? (await readPassword(pendFile)) ?? generatePassword();
         addSecret(redactor, password);
-        const creds = credentialsFor(config, target.name, password, target.admin);
+        const creds = credentialsFor(config, target.name, password, target.admin, jitsi.get(target.name));
         await writeCredentials(pendFile, creds);
 
         out.info(
@@ -186,12 +193,20 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
           );
         }
         if (result.exitCode !== 0) {
-          if (req.globals.json) out.data(JSON.stringify({ ok: false, users: report }, null, 2));
           throw new FailureError(
             `${opts.reset ? 'setting the password of' : 'registering'} ${userId} failed`,
             {
               details: failureDetails(result),
               hint: result.hint?.hint,
+              next: nextCommand(
+                'user add',
+                paths.root,
+                ...(req.name ? [req.name] : []),
+                ...(opts.all ? ['--all'] : []),
+                ...(opts.admin ? ['--admin'] : []),
+                ...(opts.reset ? ['--reset'] : []),
+              ),
+              data: { users: report },
             },
           );
         }
@@ -214,7 +229,24 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   } finally {
     if (!req.interrupt) interrupt.dispose();
   }
-  if (req.globals.json) out.data(JSON.stringify({ ok: true, users: report }, null, 2));
+  // A name the config does not list: add it, so the control room invites it and the next
+  // `user add --all` and teardown know it.
+  const added: string[] = [];
+  for (const t of targets) {
+    if (config.users.some((u) => u.name === t.name)) continue;
+    if (!report.some((r) => r.name === t.name && r.status !== 'skipped')) continue;
+    if (await editConfigUsers(paths.config, { add: { name: t.name, admin: t.admin } })) added.push(t.name);
+  }
+  for (const name of added) {
+    out.info(`${name} was not in ${paths.config}: added to users:, so "matrix-oob control-room" invites it.`);
+  }
+  if (!req.embedded && !req.globals.json) {
+    out.info(
+      `Next: hand each credentials file to its user out of band; "${nextCommand('control-room', paths.root)}" invites ${targets.length === 1 ? 'the user' : 'them'} to the #control room.`,
+    );
+  }
+  if (req.globals.json)
+    out.data(JSON.stringify({ ok: true, users: report, added_to_config: added }, null, 2));
 }
 
 function chooseTargets(name: string | undefined, opts: UserAddOptions, opened: OpenedCase): Target[] {

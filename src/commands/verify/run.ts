@@ -3,6 +3,7 @@ import { journal } from '../../case/journal.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { ExitCode, ExitError, UserError } from '../../errors.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { verifyDeployment } from '../../verify/checks.js';
 import { type ConnectTo, parseConnectTo } from '../../verify/https.js';
@@ -56,14 +57,22 @@ export async function runVerify({ opts, globals, out }: VerifyRequest): Promise<
     ...(ca ? { ca } : {}),
   });
   for (const line of renderVerifyReport(report)) out.info(line);
-  if (globals.json) out.data(verifyReportJson(report));
+  if (globals.json && report.ok) out.data(verifyReportJson(report));
   await journal(paths.journal, {
     command: 'verify',
     result: report.ok ? 'ok' : 'failed',
     exit_code: report.ok ? ExitCode.OK : ExitCode.FAILURE,
     failed_checks: report.checks.filter((c) => c.status === 'fail').map((c) => c.id),
   });
-  if (!report.ok) throw new ExitError(ExitCode.FAILURE);
+  if (!report.ok) {
+    const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+    throw new ExitError(ExitCode.FAILURE, {
+      error: `${failed.length} check${failed.length === 1 ? '' : 's'} from outside failed: ${failed.join(', ')}`,
+      hint: 'fix what each FAIL line says (docs/verify.md), then check again.',
+      next: nextCommand('verify', paths.root),
+      data: JSON.parse(verifyReportJson(report)) as Record<string, unknown>,
+    });
+  }
 }
 
 function parseConnectToFlags(specs: readonly string[]): ConnectTo[] {

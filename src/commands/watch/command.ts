@@ -1,0 +1,68 @@
+import { type Command, Option } from 'commander';
+import type { CommandContext } from '../../cli.js';
+
+export interface WatchCommandOptions {
+  once: boolean;
+  interval: string;
+  approve: string[];
+  notify: boolean;
+  source: string;
+  journalDir?: string;
+  homeserverUrl?: string;
+  admin?: string;
+  passwordFile?: string;
+  timeout: string;
+}
+
+export function registerWatch(program: Command, ctx: CommandContext): void {
+  program
+    .command('watch')
+    .description(
+      'watch who logs in, from where, on which device: a live table of every case account, with alerts (Synapse)',
+    )
+    .option(
+      '--once',
+      'poll once, read the journal up to now, print and exit (exit 1 while anything is unapproved)',
+      false,
+    )
+    .option('--interval <seconds>', 'seconds between polls of the state source', '5')
+    .option(
+      '--approve <id>',
+      'mark a device ID or address as known-good (repeatable; no network)',
+      collect,
+      [],
+    )
+    .option('--notify', 'also post each alert to #control as a notice (through the admin account)', false)
+    .addOption(
+      new Option('--source <which>', 'state (HTTPS API), log (journald over SSH) or both')
+        .choices(['both', 'state', 'log'])
+        .default('both'),
+    )
+    .option(
+      '--journal-dir <dir>',
+      'on the server, read this journal folder (journalctl --directory) instead of the system journal',
+    )
+    .addOption(
+      new Option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)').env(
+        'MATRIX_OOB_WATCH_URL',
+      ),
+    )
+    .option('--admin <name>', 'admin user to log in as (default: the first user with admin: true)')
+    .option(
+      '--password-file <file>',
+      "read the admin's password from this file (default credentials/<admin>.txt)",
+    )
+    .option('--timeout <seconds>', 'deadline per request to the homeserver', '15')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 nothing unapproved (--once) or stopped cleanly, 1 alerts or unapproved devices (--once) or a source failed, 2 bad usage or config, 130 interrupted. See docs/watch.md.\n',
+    )
+    .action(async (opts: WatchCommandOptions) => {
+      const { runWatch } = await import('./run.js');
+      await runWatch({ opts, globals: ctx.globals(), out: ctx.out });
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

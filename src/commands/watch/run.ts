@@ -1,0 +1,182 @@
+import { interruptOnSignals } from '../../adapters/signals.js';
+import { journal } from '../../case/journal.js';
+import type { GlobalOptions } from '../../cli.js';
+import { loadCase } from '../../config/load.js';
+import { homeserverUrl, pickAdmin } from '../../control-room/case.js';
+import { readPassword } from '../../control-room/credentials.js';
+import { explain } from '../../control-room/ensure.js';
+import { readInventoryState } from '../../doctor/inventory-state.js';
+import { ExitCode, ExitError, FailureError, InterruptedError, UserError } from '../../errors.js';
+import { MatrixApiError, MatrixUnreachableError } from '../../matrix/client.js';
+import { Redactor } from '../../secrets/redact.js';
+import { sshTarget } from '../../ssh/target.js';
+import { colourEnabled } from '../../ui/colour.js';
+import type { Output } from '../../ui/output.js';
+import { approveItems, requirePinnedKey } from '../../watch/case.js';
+import { WatchClient } from '../../watch/client.js';
+import { untrusted } from '../../watch/sanitize.js';
+import { runWatchSession } from '../../watch/session.js';
+import { renderAlert, renderTable } from '../../watch/table.js';
+import type { WatchCommandOptions } from './command.js';
+
+export interface WatchRequest {
+  opts: WatchCommandOptions;
+  globals: GlobalOptions;
+  out: Output;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `matrix-oob watch` (docs/watch.md). */
+export async function runWatch({ opts, globals, out, env = process.env }: WatchRequest): Promise<void> {
+  const intervalMs = seconds('--interval', opts.interval, 1, 600, 'e.g. --interval 5');
+  const timeoutMs = seconds('--timeout', opts.timeout, 0.1, 600, 'e.g. --timeout 15');
+  const loaded = await loadCase(globals.case);
+  for (const w of loaded.warnings) out.warn(w);
+  const { config, paths } = loaded;
+
+  if (opts.approve.length > 0) {
+    const changed = await approveItems(loaded, opts.approve);
+    for (const c of changed) {
+      out.info(`approved ${c.kind} ${untrusted(c.id, 60)} of ${untrusted(c.user)} (was ${c.was})`);
+    }
+    if (globals.json) out.data(JSON.stringify({ approved: changed }, null, 2));
+    return;
+  }
+
+  const state = opts.source !== 'log';
+  let log = opts.source !== 'state';
+  if (config.homeserver !== 'synapse') {
+    if (opts.source === 'log') {
+      throw new UserError(`--source log reads Synapse's log lines; this case runs ${config.homeserver}`, {
+        hint: 'use --source state (whois and device lists through the client API), see docs/watch.md',
+      });
+    }
+    if (log)
+      out.warn(
+        `homeserver: ${config.homeserver}: only the state source runs (the log source reads Synapse's lines)`,
+      );
+    log = false;
+  }
+
+  const inv = log ? await readInventoryState(paths) : undefined;
+  const target = log ? sshTarget(config, inv?.host, env) : undefined;
+  if (target) await requirePinnedKey(paths, target);
+
+  const interrupt = interruptOnSignals();
+  const redactor = new Redactor();
+  let client: WatchClient | undefined;
+  let adminId = '';
+  const started = performance.now();
+  try {
+    if (state || opts.notify) {
+      const baseUrl = homeserverUrl(config.domain, opts.homeserverUrl);
+      const admin = pickAdmin(config, opts.admin);
+      adminId = `@${admin}:${config.domain}`;
+      const password = await readPassword(paths, admin, opts.passwordFile);
+      redactor.add(password);
+      client = new WatchClient({ baseUrl, redactor, timeoutMs, signal: interrupt.signal });
+      await client.login(admin, password, 'matrix-oob watch').catch((err: unknown) => {
+        throw explain(err, baseUrl, adminId, 'login');
+      });
+      out.info(`state source: logged in to ${baseUrl} as ${adminId}`);
+    }
+    const colour = colourEnabled();
+    const result = await runWatchSession(loaded, {
+      once: opts.once,
+      intervalMs,
+      notify: opts.notify,
+      state,
+      ...(client ? { client } : {}),
+      ...(target
+        ? {
+            log: {
+              target,
+              knownHosts: paths.knownHosts,
+              become: config.server.become,
+              ...(opts.journalDir ? { journalDir: opts.journalDir } : {}),
+            },
+          }
+        : {}),
+      out,
+      json: globals.json,
+      colour,
+      redraw: !opts.once && !globals.json && process.stderr.isTTY === true,
+      signal: interrupt.signal,
+      redactor,
+    }).catch((err: unknown) => {
+      throw explainWatch(err, client?.baseUrl ?? '', adminId);
+    });
+    for (const p of result.problems) out.warn(p);
+    if (opts.once) {
+      for (const line of renderTable(result.rows, colour)) out.info(line);
+      for (const a of result.alerts) out.info(renderAlert(a, colour));
+      if (globals.json) {
+        out.data(
+          JSON.stringify(
+            {
+              baseline_taken: result.baseline,
+              sources: { state: state ? 'on' : 'off', log: log ? 'on' : 'off' },
+              alerts: result.alerts,
+              rows: result.rows,
+              unapproved: result.pending,
+              problems: result.problems,
+            },
+            null,
+            2,
+          ),
+        );
+      }
+    }
+    await journal(
+      paths.journal,
+      {
+        command: 'watch',
+        result: interrupt.signal.aborted ? 'interrupted' : 'ok',
+        duration_ms: Math.round(performance.now() - started),
+        once: opts.once,
+        alerts: result.alerts.length,
+        unapproved: result.pending,
+      },
+      redactor,
+    );
+    if (interrupt.signal.aborted) throw new InterruptedError();
+    if (opts.once && result.problems.some((p) => p.startsWith('log source'))) {
+      throw new FailureError('the log source failed (see the warning above)', {
+        hint: 'check SSH to the server ("matrix-oob doctor"), or run with --source state',
+      });
+    }
+    if (opts.once && result.pending > 0) {
+      out.info(
+        `${result.pending} unapproved: approve a known device with "matrix-oob watch --approve ID"; see docs/watch.md for each alert`,
+      );
+      throw new ExitError(ExitCode.FAILURE);
+    }
+  } finally {
+    interrupt.dispose();
+    if (client?.loggedIn)
+      await client
+        .logout()
+        .catch(() => out.warn('could not log the watch session out: sign out "matrix-oob watch" in Element'));
+  }
+}
+
+function explainWatch(err: unknown, baseUrl: string, adminId: string): unknown {
+  if (err instanceof MatrixApiError && err.status === 403 && err.call.includes('/admin/whois')) {
+    return new FailureError(`the homeserver refused whois to ${adminId}: it is not a server admin`, {
+      hint: 'give --admin the name of a user with admin: true (created by "matrix-oob user add"), or run with --source log',
+    });
+  }
+  return err instanceof MatrixApiError || err instanceof MatrixUnreachableError
+    ? explain(err, baseUrl, adminId, 'room')
+    : err;
+}
+
+function seconds(flag: string, value: string, min: number, max: number, example: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new UserError(`${flag} ${JSON.stringify(value)} is not a number of seconds from ${min} to ${max}`, {
+      hint: `give a number of seconds, ${example}`,
+    });
+  }
+  return Math.round(n * 1000);
+}

@@ -1,0 +1,64 @@
+import { readIfExists } from '../adapters/files.js';
+import { journal } from '../case/journal.js';
+import type { CasePaths } from '../case/paths.js';
+import type { Config } from '../config/schema.js';
+import { UserError } from '../errors.js';
+import { pinnedKeys } from '../ssh/known-hosts.js';
+import type { SshTarget } from '../ssh/target.js';
+import { Detector } from './detect.js';
+import { untrusted } from './sanitize.js';
+import { readWatchState, writeWatchState } from './store.js';
+
+/** The case-level pieces of `watch` around a session: who is in the case, the SSH pin, --approve. */
+
+/** Fails with a clear message when the case's known_hosts pins no key for the log source's host. */
+export async function requirePinnedKey(paths: CasePaths, target: SshTarget): Promise<void> {
+  const text = (await readIfExists(paths.knownHosts)) ?? '';
+  if (pinnedKeys(text, target.host, target.port).length === 0) {
+    throw new UserError(`no host key pinned for ${target.host} port ${target.port} in ${paths.knownHosts}`, {
+      hint: 'pin it first with "matrix-oob trust-host --fingerprint SHA256:..." (or run watch --source state, which needs no SSH)',
+    });
+  }
+}
+
+export function caseUserIds(config: Pick<Config, 'users' | 'domain'>): string[] {
+  return config.users.map((u) => `@${u.name}:${config.domain}`);
+}
+
+/** Approve devices or addresses by ID (offline: only the state file changes). */
+export async function approveItems(
+  loaded: { config: Config; paths: CasePaths },
+  ids: readonly string[],
+  now: Date = new Date(),
+): Promise<{ id: string; user: string; kind: string; was: string }[]> {
+  const previous = await readWatchState(loaded.paths);
+  if (!previous) {
+    throw new UserError('no watch baseline in this case yet: nothing to approve', {
+      hint: 'run "matrix-oob watch --once" first; it takes the baseline and lists every device and address',
+    });
+  }
+  const detector = new Detector(previous, caseUserIds(loaded.config), now);
+  const changed: { id: string; user: string; kind: string; was: string }[] = [];
+  const missing: string[] = [];
+  for (const id of ids) {
+    const before = Object.values(detector.state.items)
+      .filter((i) => i.id === id)
+      .map((i) => ({ id, user: i.user, kind: i.kind, was: i.status }));
+    if (detector.approve(id).length === 0) missing.push(id);
+    changed.push(...before);
+  }
+  if (missing.length > 0) {
+    throw new UserError(
+      `--approve: ${missing.map((m) => JSON.stringify(untrusted(m, 60))).join(', ')} is not a device ID or address watch has seen`,
+      { hint: 'copy the DEVICE or ADDRESS column of "matrix-oob watch --once" exactly; nothing was changed' },
+    );
+  }
+  await writeWatchState(loaded.paths, detector.state);
+  await journal(loaded.paths.journal, {
+    command: 'watch',
+    result: 'ok',
+    event: 'approve',
+    approved: changed.map((c) => ({ user: untrusted(c.user), [c.kind]: untrusted(c.id, 60), was: c.was })),
+  });
+  return changed;
+}

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../adapters/files.js';
+import type { CasePaths } from '../case/paths.js';
+import { UserError } from '../errors.js';
+
+/**
+ * What `watch` remembers between runs, in <case>/watch/ (folder 0700, files 0600, written
+ * atomically): the known-good baseline and every device and address seen (state.json), and the
+ * journald cursor of the log source (journal-cursor).
+ *
+ * An item is a device (by device ID) or an address (by IP) of one account. Its status:
+ * - `baseline`: present at the first run; `approved`: approved with `watch --approve`;
+ * - `new`: appeared later and not approved yet (it raised an alert once, when first seen).
+ */
+export type ItemKind = 'device' | 'address';
+export type ItemStatus = 'baseline' | 'approved' | 'new';
+
+export interface WatchItem {
+  kind: ItemKind;
+  user: string;
+  /** Device ID or IP address (raw text from the server). */
+  id: string;
+  first_seen: string;
+  last_seen?: string;
+  user_agent?: string;
+  display_name?: string;
+  /** A device's last address (only from Synapse's admin API). */
+  address?: string;
+  status: ItemStatus;
+  /** Where it was first seen: the state source (API) or the log source (journald). */
+  source: 'state' | 'log';
+}
+
+export interface WatchState {
+  version: 1;
+  /** When the baseline was taken (the first run). */
+  created_at: string;
+  /** The case's user IDs at the last run. */
+  case_users: string[];
+  /** Case users that left the config (`user remove` deactivates them) and when we noticed. */
+  removed_users: Record<string, string>;
+  /** Accounts outside the case that the log showed logging in: polled from then on. */
+  extra_accounts: string[];
+  items: Record<string, WatchItem>;
+  /** Keys of alerts already raised, so a restart does not raise them again. */
+  alerted: string[];
+}
+
+export function watchDir(paths: Pick<CasePaths, 'root'>): string {
+  return join(paths.root, 'watch');
+}
+
+export function stateFile(paths: Pick<CasePaths, 'root'>): string {
+  return join(watchDir(paths), 'state.json');
+}
+
+export function cursorFile(paths: Pick<CasePaths, 'root'>): string {
+  return join(watchDir(paths), 'journal-cursor');
+}
+
+export function itemKey(kind: ItemKind, user: string, id: string): string {
+  return `${kind}|${user}|${id}`;
+}
+
+export async function readWatchState(paths: Pick<CasePaths, 'root'>): Promise<WatchState | undefined> {
+  const file = stateFile(paths);
+  const text = await readIfExists(file);
+  if (text === undefined) return undefined;
+  let data: Partial<WatchState>;
+  try {
+    data = JSON.parse(text) as Partial<WatchState>;
+  } catch {
+    throw new UserError(`${file} is not valid JSON`, {
+      hint: `it holds the known-good baseline of "watch": restore it, or move it away to take a new baseline (every device present then counts as known)`,
+    });
+  }
+  if (data?.version !== 1 || typeof data.items !== 'object' || !Array.isArray(data.case_users)) {
+    throw new UserError(`${file} is not a watch state file (version 1)`, {
+      hint: 'move it away to take a new baseline (every device present then counts as known)',
+    });
+  }
+  return {
+    version: 1,
+    created_at: String(data.created_at),
+    case_users: data.case_users,
+    removed_users: data.removed_users ?? {},
+    extra_accounts: data.extra_accounts ?? [],
+    items: data.items ?? {},
+    alerted: data.alerted ?? [],
+  };
+}
+
+export async function writeWatchState(paths: Pick<CasePaths, 'root'>, state: WatchState): Promise<void> {
+  await ensurePrivateDir(watchDir(paths));
+  await writeFileAtomic(stateFile(paths), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** A journald cursor is `s=..;i=..;b=..;m=..;t=..;x=..`: anything else in the file is refused. */
+export const CURSOR_PATTERN = /^[A-Za-z0-9=;_-]{1,512}$/;
+
+export async function readCursor(paths: Pick<CasePaths, 'root'>): Promise<string | undefined> {
+  const text = (await readIfExists(cursorFile(paths)))?.trim();
+  if (!text) return undefined;
+  if (!CURSOR_PATTERN.test(text)) {
+    throw new UserError(`${cursorFile(paths)} does not hold a journald cursor`, {
+      hint: 'delete the file: the log source then starts again from the whole journal of the homeserver',
+    });
+  }
+  return text;
+}
+
+export async function writeCursor(paths: Pick<CasePaths, 'root'>, cursor: string): Promise<void> {
+  if (!CURSOR_PATTERN.test(cursor)) return;
+  await ensurePrivateDir(watchDir(paths));
+  await writeFileAtomic(cursorFile(paths), `${cursor}\n`);
+}

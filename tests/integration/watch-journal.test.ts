@@ -1,0 +1,184 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GlobalOptions } from '../../src/cli.js';
+import type { WatchCommandOptions } from '../../src/commands/watch/command.js';
+import { runWatch } from '../../src/commands/watch/run.js';
+import { loadCase } from '../../src/config/load.js';
+import { ExitError, UserError } from '../../src/errors.js';
+import { memoryOutput } from '../../src/ui/output.js';
+import type { Alert } from '../../src/watch/detect.js';
+import { runWatchSession } from '../../src/watch/session.js';
+import { makeCase } from '../helpers/case.js';
+import { importEntries, journalToolsMissing, synapseLine } from '../helpers/journal-export.js';
+import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { HOSTILE_NAME } from '../helpers/watch-fixtures.js';
+
+/**
+ * The log source end to end: a real journal file (written by systemd-journal-remote), read on
+ * the "server" by the real journalctl, through the real sshd on loopback with the case's pinned
+ * host key.
+ */
+const DOMAIN = 'oob-watch.test';
+const why = journalToolsMissing();
+const maybe = why ? describe.skip : describe;
+if (why) console.log(why);
+
+const auth = (level: string, msg: string) => synapseLine('synapse.handlers.auth', level, 'POST-1', msg);
+let seq = 1;
+function append(dir: string, messages: string[], atMs = Date.now()): void {
+  importEntries(
+    dir,
+    messages.map((message, i) => ({ message, realtimeUs: (atMs + i) * 1000 })),
+    seq,
+  );
+  seq += messages.length;
+}
+
+maybe('watch, log source, through the loopback sshd', () => {
+  let sshd: TestSshd;
+  let caseDir: string;
+  let journalDir: string;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    const kase = await makeCase({
+      domain: DOMAIN,
+      server: { address: '127.0.0.1', ssh_port: sshd.port, ssh_user: 'root' },
+      users: [{ name: 'lead', admin: true }, { name: 'analyst1' }],
+    });
+    caseDir = kase.dir;
+    journalDir = await mkdtemp(join(tmpdir(), 'matrix-oob-journal-'));
+    await writeFile(join(caseDir, 'known_hosts'), `${sshd.knownHostsLine}\n`, { mode: 0o600 });
+    cleanups.push(sshd.stop, kase.cleanup, () => rm(journalDir, { recursive: true, force: true }));
+  });
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  const env = () => ({ ...process.env, ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey });
+  async function once(): Promise<{ exit: number; alerts: Alert[]; stderr: string }> {
+    const out = memoryOutput();
+    const globals: GlobalOptions = { case: caseDir, json: true, yes: true };
+    const opts: WatchCommandOptions = {
+      once: true,
+      interval: '5',
+      approve: [],
+      notify: false,
+      source: 'log',
+      journalDir,
+      timeout: '5',
+    };
+    let exit = 0;
+    try {
+      await runWatch({ opts, globals, out, env: env() });
+    } catch (err) {
+      if (err instanceof ExitError) exit = err.exitCode;
+      else throw err;
+    }
+    return { exit, alerts: JSON.parse(out.stdout.join('')).alerts, stderr: out.stderr.join('\n') };
+  }
+  const cursor = () => readFile(join(caseDir, 'watch', 'journal-cursor'), 'utf8');
+
+  it('reads the journal incrementally from the saved cursor: a restart neither repeats nor misses a line', async () => {
+    // History from before the first run: read (cursor moves), but no alerts.
+    append(
+      journalDir,
+      [auth('WARNING', `Failed password login for user @analyst1:${DOMAIN}`), 'noise'],
+      Date.now() - 3_600_000,
+    );
+    const first = await once();
+    expect([first.exit, first.alerts]).toEqual([0, []]);
+    const c1 = await cursor();
+    expect(c1).toMatch(/^s=[0-9a-f]+;i=2;/);
+
+    append(journalDir, [
+      auth('WARNING', `Failed password login for user @analyst1:${DOMAIN}`),
+      auth('WARNING', `Attempted to login as ${HOSTILE_NAME} but they do not exist`),
+      synapseLine('synapse.access.http.8008', 'INFO', 'POST-2', 'unrelated'),
+      auth('INFO', `Logging in user @mallory:${DOMAIN} on device MAL1`),
+      auth('INFO', `Logging in user @analyst1:${DOMAIN} on device NEWLAPTOP`),
+    ]);
+    const second = await once();
+    expect(second.exit).toBe(1);
+    expect(second.alerts.map((a) => `${a.kind} ${a.user}${a.device ? ` ${a.device}` : ''}`)).toEqual([
+      `failed-password @analyst1:${DOMAIN}`,
+      `unknown-user @root\u2060gnp.exe:${DOMAIN}`.replace('\u2060', ''),
+      `unknown-account @mallory:${DOMAIN} MAL1`,
+      `new-device @analyst1:${DOMAIN} NEWLAPTOP`,
+    ]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal controls is the point
+    expect(second.stderr).not.toMatch(/\u001b|\u202e/);
+    expect(await cursor()).toMatch(/;i=7;/);
+
+    // Forget which alerts were raised: only the cursor stands between a restart and repeats.
+    const statePath = join(caseDir, 'watch', 'state.json');
+    const state = JSON.parse(await readFile(statePath, 'utf8'));
+    await writeFile(statePath, JSON.stringify({ ...state, alerted: [] }), { mode: 0o600 });
+    const third = await once();
+    expect(third.alerts).toEqual([]);
+    expect(await cursor()).toMatch(/;i=7;/);
+
+    append(journalDir, [auth('WARNING', `Failed password login for user @lead:${DOMAIN}`)]);
+    const fourth = await once();
+    expect(fourth.alerts.map((a) => [a.kind, a.user])).toEqual([['failed-password', `@lead:${DOMAIN}`]]);
+    expect(await cursor()).toMatch(/;i=8;/);
+    const journal = await readFile(join(caseDir, 'journal.jsonl'), 'utf8');
+    expect(journal.split('\n').filter((l) => l.includes('"event":"alert"'))).toHaveLength(5);
+  });
+
+  it('follows new lines live (journalctl --follow over one ssh connection) and stops on abort', async () => {
+    const loaded = await loadCase(caseDir);
+    const stop = new AbortController();
+    const seen: Alert[] = [];
+    let session: Promise<unknown> = Promise.resolve();
+    const gotOne = new Promise<void>((resolve) => {
+      session = runWatchSession(loaded, {
+        once: false,
+        intervalMs: 1000,
+        notify: false,
+        state: false,
+        log: {
+          target: { host: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKey },
+          knownHosts: join(caseDir, 'known_hosts'),
+          become: false,
+          journalDir,
+        },
+        out: memoryOutput(),
+        json: false,
+        colour: false,
+        redraw: false,
+        signal: stop.signal,
+        onAlert: (a) => {
+          seen.push(a);
+          resolve();
+        },
+      });
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    append(journalDir, [auth('WARNING', `Attempted to login as @ghost:${DOMAIN} but they do not exist`)]);
+    await gotOne;
+    stop.abort();
+    await session;
+    expect(await cursor()).toMatch(/;i=9;/);
+    expect(seen.map((a) => [a.kind, a.user])).toEqual([['unknown-user', `@ghost:${DOMAIN}`]]);
+  });
+
+  it('never trusts another host key: a changed key fails the log source, nothing read', async () => {
+    const before = await cursor();
+    await writeFile(
+      join(caseDir, 'known_hosts'),
+      `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`,
+      { mode: 0o600 },
+    );
+    append(journalDir, [auth('WARNING', `Failed password login for user @lead:${DOMAIN}`)]);
+    const err = await once().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).message).toBe('the log source failed (see the warning above)');
+    expect(await cursor()).toBe(before);
+    await writeFile(join(caseDir, 'known_hosts'), '', { mode: 0o600 });
+    await expect(once()).rejects.toThrow(`no host key pinned for 127.0.0.1 port ${sshd.port}`);
+    await writeFile(join(caseDir, 'known_hosts'), `${sshd.knownHostsLine}\n`, { mode: 0o600 });
+  });
+});
