@@ -69,6 +69,7 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
     if (missing.length > 0) {
       throw new UserError(`the SSH host key of the fallback server ${missing.join(', ')} is not pinned yet`, {
         hint: `run "matrix-oob trust-host --server ${missing[0]}" and compare the fingerprint with that provider's console; host-key checking is never turned off.`,
+        next: nextCommand('trust-host', paths.root, '--server', missing[0]!),
       });
     }
   }

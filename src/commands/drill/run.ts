@@ -16,6 +16,7 @@ import { readPassword } from '../../control-room/credentials.js';
 import { type DrillMessage, sendWhileDown, waitForCatchUp } from '../../drill/message.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { MatrixApiError, MatrixClient, MatrixUnreachableError } from '../../matrix/client.js';
+import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal } from '../../ui/terminal.js';
 import { killGrace } from '../deploy/run.js';
@@ -168,6 +169,7 @@ export async function runDrill(req: DrillRequest): Promise<void> {
           restartFailure = new FailureError(`drill: ${victim.hostName} could not be started again`, {
             details: start.interrupted ? ['the start was interrupted'] : failureDetails(start),
             hint: `start it with "matrix-oob drill" again or "matrix-oob deploy --stage start -- --limit ${victim.hostName}"`,
+            next: nextCommand('deploy', paths.root, '--stage', 'start', '--', '--limit', victim.hostName),
           });
         }
       }
