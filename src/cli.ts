@@ -3,6 +3,7 @@ import { registerControlRoom } from './commands/control-room/command.js';
 import { registerDeploy } from './commands/deploy/command.js';
 import { registerDns } from './commands/dns/command.js';
 import { registerDoctor } from './commands/doctor/command.js';
+import { registerDrill } from './commands/drill/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
 import { registerTeardown } from './commands/teardown/command.js';
@@ -77,5 +78,6 @@ export function buildProgram(out: Output): Command {
   registerControlRoom(program, ctx);
   registerWatch(program, ctx);
   registerTeardown(program, ctx);
+  registerDrill(program, ctx);
   return program;
 }

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { exists, readIfExists } from '../adapters/files.js';
 import { readState } from '../case/state.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
@@ -59,14 +59,42 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
       next: nextCommand('trust-host', paths.root),
     });
   }
+  if (config.fallback && config.fallback.length > 0) {
+    const { unpinnedFallbacks } = await import('../ssh/fallback-pins.js');
+    const missing = unpinnedFallbacks(
+      config,
+      (await readIfExists(paths.hosts)) ?? '',
+      (await readIfExists(paths.knownHosts)) ?? '',
+    );
+    if (missing.length > 0) {
+      throw new UserError(`the SSH host key of the fallback server ${missing.join(', ')} is not pinned yet`, {
+        hint: `run "matrix-oob trust-host --server ${missing[0]}" and compare the fingerprint with that provider's console; host-key checking is never turned off.`,
+        next: nextCommand('trust-host', paths.root, '--server', missing[0]!),
+      });
+    }
+  }
   return { ...loaded, ansible: { paths, checkout } };
 }
 
 /** A redactor loaded with the case's secrets: vars.yml secret values and handed-out passwords. */
 export async function caseRedactor(paths: { vars: string; credentialsDir: string }): Promise<Redactor> {
   const redactor = new Redactor();
-  const vars = await readIfExists(paths.vars);
-  if (vars) {
+  // Every server's vars.yml (the main one and any fallback's: docs/fallback.md).
+  const hostVars = dirname(dirname(paths.vars));
+  let hosts: string[] = [];
+  if (basename(hostVars) === 'host_vars') {
+    try {
+      hosts = (await readdir(hostVars, { withFileTypes: true }))
+        .filter((e) => e.isDirectory() && e.name.startsWith('matrix.'))
+        .map((e) => e.name);
+    } catch {
+      hosts = [];
+    }
+  }
+  const varsFiles = new Set([paths.vars, ...hosts.map((h) => join(hostVars, h, 'vars.yml'))]);
+  for (const file of varsFiles) {
+    const vars = await readIfExists(file);
+    if (!vars) continue;
     // An unparsable vars.yml is reported by Ansible itself; what parses is still redacted.
     for (const secret of secretValuesOf(parseVarsDocument(vars).toJS())) addSecret(redactor, secret);
   }

@@ -45,3 +45,8 @@ export function casePaths(root: string, domain: string): CasePaths {
     tagsCache: join(abs, '.cache', 'playbook-tags.json'),
   };
 }
+
+/** The vars.yml of the server of `domain` (main or fallback): host_vars/matrix.<domain>/vars.yml. */
+export function serverVarsPath(paths: Pick<CasePaths, 'inventoryDir'>, domain: string): string {
+  return join(paths.inventoryDir, 'host_vars', inventoryHostName(domain), 'vars.yml');
+}

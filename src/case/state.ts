@@ -13,6 +13,12 @@ export interface StageRecord {
   tags: string[];
   exit_code: number;
   log?: string;
+  /** Several servers: the hosts this stage failed on (a resume runs it on these only). */
+  failed_hosts?: string[];
+  /** Several servers: how many hosts the run covered (its recap). */
+  hosts?: number;
+  /** The run was limited to these hosts (a resume). */
+  limit?: string[];
 }
 
 /** What `teardown` did (docs/teardown.md). */

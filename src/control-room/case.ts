@@ -3,10 +3,12 @@ import { readIfExists, writeFileAtomic } from '../adapters/files.js';
 import { journal } from '../case/journal.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
+import { fallbackServers } from '../config/servers.js';
 import { localpartProblem } from '../config/validators.js';
 import { InterruptedError, UserError } from '../errors.js';
 import { MatrixClient } from '../matrix/client.js';
 import { Redactor } from '../secrets/redact.js';
+import { type AcrossResult, ensureAcrossServers } from './across.js';
 import { readPassword } from './credentials.js';
 import { type ControlRoomResult, ensureControlRoom } from './ensure.js';
 
@@ -21,6 +23,8 @@ export const CONTROL_ROOM_FILE = 'control-room.json';
 export interface ControlRoomCaseOptions {
   /** Default https://matrix.<domain>. Plain http is allowed only to loopback (tests). */
   homeserverUrl?: string;
+  /** Fallback servers' homeserver URLs by domain (default https://matrix.<domain>). */
+  homeserverUrls?: Record<string, string>;
   /** Admin localpart to log in as; default the first user with admin: true. */
   admin?: string;
   /** Read the password from this file instead of credentials/<admin>.txt. */
@@ -37,6 +41,8 @@ export interface ControlRoomCaseOptions {
 export interface ControlRoomRecord {
   room_id: string;
   alias: string;
+  /** With fallback servers: the alias on each of them (docs/fallback.md). */
+  fallback_aliases?: string[];
   homeserver: string;
   created_by: string;
   created_at: string;
@@ -92,7 +98,7 @@ export function homeserverUrl(domain: string, override?: string): string {
 export async function setUpControlRoom(
   loaded: { config: Config; paths: CasePaths },
   options: ControlRoomCaseOptions = {},
-): Promise<ControlRoomResult> {
+): Promise<ControlRoomResult & { fallback?: AcrossResult }> {
   const { config, paths } = loaded;
   const baseUrl = homeserverUrl(config.domain, options.homeserverUrl);
   const admin = pickAdmin(config, options.admin);
@@ -107,26 +113,69 @@ export async function setUpControlRoom(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const started = performance.now();
+  const fallbackDomains = fallbackServers(config).map((s) => s.domain);
   try {
-    const result = await ensureControlRoom(config, {
+    const main = await ensureControlRoom(config, {
       client,
       admin,
       password,
+      ...(fallbackDomains.length > 0 ? { fallbackDomains } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.warn ? { warn: options.warn } : {}),
     });
+    const result: ControlRoomResult & { fallback?: AcrossResult } = main;
+    if (fallbackDomains.length > 0) {
+      result.fallback = await ensureAcrossServers({
+        servers: { main: config.domain, fallbacks: fallbackDomains },
+        users: config.users.some((u) => u.name === admin)
+          ? config.users
+          : [...config.users, { name: admin, admin: true }],
+        admin,
+        roomId: main.room_id,
+        clientFor: (domain) =>
+          new MatrixClient({
+            baseUrl:
+              domain === config.domain ? baseUrl : homeserverUrl(domain, options.homeserverUrls?.[domain]),
+            redactor,
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+            ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+          }),
+        passwordOf: async (name) => {
+          if (name === admin) return password;
+          try {
+            const p = await readPassword(paths, name);
+            redactor.add(p);
+            return p;
+          } catch (err) {
+            if (err instanceof UserError) return undefined;
+            throw err;
+          }
+        },
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.warn ? { warn: options.warn } : {}),
+      });
+    }
     await writeRecord(paths, result);
     await journal(
       paths.journal,
       {
         command: 'control-room',
-        result: result.failed.length === 0 ? 'ok' : 'failed',
+        result: result.failed.length === 0 && fallbackProblems(result).length === 0 ? 'ok' : 'failed',
         duration_ms: Math.round(performance.now() - started),
         room_id: result.room_id,
         alias: result.alias,
         created: result.created,
         invited: result.invited,
         failed_invites: result.failed.map((f) => f.user_id),
+        ...(result.fallback
+          ? {
+              fallback_aliases: result.fallback.aliases.map((a) => `${a.alias} ${a.status}`),
+              joined: result.fallback.joined,
+              failed_joins: result.fallback.join_failed.map((f) => f.user_id),
+            }
+          : {}),
         logged_out: result.logged_out,
       },
       redactor,
@@ -147,7 +196,10 @@ export async function setUpControlRoom(
   }
 }
 
-async function writeRecord(paths: CasePaths, result: ControlRoomResult): Promise<void> {
+async function writeRecord(
+  paths: CasePaths,
+  result: ControlRoomResult & { fallback?: AcrossResult },
+): Promise<void> {
   const file = controlRoomFile(paths);
   const now = new Date().toISOString();
   const previous = await readControlRoomRecord(paths);
@@ -158,6 +210,11 @@ async function writeRecord(paths: CasePaths, result: ControlRoomResult): Promise
     created_by: result.admin,
     created_at: previous?.room_id === result.room_id ? previous.created_at : now,
     updated_at: now,
+    ...(result.fallback
+      ? {
+          fallback_aliases: result.fallback.aliases.filter((a) => a.status !== 'failed').map((a) => a.alias),
+        }
+      : {}),
   };
   if (previous?.room_id === result.room_id && previous.created_by) record.created_by = previous.created_by;
   await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
@@ -175,4 +232,15 @@ export async function readControlRoomRecord(
   } catch {
     return undefined;
   }
+}
+
+/** What went wrong on the fallback servers, one line each (empty when all is well). */
+export function fallbackProblems(result: { fallback?: AcrossResult }): string[] {
+  if (!result.fallback) return [];
+  return [
+    ...result.fallback.aliases
+      .filter((a) => a.status === 'failed')
+      .map((a) => `${a.alias}: ${a.reason ?? 'not created'}`),
+    ...result.fallback.join_failed.map((f) => `${f.user_id} did not join: ${f.reason}`),
+  ];
 }

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Capture } from '../adapters/process.js';
 import type { CasePaths } from '../case/paths.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
+import { fallbackServers } from '../config/servers.js';
 import { UserError } from '../errors.js';
 import { secretValuesOf } from '../secrets/keys.js';
 import { Redactor } from '../secrets/redact.js';
@@ -70,17 +71,19 @@ export async function runDoctor(
       await checkCommunityDocker(info, opts.minCommunityDocker, opts.env),
     ],
   );
-  const [[core, docker], checkout, inv, migration, ssh] = await Promise.all([
+  const [[core, docker], checkout, inv, migration, ssh, ...fallbackSsh] = await Promise.all([
     toolchain,
     checkoutChecks(ctx),
     inventoryChecks(ctx),
     migrationCheck(ctx),
     sshCheck(ctx),
+    // Every fallback server too (docs/fallback.md).
+    ...(loaded ? fallbackServers(loaded.config).map((s) => sshCheck(ctx, s)) : []),
   ]);
   const state = await inventory;
   const redactor = new Redactor(secretValuesOf(state?.vars));
   return {
-    report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, ssh]),
+    report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, ssh, ...fallbackSsh]),
     redactor,
     ...(loaded ? { paths: loaded.paths } : {}),
   };

@@ -250,6 +250,52 @@ export class MatrixClient {
     await this.call('PUT', statePath(roomId, type, stateKey), content);
   }
 
+  /** POST /join/{roomIdOrAlias}?via=...: join (an invited user accepts). Returns the room ID. */
+  async join(roomIdOrAlias: string, via: readonly string[] = []): Promise<string> {
+    const query = via.length > 0 ? `?${via.map((v) => `via=${encodeURIComponent(v)}`).join('&')}` : '';
+    const res = await this.call<{ room_id?: unknown }>(
+      'POST',
+      `/join/${encodeURIComponent(roomIdOrAlias)}${query}`,
+      {},
+    );
+    if (typeof res.room_id !== 'string') {
+      throw new MatrixApiError('POST /join', 200, 'M_BAD_JSON', 'answer has no room_id');
+    }
+    return res.room_id;
+  }
+
+  /** PUT /directory/room/{alias}: map an alias of this server to a room. */
+  async setAlias(alias: string, roomId: string): Promise<void> {
+    await this.call('PUT', `/directory/room/${encodeURIComponent(alias)}`, { room_id: roomId });
+  }
+
+  /** PUT /rooms/{roomId}/send/m.room.message/{txnId}: a plain-text message; returns its event ID. */
+  async sendText(roomId: string, txnId: string, text: string): Promise<string> {
+    const res = await this.call<{ event_id?: unknown }>(
+      'PUT',
+      `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`,
+      { msgtype: 'm.notice', body: text },
+    );
+    if (typeof res.event_id !== 'string') {
+      throw new MatrixApiError('PUT /rooms/…/send', 200, 'M_BAD_JSON', 'answer has no event_id');
+    }
+    return res.event_id;
+  }
+
+  /** GET /rooms/{roomId}/messages?dir=b&limit=N: the latest events, newest first. */
+  async recentEvents(
+    roomId: string,
+    limit = 20,
+  ): Promise<{ event_id: string; type: string; sender: string; content: Record<string, unknown> }[]> {
+    const res = await this.call<{ chunk?: unknown }>(
+      'GET',
+      `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`,
+    );
+    return Array.isArray(res.chunk)
+      ? (res.chunk as { event_id: string; type: string; sender: string; content: Record<string, unknown> }[])
+      : [];
+  }
+
   protected async call<T>(
     method: string,
     path: string,

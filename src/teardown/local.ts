@@ -1,5 +1,6 @@
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { exists } from '../adapters/files.js';
 import type { CasePaths } from '../case/paths.js';
 import type { LocalItem } from './plan.js';
 
@@ -14,8 +15,14 @@ export async function removeLocalSecrets(items: readonly LocalItem[], paths: Cas
     await rm(item.path, { recursive: true, force: true });
     removed.push(item.path);
   }
-  // inventory/host_vars/matrix.<domain>/ and inventory/host_vars/, when nothing else is in them.
+  // inventory/host_vars/matrix.<domain>/ (each server's) and inventory/host_vars/, when empty.
+  for (const item of items) {
+    if (item.path.endsWith('/vars.yml') && dirname(dirname(item.path)) === dirname(paths.hostVarsDir)) {
+      if (await isEmptyDir(dirname(item.path))) await rmdir(dirname(item.path));
+    }
+  }
   for (const dir of [paths.hostVarsDir, dirname(paths.hostVarsDir)]) {
+    if (!(await exists(dir))) continue; // already removed above
     if (!(await isEmptyDir(dir))) break;
     await rmdir(dir);
   }

@@ -29,6 +29,8 @@ export interface TeardownPlan {
     base: string;
     /** What goes with it, in words. */
     destroyed: string[];
+    /** The case's fallback servers (docs/fallback.md): wiped by the same run. */
+    fallbacks?: { host: string; address: string }[];
   };
   local: {
     /** Files and folders that exist now and will be removed. */
@@ -86,6 +88,9 @@ export async function findLeftovers(root: string, skip: readonly string[]): Prom
 export async function localSecrets(paths: CasePaths, checkout: string | undefined): Promise<LocalItem[]> {
   const items: LocalItem[] = [];
   if (await exists(paths.vars)) items.push({ path: paths.vars, what: 'the server secrets (vars.yml)' });
+  for (const vars of await otherServersVars(paths)) {
+    items.push({ path: vars, what: "a fallback server's secrets (vars.yml)" });
+  }
   if (await exists(paths.credentialsDir)) {
     items.push({ path: paths.credentialsDir, what: 'user passwords handed out (credentials/)' });
   }
@@ -99,6 +104,25 @@ export async function localSecrets(paths: CasePaths, checkout: string | undefine
     });
   }
   return items;
+}
+
+/** The vars.yml of every other server of the case (host_vars/matrix.*), main excluded. */
+async function otherServersVars(paths: CasePaths): Promise<string[]> {
+  const hostVars = join(paths.inventoryDir, 'host_vars');
+  let names: string[] = [];
+  try {
+    names = (await readdir(hostVars, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && e.name.startsWith('matrix.'))
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const n of names.sort()) {
+    const vars = join(hostVars, n, 'vars.yml');
+    if (vars !== paths.vars && (await exists(vars))) out.push(vars);
+  }
+  return out;
 }
 
 /** What stays: the case record (journal, logs, config, inventory, pinned key, state). */
@@ -118,6 +142,7 @@ export async function teardownPlan(input: {
   address: string;
   paths: CasePaths;
   checkout: string | undefined;
+  fallbacks?: { host: string; address: string }[];
 }): Promise<TeardownPlan> {
   const base = baseDataPath(await readIfExists(input.paths.vars));
   return {
@@ -130,6 +155,7 @@ export async function teardownPlan(input: {
         'every matrix-* service (stopped, disabled, deleted) and their containers',
         `the data folder ${base}: all messages, media, encryption keys and the database`,
       ],
+      ...(input.fallbacks && input.fallbacks.length > 0 ? { fallbacks: input.fallbacks } : {}),
     },
     local: { remove: await localSecrets(input.paths, input.checkout), keep: keptItems(input.paths) },
   };
@@ -147,6 +173,9 @@ export function planLines(plan: TeardownPlan, root: string, localOnly: boolean):
   } else {
     lines.push(`On the server ${plan.server.host} (${plan.server.address}), removed for good:`);
     for (const d of plan.server.destroyed) lines.push(`  - ${d}`);
+    for (const f of plan.server.fallbacks ?? []) {
+      lines.push(`On the fallback server ${f.host} (${f.address}), removed for good: the same.`);
+    }
   }
   lines.push('', `In the case folder ${root}, removed:`);
   if (plan.local.remove.length === 0) lines.push('  (no secrets left)');

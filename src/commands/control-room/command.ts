@@ -6,7 +6,11 @@ export interface ControlRoomCommandOptions {
   admin?: string;
   passwordFile?: string;
   timeout: string;
+  /** Fallback servers' homeserver URLs, DOMAIN=URL (docs/fallback.md). */
+  serverUrl: string[];
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerControlRoom(program: Command, ctx: CommandContext): void {
   program
@@ -25,6 +29,12 @@ export function registerControlRoom(program: Command, ctx: CommandContext): void
       "read the admin's password from this file (default credentials/<admin>.txt)",
     )
     .option('--timeout <seconds>', 'deadline per request to the homeserver', '15')
+    .option(
+      '--server-url <domain=url>',
+      "a fallback server's homeserver URL (default https://matrix.<domain>); repeatable",
+      collect,
+      [],
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 room ready and everyone invited, 1 the homeserver failed or refused (e.g. wrong password) or an invite failed, 2 bad usage or config. See docs/control-room.md.\n',

@@ -4,6 +4,7 @@ import { type Capture, capture as realCapture } from '../../adapters/process.js'
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
+import { failedHosts, limitArgs, resumeLimit } from '../../ansible/host-limit.js';
 import { type PlaybookResult, playbookCommand, runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import {
@@ -63,6 +64,11 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     toRun = allStages.filter((s) => r.run.includes(s.name));
     skipped = r.skipped;
   }
+  // Several servers: a stage that failed on some hosts resumes on those only (docs/fallback.md).
+  const limitOf = (s: (typeof toRun)[number]) =>
+    opts.stage || opts.fromStart
+      ? undefined
+      : resumeLimit(state, s.name, s === toRun[0], req.ansibleArgs, s.tags);
 
   const baseEnv = req.env ?? process.env;
   // The DNS gate first: no slow work while the records are wrong (not for --dry-run).
@@ -100,7 +106,10 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
       stage: s.name,
       tags: s.tags,
       command: commandLine(
-        playbookCommand({ caseCtx, tags: s.tags, extraArgs: req.ansibleArgs }, terminal.colour),
+        playbookCommand(
+          { caseCtx, tags: s.tags, extraArgs: [...req.ansibleArgs, ...limitArgs(limitOf(s))] },
+          terminal.colour,
+        ),
       ),
     }));
     if (req.globals.json) out.data(JSON.stringify({ dry_run: true, skipped, stages: commands }, null, 2));
@@ -138,10 +147,16 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           );
         }
         out.info(`==> stage ${stage.name}: --tags=${stage.tags.join(',')}${rehearsal ? ' (rehearsal)' : ''}`);
+        const limit = limitOf(stage);
+        if (limit) {
+          out.info(
+            `stage ${stage.name}: resuming on ${limit.join(', ')} only (it failed there last time; the other servers finished it)`,
+          );
+        }
         const result = await runPlaybook({
           caseCtx,
           tags: stage.tags,
-          extraArgs: req.ansibleArgs,
+          extraArgs: [...req.ansibleArgs, ...limitArgs(limit)],
           stage: stage.name,
           terminal,
           redactor,
@@ -161,6 +176,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
             tags: [...stage.tags],
             exit_code: result.exitCode,
             log: result.logFile,
+            ...hostFields(result, limit),
           };
           await writeSection(paths.state, 'deploy', current);
         }
@@ -181,15 +197,23 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           );
         }
         if (result.exitCode !== 0) {
-          throw new FailureError(`stage ${stage.name} failed`, {
-            details: [
-              ...failureDetails(result),
-              `resume: ${resumeCommand(req)} (finished stages are skipped)`,
-            ],
-            hint: result.hint?.hint,
-            next: resumeCommand(req),
-            data: jsonResult(results, skipped, false),
-          });
+          const onHosts = failedHosts(result.recap);
+          const only =
+            onHosts.length > 0 && onHosts.length < Object.keys(result.recap).length
+              ? `; stage ${stage.name} runs again on ${onHosts.join(', ')} only`
+              : '';
+          throw new FailureError(
+            `stage ${stage.name} failed${onHosts.length > 0 ? ` on ${onHosts.join(', ')}` : ''}`,
+            {
+              details: [
+                ...failureDetails(result),
+                `resume: ${resumeCommand(req)} (finished stages are skipped${only})`,
+              ],
+              hint: result.hint?.hint,
+              next: resumeCommand(req),
+              data: jsonResult(results, skipped, false),
+            },
+          );
         }
         out.info(successLine(stage.name, result));
       }
@@ -204,6 +228,17 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
       `Next: "${nextCommand('verify', paths.root)}" checks it from outside; then "${nextCommand('user add', paths.root, '--all')}" registers the users and "${nextCommand('control-room', paths.root)}" creates the #control room.`,
     );
   }
+}
+
+/** Several servers: which hosts a stage failed on, how many it covered, and any --limit. */
+function hostFields(result: PlaybookResult, limit: string[] | undefined) {
+  const hosts = Object.keys(result.recap).length;
+  const failed = failedHosts(result.recap);
+  return {
+    ...(hosts > 1 || limit ? { hosts } : {}),
+    ...(failed.length > 0 ? { failed_hosts: failed } : {}),
+    ...(limit ? { limit } : {}),
+  };
 }
 
 function jsonResult(results: { stage: string; result: PlaybookResult }[], skipped: string[], ok: boolean) {

@@ -129,6 +129,13 @@ export async function runInit(req: InitRequest): Promise<{ root: string }> {
   for (const f of plan.files) out.info(`${f.change.padEnd(9)} ${show(f.path)}`);
   if (plan.kept.length > 0) out.info(`kept existing secrets: ${plan.kept.join(', ')}`);
   if (plan.created.length > 0) out.info(`generated secrets: ${plan.created.join(', ')}`);
+  for (const f of plan.fallbackSecrets ?? []) {
+    const parts = [
+      f.created.length > 0 ? `generated ${f.created.join(', ')}` : '',
+      f.kept.length > 0 ? `kept ${f.kept.join(', ')}` : '',
+    ].filter(Boolean);
+    out.info(`${f.host} (fallback): ${parts.join('; ')}`);
+  }
   out.info(`migration version ${plan.migrationVersion} (from the ${plan.migrationSource})`);
   if (!req.embedded && !globals.json) {
     if (await deployed(paths.state)) {

@@ -13,6 +13,7 @@ import { type JournalEntry, journal } from '../../case/journal.js';
 import { readState, type TeardownRecord, writeSection } from '../../case/state.js';
 import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
+import { fallbackServers } from '../../config/servers.js';
 import { recordsToCreate } from '../../dns/zone-file.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { discoverHooks, type HookEvent } from '../../hooks/discover.js';
@@ -84,7 +85,18 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
   const checkoutDir = checkoutPath(loaded);
   const checkout = (await exists(join(checkoutDir, 'setup.yml'))) ? checkoutDir : undefined;
   const state = await readState(paths.state);
-  const plan = await teardownPlan({ domain, address: config.server.address, paths, checkout: checkoutDir });
+  if (opts.only !== undefined) {
+    const { runTeardownOnly } = await import('./only.js');
+    return runTeardownOnly({ ...req, loaded, checkout, checkoutDir });
+  }
+  const fallbacks = fallbackServers(config).map((s) => ({ host: s.hostName, address: s.server.address }));
+  const plan = await teardownPlan({
+    domain,
+    address: config.server.address,
+    paths,
+    checkout: checkoutDir,
+    fallbacks,
+  });
   const rel = (p: string) => relative(paths.root, p) || '.';
   const name = commandName(opts);
 
@@ -333,7 +345,9 @@ async function removeStage(
   );
   const r = await removeServer(caseCtx, ctx);
   summary.logs.push(r.logFile);
-  const gone = serverRemoved(r, plan.server.host);
+  // Every server of the case: the main one and each fallback (docs/fallback.md).
+  const hosts = [plan.server.host, ...(plan.server.fallbacks ?? []).map((f) => f.host)];
+  const gone = hosts.every((h) => serverRemoved(r, h));
   const result: StepResult = r.interrupted ? 'interrupted' : gone ? 'ok' : 'failed';
   await record({ stage: 'remove', ...runJournalFields(r), result, data_folder: plan.server.base });
   if (r.interrupted) {
@@ -348,7 +362,9 @@ async function removeStage(
     throw new FailureError(`removing the server's data failed: nothing was removed locally`, {
       ...(json ? { data: { ...summary } } : {}),
       details: [
-        ...(r.exitCode === 0 ? [`the run did not reach ${plan.server.host} (no recap for it)`] : []),
+        ...(r.exitCode === 0
+          ? [`the run did not reach ${hosts.filter((h) => !r.recap[h]).join(', ')} (no recap)`]
+          : []),
         ...failureDetails(r),
       ],
       hint: `${r.hint ? `${r.hint.hint} ` : ''}The local secrets are kept (a retry needs them): fix this and run "matrix-oob teardown" again. If the server no longer exists (deleted at the provider), run "matrix-oob teardown --local-only".`,
@@ -369,7 +385,7 @@ async function writeTeardown(
 }
 
 /** The typed domain name: --confirm, or asked on a terminal; never assumed. */
-async function confirm(req: TeardownRequest, domain: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function confirm(req: TeardownRequest, domain: string, env: NodeJS.ProcessEnv): Promise<void> {
   let typed = req.opts.confirm;
   if (typed === undefined) {
     const how = interactivity(req.globals.yes, process.stdin, env);
