@@ -10,6 +10,7 @@ import type { DoctorContext } from './context.js';
 import { inventoryChecks } from './inventory.js';
 import { readInventoryState } from './inventory-state.js';
 import { migrationCheck } from './migration.js';
+import { pinCheck } from './pin.js';
 import { type CheckResult, type DoctorReport, summarise } from './report.js';
 import { sshCheck } from './ssh.js';
 import { checkAnsibleCore, checkCommunityDocker, readAnsibleInfo } from './toolchain.js';
@@ -70,17 +71,18 @@ export async function runDoctor(
       await checkCommunityDocker(info, opts.minCommunityDocker, opts.env),
     ],
   );
-  const [[core, docker], checkout, inv, migration, ssh] = await Promise.all([
+  const [[core, docker], checkout, inv, migration, ssh, pin] = await Promise.all([
     toolchain,
     checkoutChecks(ctx),
     inventoryChecks(ctx),
     migrationCheck(ctx),
     sshCheck(ctx),
+    pinCheck(ctx),
   ]);
   const state = await inventory;
   const redactor = new Redactor(secretValuesOf(state?.vars));
   return {
-    report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, ssh]),
+    report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, pin, ssh]),
     redactor,
     ...(loaded ? { paths: loaded.paths } : {}),
   };

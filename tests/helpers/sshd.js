@@ -56,6 +56,8 @@ export async function startSshd(host = '127.0.0.1') {
       'MaxStartups 50',
       'MaxSessions 50',
       'Subsystem sftp internal-sftp',
+      // "Connection from ..." lines: tests check that a refused run never connected.
+      'LogLevel VERBOSE',
       '',
     ].join('\n'),
   );
@@ -85,6 +87,9 @@ export async function startSshd(host = '127.0.0.1') {
     hostFingerprint,
     knownHostsLine: `[${host}]:${port} ${hostPublicKey}`,
     dir,
+    log() {
+      return log;
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
