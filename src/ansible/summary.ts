@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { isSecretKey } from '../secrets/keys.js';
 import { formatElapsed } from '../ui/status-line.js';
 import { formatRecap } from './recap.js';
 import type { PlaybookCommand, PlaybookResult } from './run.js';
@@ -58,8 +59,24 @@ export function successLine(stage: string, result: PlaybookResult): string {
   return `stage ${stage} finished in ${formatElapsed(result.durationMs)}${recap.length ? `: ${recap.join('; ')}` : ''}`;
 }
 
-/** Refuse pass-through arguments that would break the stage or hang waiting for a prompt. */
+/**
+ * Refuse pass-through arguments that would break the stage, hang waiting for a prompt, or put
+ * a secret on the command line (where every user of the machine sees it in the process list,
+ * and the log header and the journal would record it).
+ */
 export function checkExtraArgs(args: readonly string[]): void {
+  for (const value of inlineExtraVars(args)) {
+    const names = [...value.matchAll(/["']?([A-Za-z_][\w]*)["']?\s*[=:]/g)].map((m) => m[1]!);
+    const secret = names.find((n) => isSecretKey(n));
+    if (secret) {
+      throw new UserError(
+        `"-e ${secret}=..." cannot be passed through: a secret on the command line is visible to every user of this machine and would be written to the logs and the journal`,
+        {
+          hint: `put ${secret} in the case's vars.yml (inventory/host_vars/<host>/vars.yml, mode 0600), or in a 0600 file passed as -e @FILE.`,
+        },
+      );
+    }
+  }
   for (const arg of args) {
     const name = arg.split('=')[0]!;
     if (['-i', '--inventory', '--inventory-file', '-t', '--tags'].includes(name)) {
@@ -106,4 +123,18 @@ export function runJournalFields(result: PlaybookResult): Record<string, unknown
     ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
     ...(result.hint ? { hint: result.hint.id } : {}),
   };
+}
+
+/** The inline values of -e/--extra-vars (not @file). */
+function inlineExtraVars(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    let v: string | undefined;
+    if (a === '-e' || a === '--extra-vars') v = args[++i];
+    else if (a.startsWith('--extra-vars=')) v = a.slice('--extra-vars='.length);
+    else if (/^-e./.test(a)) v = a.slice(2);
+    if (v !== undefined && !v.trim().startsWith('@')) out.push(v);
+  }
+  return out;
 }

@@ -76,7 +76,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
   }
 
   // Never run a tag the checkout lacks: Ansible would quietly run almost nothing.
-  for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
+  for (const w of ansibleEnvWarnings(baseEnv, caseCtx.checkout)) out.warn(w);
   const available = await listTags({
     checkout: caseCtx.checkout,
     inventory: paths.hosts,
@@ -106,7 +106,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     return;
   }
 
-  const redactor = await caseRedactor(paths);
+  const redactor = await caseRedactor(paths, caseCtx.checkout);
   const rehearsal = isRehearsal(req.ansibleArgs);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const results: { stage: string; result: PlaybookResult }[] = [];

@@ -155,8 +155,8 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
   await confirm(req, domain, env);
   const stop = await decideStop();
 
-  const redactor = await caseRedactor(paths);
-  for (const w of ansibleEnvWarnings(env)) out.warn(w);
+  const redactor = await caseRedactor(paths, checkoutDir);
+  for (const w of ansibleEnvWarnings(env, caseCtx.checkout)) out.warn(w);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const summary: Summary = {
     ok: false,

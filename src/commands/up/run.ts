@@ -293,7 +293,7 @@ export async function runUp(req: UpRequest): Promise<void> {
     const hooks = async (event: HookEvent): Promise<Outcome> => {
       const { runHooks } = await import('../../hooks/run.js');
       const current = await loadCase(root);
-      const redactor = await caseRedactor(paths);
+      const redactor = await caseRedactor(paths, checkoutPath(current));
       const summary = await withSshControl(
         (controlDir) =>
           runHooks(event, {

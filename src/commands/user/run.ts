@@ -88,7 +88,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
 
   const tag = opts.reset ? 'update-user-password' : 'register-user';
   const baseEnv = req.env ?? process.env;
-  for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
+  for (const w of ansibleEnvWarnings(baseEnv, opened.ansible.checkout)) out.warn(w);
   const available = await listTags({
     checkout: opened.ansible.checkout,
     inventory: paths.hosts,
@@ -100,7 +100,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   assertTags([tag], available, opened.ansible.checkout);
 
   const terminal = req.terminal ?? processTerminal();
-  const redactor = await caseRedactor(paths);
+  const redactor = await caseRedactor(paths, opened.ansible.checkout);
   if (givenPassword) addSecret(redactor, givenPassword);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const report: Record<string, unknown>[] = [];
