@@ -1,11 +1,11 @@
 import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { domainToASCII } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { exists, readIfExists } from '../adapters/files.js';
 import type { CasePaths } from '../case/paths.js';
 import { inventoryHostName } from '../case/paths.js';
 import { CONTROL_ROOM_FILE } from '../control-room/case.js';
+import { parseVarsDocument } from '../inventory/yaml-doc.js';
 
 /** MDAD's data folder when vars.yml does not set matrix_base_data_path. */
 export const DEFAULT_BASE = '/matrix';
@@ -42,7 +42,10 @@ export interface TeardownPlan {
 export function baseDataPath(varsText: string | undefined): string {
   if (!varsText) return DEFAULT_BASE;
   try {
-    const data = parseYaml(varsText) as Record<string, unknown> | null;
+    // Silent: the yaml library's warnings quote whole source lines, secrets included.
+    const doc = parseVarsDocument(varsText);
+    if (doc.errors.length > 0) return DEFAULT_BASE;
+    const data = doc.toJS() as Record<string, unknown> | null;
     const v = data?.matrix_base_data_path;
     return typeof v === 'string' && v.trim() !== '' ? v.trim() : DEFAULT_BASE;
   } catch {
@@ -82,16 +85,44 @@ export async function findLeftovers(root: string, skip: readonly string[]): Prom
   return found.sort();
 }
 
+/** Every file under `dir` (any depth; none when it does not exist). */
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out.sort();
+}
+
 /** Every local file teardown removes that exists now (secrets and what could hold one). */
 export async function localSecrets(paths: CasePaths, checkout: string | undefined): Promise<LocalItem[]> {
   const items: LocalItem[] = [];
   if (await exists(paths.vars)) items.push({ path: paths.vars, what: 'the server secrets (vars.yml)' });
+  // Everything else in inventory/host_vars goes too: an editor's backup or swap file
+  // (vars.yml.bak, vars.yml~, .vars.yml.swp) is a copy of the secrets.
+  for (const f of await filesUnder(dirname(paths.hostVarsDir))) {
+    if (f !== paths.vars)
+      items.push({ path: f, what: 'a file beside the server secrets (may be a copy of them)' });
+  }
   if (await exists(paths.credentialsDir)) {
     items.push({ path: paths.credentialsDir, what: 'user passwords handed out (credentials/)' });
   }
   const room = join(paths.root, CONTROL_ROOM_FILE);
   if (await exists(room)) items.push({ path: room, what: 'the control room record' });
-  const skip = [paths.credentialsDir, paths.logsDir, ...(checkout ? [checkout] : [])];
+  const skip = [
+    paths.credentialsDir,
+    paths.logsDir,
+    dirname(paths.hostVarsDir),
+    ...(checkout ? [checkout] : []),
+  ];
   for (const f of await findLeftovers(paths.root, skip)) {
     items.push({
       path: f,
