@@ -115,12 +115,15 @@ export async function localSecrets(paths: CasePaths, checkout: string | undefine
   if (await exists(paths.credentialsDir)) {
     items.push({ path: paths.credentialsDir, what: 'user passwords handed out (credentials/)' });
   }
+  const tmp = join(paths.root, '.tmp');
+  if (await exists(tmp)) items.push({ path: tmp, what: 'temporary secret files (.tmp/)' });
   const room = join(paths.root, CONTROL_ROOM_FILE);
   if (await exists(room)) items.push({ path: room, what: 'the control room record' });
   const skip = [
     paths.credentialsDir,
     paths.logsDir,
     dirname(paths.hostVarsDir),
+    tmp,
     ...(checkout ? [checkout] : []),
   ];
   for (const f of await findLeftovers(paths.root, skip)) {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
@@ -16,6 +17,7 @@ import {
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
+import { acquireCaseLock } from '../../case/lock.js';
 import { readState, stagesToRun, writeSection } from '../../case/state.js';
 import type { GlobalOptions } from '../../cli.js';
 import { FailureError, InterruptedError } from '../../errors.js';
@@ -39,7 +41,18 @@ export interface DeployRequest {
   dnsChecked?: boolean;
 }
 
+/** One command per case at a time (src/case/lock.ts); --dry-run changes nothing and needs none. */
 export async function runDeploy(req: DeployRequest): Promise<void> {
+  if (req.opts.dryRun) return deployLocked(req);
+  const release = await acquireCaseLock(resolve(req.globals.case), commandName(req));
+  try {
+    await deployLocked(req);
+  } finally {
+    await release();
+  }
+}
+
+async function deployLocked(req: DeployRequest): Promise<void> {
   const { out, opts } = req;
   const clock = req.clock ?? systemClock;
   const terminal = req.terminal ?? processTerminal();

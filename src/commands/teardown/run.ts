@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { exists } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
@@ -9,6 +9,7 @@ import { ansibleEnvWarnings } from '../../ansible/env.js';
 import type { AnsibleCase } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { journal } from '../../case/journal.js';
+import { acquireCaseLock } from '../../case/lock.js';
 import { readState } from '../../case/state.js';
 import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
@@ -48,7 +49,18 @@ export interface TeardownRequest {
   shippedHooksDir?: string;
 }
 
+/** One command per case at a time (src/case/lock.ts); --dry-run changes nothing and needs none. */
 export async function runTeardown(req: TeardownRequest): Promise<void> {
+  if (req.opts.dryRun) return teardownLocked(req);
+  const release = await acquireCaseLock(resolve(req.globals.case), commandName(req.opts));
+  try {
+    await teardownLocked(req);
+  } finally {
+    await release();
+  }
+}
+
+async function teardownLocked(req: TeardownRequest): Promise<void> {
   const { out, opts, globals } = req;
   const clock = req.clock ?? systemClock;
   const env = req.env ?? process.env;
