@@ -1,3 +1,4 @@
+import { fileError } from './adapters/files.js';
 import { ExitCode, ExitError, InterruptedError, UserError } from './errors.js';
 import { type Output, processOutput } from './ui/output.js';
 
@@ -29,6 +30,12 @@ export function reportError(err: unknown, out: Output): number {
     return err.exitCode;
   }
   if (isCommanderExit(err)) return err.exitCode;
+  // A file-system error on a path that no command turned into a UserError: still one line.
+  const path = (err as NodeJS.ErrnoException | undefined)?.path;
+  if (path !== undefined) {
+    const typed = fileError(err, path, 'use');
+    if (typed instanceof UserError) return reportError(typed, out);
+  }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
   out.error(
     `unexpected internal error; this is a bug in matrix-oob, please report it with this output:\n${stack}`,

@@ -143,6 +143,15 @@ describe('case files', () => {
     expect(j.stderr).toMatch(/journal\.jsonl: it is a folder/);
     noCrash(j);
 
+    // inventory/host_vars a file: the doctor's folder listing fails (ENOTDIR), still one line.
+    const f = await newCase();
+    rmSync(join(f.root, 'inventory', 'host_vars'), { recursive: true });
+    writeFileSync(join(f.root, 'inventory', 'host_vars'), 'not a folder\n');
+    const doc = await runCli(['-C', f.root, 'doctor']);
+    expect(doc.exitCode).toBe(2);
+    expect(doc.stderr).toMatch(/host_vars: a part of the path is a file, where a folder belongs \(ENOTDIR\)/);
+    noCrash(doc);
+
     const e = await newCase();
     rmSync(join(e.root, 'inventory', 'hosts'));
     mkdirSync(join(e.root, 'inventory', 'hosts'));
