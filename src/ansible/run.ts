@@ -91,6 +91,7 @@ export async function assertPinHoldsFor(
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
   const guard = await import('../ssh/pin-guard.js');
+  const ssh = await import('../ssh/pin-ssh.js');
   const input = {
     hostsFile: caseCtx.paths.hosts,
     checkout: caseCtx.checkout,
@@ -99,13 +100,13 @@ export async function assertPinHoldsFor(
     env,
   };
   guard.assertPinHolds(input);
-  const target = guard.inventoryTarget(caseCtx.paths.hosts);
+  const target = ssh.inventoryTarget(caseCtx.paths.hosts);
   if (!target) return;
   const { capture } = await import('../adapters/process.js');
-  const problems = await guard.sshConfigProblems(
+  const problems = await ssh.sshConfigProblems(
     target,
     caseCtx.paths.knownHosts,
-    guard.extraSshArgs(input),
+    ssh.extraSshArgs(input),
     capture,
     env,
   );

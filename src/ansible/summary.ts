@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import { isSecretKey } from '../secrets/keys.js';
+import { extraVarsValues } from '../ssh/pin-guard.js';
 import { formatElapsed } from '../ui/status-line.js';
 import { formatRecap } from './recap.js';
 import type { PlaybookCommand, PlaybookResult } from './run.js';
@@ -65,7 +66,7 @@ export function successLine(stage: string, result: PlaybookResult): string {
  * and the log header and the journal would record it).
  */
 export function checkExtraArgs(args: readonly string[]): void {
-  for (const value of inlineExtraVars(args)) {
+  for (const value of extraVarsValues(args).filter((v) => !v.trim().startsWith('@'))) {
     const names = [...value.matchAll(/["']?([A-Za-z_][\w]*)["']?\s*[=:]/g)].map((m) => m[1]!);
     const secret = names.find((n) => isSecretKey(n));
     if (secret) {
@@ -123,18 +124,4 @@ export function runJournalFields(result: PlaybookResult): Record<string, unknown
     ...(result.failure ? { failed_task: result.failure.task, message: result.failure.message } : {}),
     ...(result.hint ? { hint: result.hint.id } : {}),
   };
-}
-
-/** The inline values of -e/--extra-vars (not @file). */
-function inlineExtraVars(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    let v: string | undefined;
-    if (a === '-e' || a === '--extra-vars') v = args[++i];
-    else if (a.startsWith('--extra-vars=')) v = a.slice('--extra-vars='.length);
-    else if (/^-e./.test(a)) v = a.slice(2);
-    if (v !== undefined && !v.trim().startsWith('@')) out.push(v);
-  }
-  return out;
 }

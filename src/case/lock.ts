@@ -108,9 +108,11 @@ export async function acquireCaseLock(root: string, command: string): Promise<()
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await createExclusive(file, content)) {
       held.set(file, content);
+      process.env.MATRIX_OOB_LOCK_PID = String(process.pid);
       releaseAtExit();
       const release = async () => {
         held.delete(file);
+        if (held.size === 0) delete process.env.MATRIX_OOB_LOCK_PID;
         try {
           if ((await readFile(file, 'utf8')) === content) await unlink(file);
         } catch {
@@ -127,6 +129,8 @@ export async function acquireCaseLock(root: string, command: string): Promise<()
       return release;
     }
     const holder = await liveHolder(file);
+    // A hook of the holder running matrix-oob again (it inherits MATRIX_OOB_LOCK_PID): nested.
+    if (holder?.info && String(holder.info.pid) === process.env.MATRIX_OOB_LOCK_PID) return async () => {};
     if (holder) throw busy(holder.info, file);
     await takeOver(file);
   }

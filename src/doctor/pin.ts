@@ -1,5 +1,6 @@
 import { checkoutPath } from '../playbook/pin.js';
-import { extraSshArgs, inventoryTarget, pinProblems, sshConfigProblems } from '../ssh/pin-guard.js';
+import { pinProblems } from '../ssh/pin-guard.js';
+import { extraSshArgs, inventoryTarget, sshConfigProblems } from '../ssh/pin-ssh.js';
 import type { DoctorContext } from './context.js';
 import type { CheckResult } from './report.js';
 
