@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FailureError, UserError } from '../errors.js';
@@ -136,4 +137,61 @@ export async function readIfExists(path: string): Promise<string | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw fileError(err, path, 'read');
   }
+}
+
+/**
+ * Every regular file under `root`, depth first, sorted per folder; folders named in `skip`
+ * (absolute paths) and `.git` are not entered, and unreadable folders are passed over. `depth`
+ * limits how many folder levels below `root` are entered.
+ */
+export async function listFiles(
+  root: string,
+  options: { skip?: readonly string[]; depth?: number } = {},
+): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const out: string[] = [];
+  const skip = options.skip ?? [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, e.name);
+      if (skip.includes(path)) continue;
+      if (e.isDirectory()) {
+        if (e.name !== '.git' && depth > 0) await walk(path, depth - 1);
+      } else if (e.isFile() || e.isSymbolicLink()) out.push(path);
+    }
+  };
+  await walk(root, options.depth ?? Number.POSITIVE_INFINITY);
+  return out;
+}
+
+/** listFiles, synchronously (for checks that run inside synchronous code). */
+export function listFilesSync(
+  root: string,
+  options: { skip?: readonly string[]; depth?: number } = {},
+): string[] {
+  const out: string[] = [];
+  const skip = options.skip ?? [];
+  const walk = (dir: string, depth: number): void => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, e.name);
+      if (skip.includes(path)) continue;
+      if (e.isDirectory()) {
+        if (e.name !== '.git' && depth > 0) walk(path, depth - 1);
+      } else if (e.isFile() || e.isSymbolicLink()) out.push(path);
+    }
+  };
+  walk(root, options.depth ?? Number.POSITIVE_INFINITY);
+  return out;
 }

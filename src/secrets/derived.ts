@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { listFilesSync } from '../adapters/files.js';
 
 /**
  * The secrets MDAD derives from matrix_homeserver_generic_secret_key (the registration shared
@@ -61,32 +62,11 @@ export function derivationsIn(text: string): Derivations {
 
 /** group_vars/ and roles/**\/defaults of a checkout: where MDAD derives its secrets. */
 function derivationFiles(checkout: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, depth: number, want: (path: string) => boolean) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(dir, n);
-      let st: import('node:fs').Stats;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) {
-        if (depth > 0 && n !== '.git') walk(p, depth - 1, want);
-      } else if (st.isFile() && want(p)) out.push(p);
-    }
-  };
-  walk(join(checkout, 'group_vars'), 2, () => true);
-  walk(join(checkout, 'roles'), 5, (p) =>
-    /[/\\]defaults[/\\][^/\\]+\.ya?ml$|[/\\]vars[/\\][^/\\]+\.ya?ml$/.test(p),
-  );
-  return out;
+  const yaml = /[/\\](defaults|vars)[/\\][^/\\]+\.ya?ml$/;
+  return [
+    ...listFilesSync(join(checkout, 'group_vars'), { depth: 2 }),
+    ...listFilesSync(join(checkout, 'roles'), { depth: 5 }).filter((p) => yaml.test(p)),
+  ];
 }
 
 /** Every derivation in a checkout (deduplicated). */

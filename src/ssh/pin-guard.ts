@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { listFilesSync } from '../adapters/files.js';
 import { readAnsibleConfig } from '../ansible/config-file.js';
 import { UserError } from '../errors.js';
 import { parseInventoryIni } from '../inventory/parse-hosts.js';
@@ -25,29 +26,13 @@ import { HOST_KEY_OPTION, mappingProblems, SSH_CONNECTIONS, varsTextProblems, WA
 
 /** Every YAML file in a host_vars/ or group_vars/ folder (files and one level of folders). */
 export function varsFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, depth: number) => {
-    let names: string[];
+  return listFilesSync(dir, { depth: 1 }).filter((f) => {
     try {
-      names = readdirSync(d);
+      return statSync(f).size < 8 * 1024 * 1024;
     } catch {
-      return;
+      return false;
     }
-    for (const n of names.sort()) {
-      const p = join(d, n);
-      let st: import('node:fs').Stats;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) {
-        if (depth < 2) walk(p, depth + 1);
-      } else if (st.isFile() && st.size < 8 * 1024 * 1024) out.push(p);
-    }
-  };
-  walk(dir, 0);
-  return out;
+  });
 }
 
 function fileProblems(file: string, rel: string): string[] {

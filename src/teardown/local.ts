@@ -1,6 +1,6 @@
-import { open, readdir, rm, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { syncDir } from '../adapters/files.js';
+import { open, rm, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { listFiles, syncDir } from '../adapters/files.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Redactor } from '../secrets/redact.js';
 import type { LocalItem } from './plan.js';
@@ -65,23 +65,8 @@ export async function scanForSecrets(
   if (redactor.size === 0) return [];
   const overlap = Math.max(...redactor.values.map((v) => v.length)) * 12;
   const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const path = join(dir, e.name);
-      if (skip.includes(path)) continue;
-      if (e.isDirectory()) {
-        if (e.name !== '.git') await walk(path);
-      } else if (e.isFile() && (await fileHolds(path, redactor, overlap))) {
-        found.push(path);
-      }
-    }
-  };
-  await walk(root);
+  for (const file of await listFiles(root, { skip })) {
+    if (await fileHolds(file, redactor, overlap)) found.push(file);
+  }
   return found.sort();
 }

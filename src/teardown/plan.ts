@@ -1,7 +1,6 @@
-import { readdir } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { domainToASCII } from 'node:url';
-import { exists, readIfExists } from '../adapters/files.js';
+import { exists, listFiles, readIfExists } from '../adapters/files.js';
 import type { CasePaths } from '../case/paths.js';
 import { inventoryHostName } from '../case/paths.js';
 import { CONTROL_ROOM_FILE } from '../control-room/case.js';
@@ -63,43 +62,7 @@ export function isLeftover(name: string): boolean {
  * `.matrix-oob-tmp-*` from an interrupted atomic write and `*.pending` password files.
  */
 export async function findLeftovers(root: string, skip: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name === '.git' || skip.includes(path)) continue;
-        await walk(path);
-      } else if (isLeftover(e.name)) {
-        found.push(path);
-      }
-    }
-  };
-  await walk(root);
-  return found.sort();
-}
-
-/** Every file under `dir` (any depth; none when it does not exist). */
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out.sort();
+  return (await listFiles(root, { skip })).filter((f) => isLeftover(basename(f)));
 }
 
 /** Every local file teardown removes that exists now (secrets and what could hold one). */
@@ -108,7 +71,7 @@ export async function localSecrets(paths: CasePaths, checkout: string | undefine
   if (await exists(paths.vars)) items.push({ path: paths.vars, what: 'the server secrets (vars.yml)' });
   // Everything else in inventory/host_vars goes too: an editor's backup or swap file
   // (vars.yml.bak, vars.yml~, .vars.yml.swp) is a copy of the secrets.
-  for (const f of await filesUnder(dirname(paths.hostVarsDir))) {
+  for (const f of await listFiles(dirname(paths.hostVarsDir))) {
     if (f !== paths.vars)
       items.push({ path: f, what: 'a file beside the server secrets (may be a copy of them)' });
   }

@@ -1,18 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ansibleProcesses, CLI, cli, startCli, writeCase } from '../helpers/deploy-case.js';
+import { ansibleProcesses, cli, fixtureEnv, startCli, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -32,17 +23,7 @@ describe('case lock and leftovers', () => {
     dir = mkdtempSync(join(tmpdir(), 'matrix-oob-lock-'));
     checkout = makeFixtureCheckout(join(dir, 'mdad'));
     caseDir = writeCase(join(dir, 'case'), sshd, checkout, { users: [{ name: 'alice', admin: true }] });
-    env = {
-      ...process.env,
-      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
-      MDAD_FIXTURE_DATA: join(dir, 'data'),
-      NO_COLOR: '1',
-      MATRIX_OOB_SKIP_DNS_CHECK: '1',
-      MATRIX_OOB_KILL_GRACE_MS: '2000',
-      TMPDIR: join(dir, 'tmp'),
-    };
-    mkdirSync(join(dir, 'tmp'));
-    delete env.FORCE_COLOR;
+    env = fixtureEnv(dir, sshd, { MATRIX_OOB_KILL_GRACE_MS: '2000' });
   });
   afterAll(async () => {
     for (const pid of ansibleProcesses(caseDir)) {
@@ -98,20 +79,12 @@ describe('case lock and leftovers', () => {
   it('after a SIGKILL: the orphaned ansible-playbook stops the next command; the password file is swept', async () => {
     const pw = join(dir, 'pw.txt');
     writeFileSync(pw, 'Orphan-Password-123456\n', { mode: 0o600 });
-    const run = execa('node', [CLI, '-C', caseDir, 'user', 'add', 'bob', '--password-file', pw], {
-      env: { ...env, MDAD_FIXTURE_SLEEP: '8' },
-      extendEnv: false,
-      reject: false,
-      all: true,
+    const started = startCli(['-C', caseDir, 'user', 'add', 'bob', '--password-file', pw], {
+      ...env,
+      MDAD_FIXTURE_SLEEP: '8',
     });
-    let out = '';
-    run.all?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('Wait before starting') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain('Wait before starting');
+    const run = started.child;
+    await started.waitFor('Wait before starting');
     const tmpDir = join(caseDir, '.tmp');
     expect(readdirSync(tmpDir).filter((n) => n.startsWith(`matrix-oob-vars-${run.pid}-`))).toHaveLength(1);
     expect(readdirSync(tmpDir).map((n) => statMode(join(tmpDir, n)))).toEqual([0o700]);

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, writeCase } from '../helpers/deploy-case.js';
+import { cli, fixtureEnv, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -37,17 +37,7 @@ describe('host-key pin', () => {
     writeFileSync(trustScript, `#!/bin/sh\necho '${sshd.knownHostsLine}'\n`);
     chmodSync(trustScript, 0o755);
     mkdirSync(join(dir, 'home'));
-    env = {
-      ...process.env,
-      HOME: join(dir, 'home'),
-      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
-      MDAD_FIXTURE_DATA: join(dir, 'data'),
-      NO_COLOR: '1',
-      MATRIX_OOB_SKIP_DNS_CHECK: '1',
-      TMPDIR: join(dir, 'tmp'),
-    };
-    mkdirSync(join(dir, 'tmp'));
-    delete env.FORCE_COLOR;
+    env = fixtureEnv(dir, sshd, { HOME: join(dir, 'home') });
     delete env.ANSIBLE_SSH_COMMON_ARGS;
     delete env.ANSIBLE_CONFIG;
   });

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toUuid } from '../../src/secrets/derived.js';
-import { cli, writeCase } from '../helpers/deploy-case.js';
+import { cli, fixtureEnv, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -69,16 +69,7 @@ describe('redaction with real Ansible output', () => {
     );
     generic = /^matrix_homeserver_generic_secret_key: "?([^"\n]+)"?$/m.exec(vars)![1]!;
     derived = toUuid(createHash('sha512').update(`${generic}:synapse.mac`).digest('hex'));
-    env = {
-      ...process.env,
-      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
-      MDAD_FIXTURE_DATA: join(dir, 'data'),
-      NO_COLOR: '1',
-      MATRIX_OOB_SKIP_DNS_CHECK: '1',
-      TMPDIR: join(dir, 'tmp'),
-    };
-    mkdirSync(join(dir, 'tmp'));
-    delete env.FORCE_COLOR;
+    env = fixtureEnv(dir, sshd);
   });
   afterAll(async () => {
     await sshd?.stop();
