@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { link, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensurePrivateDir, exists, fileError } from '../adapters/files.js';
@@ -8,8 +8,8 @@ import { UserError } from '../errors.js';
 /**
  * One command per case at a time: `<case>/.lock` (0600), created exclusively, holds who works
  * on the case. Another matrix-oob that finds it stops at once, naming the holder. A lock whose
- * holder is dead (killed, crashed, power loss) is taken over: it is renamed aside first, so of
- * two commands that find the same dead lock only one takes it.
+ * holder is dead (killed, crashed, power loss) is taken over: of several commands that find
+ * the same dead lock only one takes it (see takeOver).
  *
  * Taking the lock also cleans up after a holder that died: its temporary secret files in
  * `<case>/.tmp/` are removed, and an ansible-playbook it left running on the case (an orphan:
@@ -105,7 +105,7 @@ export async function acquireCaseLock(root: string, command: string): Promise<()
   if (!(await exists(join(root, 'matrix-oob.yml')))) return async () => {};
   const info: LockInfo = { pid: process.pid, command, since: new Date().toISOString(), host: hostname() };
   const content = `${JSON.stringify(info)}\n`;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 50; attempt++) {
     if (await createExclusive(file, content)) {
       held.set(file, content);
       process.env.MATRIX_OOB_LOCK_PID = String(process.pid);
@@ -156,22 +156,25 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
 }
 
 /**
- * Move a dead holder's lock aside. If what was moved turns out to be a live lock (another
- * command took over and locked in between), it is put back where it was.
+ * Remove a dead holder's lock. Takeovers are serialised by a second exclusive file
+ * (`.lock.takeover`): only its creator looks at the lock again and removes it, and only if it
+ * is still the dead one, so a live lock is never touched. A takeover file whose creator died
+ * (killed in these few milliseconds) is removed by the next command.
  */
 async function takeOver(file: string): Promise<void> {
-  const aside = `${file}.stale-${process.pid}`;
+  const mutex = `${file}.takeover`;
+  const mine = `${JSON.stringify({ pid: process.pid, command: 'takeover', since: new Date().toISOString(), host: hostname() })}\n`;
+  if (!(await createExclusive(mutex, mine))) {
+    const other = parseLock(await readFile(mutex, 'utf8').catch(() => ''));
+    if (!other || !alive(other.pid)) await unlink(mutex).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    return;
+  }
   try {
-    await rename(file, aside);
-  } catch {
-    return; // someone else moved it first
+    if (!(await liveHolder(file))) await unlink(file).catch(() => undefined);
+  } finally {
+    await unlink(mutex).catch(() => undefined);
   }
-  const moved = await readFile(aside, 'utf8').catch(() => '');
-  const info = parseLock(moved);
-  if (info && alive(info.pid) && info.pid !== process.pid) {
-    await link(aside, file).catch(() => undefined);
-  }
-  await unlink(aside).catch(() => undefined);
 }
 
 /** Remove `<case>/.tmp/<name>-<pid>-*` left by processes that are dead. */
