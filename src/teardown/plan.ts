@@ -52,6 +52,60 @@ export function baseDataPath(varsText: string | undefined): string {
   }
 }
 
+/**
+ * Why `base` is not a folder teardown may delete (the rule of playbooks/teardown.yml's guard,
+ * checked here first so a bad value is refused before the confirmation), or undefined.
+ */
+export function unsafeBase(base: string): string | undefined {
+  const b = base.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  const system = [
+    '/',
+    '/bin',
+    '/boot',
+    '/dev',
+    '/etc',
+    '/home',
+    '/lib',
+    '/lib32',
+    '/lib64',
+    '/libx32',
+    '/lost+found',
+    '/media',
+    '/mnt',
+    '/opt',
+    '/proc',
+    '/root',
+    '/run',
+    '/sbin',
+    '/snap',
+    '/srv',
+    '/sys',
+    '/tmp',
+    '/usr',
+    '/var',
+    '/usr/local',
+    '/var/lib',
+    '/var/log',
+    '/var/tmp',
+    '/var/cache',
+    '/var/spool',
+    '/var/mail',
+    '/var/lib/docker',
+    '/var/backups',
+    '/var/opt',
+    '/var/www',
+  ];
+  if (!b.startsWith('/')) return 'it is not an absolute path';
+  if (/(^|\/)\.{1,2}(\/|$)/.test(b)) return 'it has . or .. in it';
+  if (
+    system.includes(b) ||
+    /^\/(bin|boot|dev|etc|lib|lib32|lib64|libx32|proc|run|sbin|sys|usr)(\/|$)/.test(b) ||
+    /^\/home\/[^/]+$/.test(b)
+  )
+    return 'it is a system folder';
+  return undefined;
+}
+
 /** Names of leftovers that may hold a secret: an interrupted atomic write, an unused password. */
 export function isLeftover(name: string): boolean {
   return name.startsWith('.matrix-oob-tmp-') || name.endsWith('.pending');

@@ -68,6 +68,17 @@ describe('case files', () => {
     expect(r.all).not.toContain(c.generic);
   });
 
+  it('teardown refuses a system folder as the data folder before asking anything', async () => {
+    const c = await newCase();
+    writeFileSync(c.vars, `${readFileSync(c.vars, 'utf8')}\nmatrix_base_data_path: /var/\n`);
+    const r = await runCli(['-C', c.root, 'teardown', '--confirm', 'example.test']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(
+      'matrix_base_data_path is /var/ in vars.yml: teardown deletes that folder on the server, and it is a system folder; nothing was removed',
+    );
+    expect(existsSync(c.vars)).toBe(true);
+  });
+
   it('teardown scans the case for any known secret before it says "removed"', async () => {
     const c = await newCase();
     // A secret copied somewhere matrix-oob does not write secrets to, JSON-escaped.

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { unsafeBase } from '../../src/teardown/plan.js';
 import { TEARDOWN_PLAYBOOK } from '../../src/teardown/server.js';
 
 // playbooks/teardown.yml's guard (issue #9, item 8): on a half-installed server the playbook
@@ -92,6 +93,8 @@ describe('teardown.yml refuses to delete system folders', () => {
         }),
       );
     }
+    // matrix-oob checks the same rule itself, before the confirmation.
+    expect(Object.fromEntries(bases.map((b) => [b, unsafeBase(b) === undefined]))).toEqual(results);
     expect(Object.fromEntries(bases.map((b) => [b, results[b]]))).toEqual(
       Object.fromEntries([...refused.map((b) => [b, false]), ...allowed.map((b) => [b, true])]),
     );

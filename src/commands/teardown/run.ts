@@ -18,7 +18,7 @@ import { type HookContext, type HookRunSummary, runHooks } from '../../hooks/run
 import { checkoutPath } from '../../playbook/pin.js';
 import { confirmTeardown } from '../../teardown/confirm.js';
 import { teardownDryRun } from '../../teardown/dry-run.js';
-import { planLines, teardownPlan } from '../../teardown/plan.js';
+import { planLines, teardownPlan, unsafeBase } from '../../teardown/plan.js';
 import { PLAYBOOKS_DIR, type ServerRunContext, stopDecision } from '../../teardown/server.js';
 import {
   type JournalFn,
@@ -89,6 +89,13 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
     return;
   }
 
+  const unsafe = opts.localOnly ? undefined : unsafeBase(plan.server.base);
+  if (unsafe) {
+    throw new UserError(
+      `matrix_base_data_path is ${plan.server.base} in vars.yml: teardown deletes that folder on the server, and ${unsafe}; nothing was removed`,
+      { hint: "set it to the playbook's own folder (/matrix by default), or remove the line." },
+    );
+  }
   if (!opts.localOnly) {
     if (!(await exists(paths.hosts))) {
       throw new UserError(`the case has no inventory (${paths.hosts} is missing): cannot reach the server`, {
