@@ -123,6 +123,49 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The longest run of ASCII letters and digits of each secret ('all' when one has none of 4). */
+function anchorsOf(secrets: readonly string[]): string[] | 'all' {
+  const out = new Set<string>();
+  for (const s of secrets) {
+    const runs = s.match(/[A-Za-z0-9]+/g) ?? [];
+    const longest = runs.reduce((a, b) => (b.length > a.length ? b : a), '');
+    if (longest.length < MIN_SECRET_LENGTH) return 'all';
+    out.add(longest);
+  }
+  return [...out];
+}
+
+/**
+ * One regular expression matching any of `words`, longest first, written as a trie
+ * (`ab(?:c|d)`): at each position the engine follows only the branches whose next character
+ * matches, instead of trying every form in turn (hundreds of forms stay fast).
+ */
+export function trieRegex(words: readonly string[]): string {
+  const build = (group: readonly string[]): string => {
+    // group: distinct suffixes; '' means a word ends here.
+    const ends = group.includes('');
+    const rest = group.filter((w) => w !== '');
+    if (rest.length === 0) return '';
+    let body: string;
+    if (rest.length === 1) {
+      body = escapeRegExp(rest[0]!);
+    } else {
+      const byFirst = new Map<string, string[]>();
+      for (const w of rest) {
+        const first = String.fromCodePoint(w.codePointAt(0)!);
+        const list = byFirst.get(first) ?? [];
+        list.push(w.slice(first.length));
+        byFirst.set(first, list);
+      }
+      const branches = [...byFirst.entries()].map(([ch, tails]) => escapeRegExp(ch) + build(tails));
+      body = branches.length === 1 ? branches[0]! : `(?:${branches.join('|')})`;
+    }
+    // Greedy: the longer form first; the shorter one (a word ends here) when it does not continue.
+    return ends ? `(?:${body})?` : body;
+  };
+  return build([...new Set(words)]) || '(?!)';
+}
+
 /**
  * The one redactor: every command that shows, logs or journals text passes it through one
  * built with the case's secrets (src/ansible/case.ts caseRedactor). Removes each secret in
@@ -132,6 +175,7 @@ export class Redactor {
   private readonly secrets = new Set<string>();
   private readonly forms = new Set<string>();
   private pattern: RegExp | undefined;
+  private anchors: string[] | 'all' | undefined;
 
   constructor(
     secrets: Iterable<string> = [],
@@ -145,6 +189,7 @@ export class Redactor {
     this.secrets.add(secret);
     for (const f of secretForms(secret)) if (f.length >= MIN_SECRET_LENGTH) this.forms.add(f);
     this.pattern = undefined;
+    this.anchors = undefined;
     return this;
   }
 
@@ -167,19 +212,24 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    if (this.forms.size === 0) return text;
+    if (this.forms.size === 0 || !this.mayHold(text)) return text;
     return text.replace(this.regex(), this.replacement);
   }
 
+  /**
+   * A quick test before the full one: every form of a secret keeps the secret's longest run of
+   * letters and digits (no escaping layer touches them), so text without any such run holds no
+   * form. Secrets without a run of 4 make every text a candidate.
+   */
+  private mayHold(text: string): boolean {
+    this.anchors ??= anchorsOf([...this.secrets]);
+    if (this.anchors === 'all') return true;
+    for (const a of this.anchors) if (text.includes(a)) return true;
+    return false;
+  }
+
   private regex(): RegExp {
-    // Longest first, so a form that contains another is replaced whole.
-    this.pattern ??= new RegExp(
-      [...this.forms]
-        .sort((a, b) => b.length - a.length)
-        .map(escapeRegExp)
-        .join('|'),
-      'g',
-    );
+    this.pattern ??= new RegExp(trieRegex([...this.forms]), 'g');
     return this.pattern;
   }
 }
