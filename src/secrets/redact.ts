@@ -205,7 +205,7 @@ export class Redactor {
 
   /** Whether `text` holds a known secret in any form. */
   finds(text: string): boolean {
-    if (this.forms.size === 0) return false;
+    if (this.forms.size === 0 || !this.mayHold(text)) return false;
     const re = this.regex();
     re.lastIndex = 0;
     return re.test(text);
