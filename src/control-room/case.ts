@@ -3,7 +3,7 @@ import { readIfExists, writeFileAtomic } from '../adapters/files.js';
 import { journal } from '../case/journal.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
-import { fallbackServers } from '../config/servers.js';
+import { fallbackServers, serverByDomain } from '../config/servers.js';
 import { localpartProblem } from '../config/validators.js';
 import { InterruptedError, UserError } from '../errors.js';
 import { MatrixClient } from '../matrix/client.js';
@@ -25,6 +25,8 @@ export interface ControlRoomCaseOptions {
   homeserverUrl?: string;
   /** Fallback servers' homeserver URLs by domain (default https://matrix.<domain>). */
   homeserverUrls?: Record<string, string>;
+  /** Where homeserverUrl came from, for errors (e.g. "MATRIX_OOB_CONTROL_ROOM_URL"). */
+  homeserverUrlFrom?: string;
   /** Admin localpart to log in as; default the first user with admin: true. */
   admin?: string;
   /** Read the password from this file instead of credentials/<admin>.txt. */
@@ -71,26 +73,57 @@ export function pickAdmin(config: Pick<Config, 'users' | 'domain'>, requested?: 
   return admin.name;
 }
 
-export function homeserverUrl(domain: string, override?: string): string {
+/**
+ * The homeserver to send the admin's password to: https://matrix.<domain>, or an override that
+ * still names this case's server (matrix.<domain>, server.address) or this machine (a tunnel,
+ * tests). An override from the environment is easy to forget from another case, and would
+ * send this case's admin password to that case's server: it is held to the same rule, and the
+ * error says where it came from.
+ */
+export function homeserverUrl(
+  domain: string,
+  override?: string,
+  options: { address?: string; from?: string } = {},
+): string {
   if (override === undefined) return `https://matrix.${domain}`;
+  const from = options.from ?? '--homeserver-url';
   let url: URL;
   try {
     url = new URL(override);
   } catch {
-    throw new UserError(`--homeserver-url ${JSON.stringify(override)} is not a URL`, {
+    throw new UserError(`${from} ${JSON.stringify(override)} is not a URL`, {
       hint: `give the homeserver's base URL, e.g. https://matrix.${domain}`,
     });
   }
   const loopback = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/.test(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new UserError(`--homeserver-url ${override} is not https: the password would travel in clear`, {
+    throw new UserError(`${from} ${override} is not https: the password would travel in clear`, {
       hint: `use https://, e.g. https://matrix.${domain} (plain http only to 127.0.0.1 or localhost)`,
     });
   }
   if (url.pathname !== '/' || url.search || url.hash) {
-    throw new UserError(`--homeserver-url ${override} must be a base URL without a path`, {
+    throw new UserError(`${from} ${override} must be a base URL without a path`, {
       hint: `write just the scheme and host, e.g. https://matrix.${domain}`,
     });
+  }
+  const own = [new URL(`https://matrix.${domain}`).hostname];
+  if (options.address) {
+    try {
+      own.push(
+        new URL(`https://${options.address.includes(':') ? `[${options.address}]` : options.address}`)
+          .hostname,
+      );
+    } catch {
+      // not a host name: nothing to add
+    }
+  }
+  if (!loopback && !own.includes(url.hostname)) {
+    throw new UserError(
+      `${from} ${override} is not this case's server (${own.join(' or ')}): the admin's password would go to another server`,
+      {
+        hint: `${from.startsWith('MATRIX_OOB') ? 'unset MATRIX_OOB_CONTROL_ROOM_URL (it may be left from another case) or ' : ''}give this case's homeserver, e.g. https://matrix.${domain}`,
+      },
+    );
   }
   return url.origin;
 }
@@ -100,7 +133,10 @@ export async function setUpControlRoom(
   options: ControlRoomCaseOptions = {},
 ): Promise<ControlRoomResult & { fallback?: AcrossResult }> {
   const { config, paths } = loaded;
-  const baseUrl = homeserverUrl(config.domain, options.homeserverUrl);
+  const baseUrl = homeserverUrl(config.domain, options.homeserverUrl, {
+    address: config.server.address,
+    ...(options.homeserverUrlFrom ? { from: options.homeserverUrlFrom } : {}),
+  });
   const admin = pickAdmin(config, options.admin);
   const password = await readPassword(paths, admin, options.passwordFile);
   const redactor = new Redactor([password]);
@@ -135,7 +171,15 @@ export async function setUpControlRoom(
         clientFor: (domain) =>
           new MatrixClient({
             baseUrl:
-              domain === config.domain ? baseUrl : homeserverUrl(domain, options.homeserverUrls?.[domain]),
+              domain === config.domain
+                ? baseUrl
+                : // The same target rule as the main server: matrix.<domain>, its address, or loopback.
+                  homeserverUrl(domain, options.homeserverUrls?.[domain], {
+                    from: `--server-url ${domain}=`,
+                    ...(serverByDomain(config, domain)
+                      ? { address: serverByDomain(config, domain)!.server.address }
+                      : {}),
+                  }),
             redactor,
             ...(options.fetch ? { fetch: options.fetch } : {}),
             ...(options.sleep ? { sleep: options.sleep } : {}),

@@ -11,6 +11,7 @@ import type { DoctorContext } from './context.js';
 import { inventoryChecks } from './inventory.js';
 import { readInventoryState } from './inventory-state.js';
 import { migrationCheck } from './migration.js';
+import { pinCheck } from './pin.js';
 import { type CheckResult, type DoctorReport, summarise } from './report.js';
 import { sshCheck } from './ssh.js';
 import { checkAnsibleCore, checkCommunityDocker, readAnsibleInfo } from './toolchain.js';
@@ -71,19 +72,20 @@ export async function runDoctor(
       await checkCommunityDocker(info, opts.minCommunityDocker, opts.env),
     ],
   );
-  const [[core, docker], checkout, inv, migration, ssh, ...fallbackSsh] = await Promise.all([
+  const [[core, docker], checkout, inv, migration, ssh, pin, ...fallbackSsh] = await Promise.all([
     toolchain,
     checkoutChecks(ctx),
     inventoryChecks(ctx),
     migrationCheck(ctx),
     sshCheck(ctx),
+    pinCheck(ctx),
     // Every fallback server too (docs/fallback.md).
     ...(loaded ? fallbackServers(loaded.config).map((s) => sshCheck(ctx, s)) : []),
   ]);
   const state = await inventory;
   const redactor = new Redactor(secretValuesOf(state?.vars));
   return {
-    report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, ssh, ...fallbackSsh]),
+    report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, pin, ssh, ...fallbackSsh]),
     redactor,
     ...(loaded ? { paths: loaded.paths } : {}),
   };

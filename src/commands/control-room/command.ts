@@ -3,6 +3,8 @@ import type { CommandContext } from '../../cli.js';
 
 export interface ControlRoomCommandOptions {
   homeserverUrl?: string;
+  /** Set from commander: where --homeserver-url's value came from. */
+  homeserverUrlFrom?: string;
   admin?: string;
   passwordFile?: string;
   timeout: string;
@@ -39,8 +41,10 @@ export function registerControlRoom(program: Command, ctx: CommandContext): void
       'after',
       '\nExit codes: 0 room ready and everyone invited, 1 the homeserver failed or refused (e.g. wrong password) or an invite failed, 2 bad usage or config. See docs/control-room.md.\n',
     )
-    .action(async (opts: ControlRoomCommandOptions) => {
+    .action(async (opts: ControlRoomCommandOptions, cmd: Command) => {
       const { runControlRoom } = await import('./run.js');
+      if (cmd.getOptionValueSource('homeserverUrl') === 'env')
+        opts.homeserverUrlFrom = 'MATRIX_OOB_CONTROL_ROOM_URL (from the environment)';
       await runControlRoom({ opts, globals: ctx.globals(), out: ctx.out });
     });
 }

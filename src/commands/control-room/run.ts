@@ -30,6 +30,7 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
     signal: interrupt.signal,
     ...(opts.homeserverUrl !== undefined ? { homeserverUrl: opts.homeserverUrl } : {}),
     ...(opts.serverUrl?.length ? { homeserverUrls: serverUrls(opts.serverUrl) } : {}),
+    ...(opts.homeserverUrlFrom !== undefined ? { homeserverUrlFrom: opts.homeserverUrlFrom } : {}),
     ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
     ...(opts.passwordFile !== undefined ? { passwordFile: opts.passwordFile } : {}),
     log: (line) => out.info(line),

@@ -18,6 +18,7 @@ import {
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
+import { acquireCaseLock } from '../../case/lock.js';
 import { readState, stagesToRun, writeSection } from '../../case/state.js';
 import type { GlobalOptions } from '../../cli.js';
 import { FailureError, InterruptedError } from '../../errors.js';
@@ -42,7 +43,18 @@ export interface DeployRequest {
   dnsChecked?: boolean;
 }
 
+/** One command per case at a time (src/case/lock.ts); --dry-run changes nothing and needs none. */
 export async function runDeploy(req: DeployRequest): Promise<void> {
+  if (req.opts.dryRun) return deployLocked(req);
+  const release = await acquireCaseLock(resolve(req.globals.case), commandName(req));
+  try {
+    await deployLocked(req);
+  } finally {
+    await release();
+  }
+}
+
+async function deployLocked(req: DeployRequest): Promise<void> {
   const { out, opts } = req;
   const clock = req.clock ?? systemClock;
   const terminal = req.terminal ?? processTerminal();
@@ -85,7 +97,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
   }
 
   // Never run a tag the checkout lacks: Ansible would quietly run almost nothing.
-  for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
+  for (const w of ansibleEnvWarnings(baseEnv, caseCtx.checkout)) out.warn(w);
   const available = await listTags({
     checkout: caseCtx.checkout,
     inventory: paths.hosts,
@@ -118,7 +130,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     return;
   }
 
-  const redactor = await caseRedactor(paths);
+  const redactor = await caseRedactor(paths, caseCtx.checkout);
   const rehearsal = isRehearsal(req.ansibleArgs);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const results: { stage: string; result: PlaybookResult }[] = [];

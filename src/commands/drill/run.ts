@@ -84,7 +84,7 @@ export async function runDrill(req: DrillRequest): Promise<void> {
   });
   assertTags(['stop', 'start'], available, opened.ansible.checkout);
 
-  const redactor = await caseRedactor(paths);
+  const redactor = await caseRedactor(paths, opened.ansible.checkout);
   addSecret(redactor, password);
   const terminal = processTerminal();
   const interrupt = interruptOnSignals();

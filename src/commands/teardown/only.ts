@@ -14,11 +14,12 @@ import type { LoadedCase } from '../../config/load.js';
 import { serverByDomain } from '../../config/servers.js';
 import { parseConfigText, validateConfig } from '../../config/validate.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
+import { confirmTeardown } from '../../teardown/confirm.js';
 import { PLAYBOOKS_DIR, STOP_TAG, serverRemoved, TEARDOWN_PLAYBOOK } from '../../teardown/server.js';
 import { processTerminal } from '../../ui/terminal.js';
 import { killGrace } from '../deploy/run.js';
 import { planInit } from '../init/plan.js';
-import { confirm, type TeardownRequest } from './run.js';
+import type { TeardownRequest } from './run.js';
 
 /**
  * `teardown --only DOMAIN` (docs/fallback.md): remove one fallback server, e.g. a burned one.
@@ -78,9 +79,18 @@ export async function runTeardownOnly(
     out.data(`rm -rf ${dirname(varsFile)}`);
     return;
   }
-  await confirm(req, domain, env);
+  await confirmTeardown(
+    {
+      typed: opts.confirm,
+      yes: req.globals.yes,
+      env,
+      ...(req.interactive !== undefined ? { interactive: req.interactive } : {}),
+      ...(req.prompt ? { prompt: req.prompt } : {}),
+    },
+    domain,
+  );
 
-  const redactor = await caseRedactor(paths);
+  const redactor = await caseRedactor(paths, req.checkout);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const terminal = req.terminal ?? processTerminal();
   const record = (entry: Partial<JournalEntry> & Pick<JournalEntry, 'result'>) =>

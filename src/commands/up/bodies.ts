@@ -90,7 +90,7 @@ export async function doctorStep(
 export async function hooksStep(c: StepContext, event: HookEvent): Promise<Outcome> {
   const { runHooks } = await import('../../hooks/run.js');
   const current = await loadCase(c.root);
-  const redactor = await caseRedactor(current.paths);
+  const redactor = await caseRedactor(current.paths, checkoutPath(current));
   const summary = await withSshControl(
     (controlDir) =>
       runHooks(event, {

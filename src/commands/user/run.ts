@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { generate } from 'generate-password';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { exists } from '../../adapters/files.js';
@@ -20,6 +21,7 @@ import {
   writeCredentials,
 } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
+import { acquireCaseLock, caseTempDir } from '../../case/lock.js';
 import type { GlobalOptions } from '../../cli.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import { HOMESERVERS_WITH_REGISTER_USER, localpartProblem } from '../../config/validators.js';
@@ -64,7 +66,17 @@ export function generatePassword(): string {
   });
 }
 
+/** One command per case at a time (src/case/lock.ts). */
 export async function runUserAdd(req: UserAddRequest): Promise<void> {
+  const release = await acquireCaseLock(resolve(req.globals.case), 'user add');
+  try {
+    await userAddLocked(req);
+  } finally {
+    await release();
+  }
+}
+
+async function userAddLocked(req: UserAddRequest): Promise<void> {
   const { opts, out } = req;
   const clock = req.clock ?? systemClock;
   checkExtraArgs(req.ansibleArgs);
@@ -93,7 +105,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
 
   const tag = opts.reset ? 'update-user-password' : 'register-user';
   const baseEnv = req.env ?? process.env;
-  for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
+  for (const w of ansibleEnvWarnings(baseEnv, opened.ansible.checkout)) out.warn(w);
   const available = await listTags({
     checkout: opened.ansible.checkout,
     inventory: paths.hosts,
@@ -105,7 +117,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   assertTags([tag], available, opened.ansible.checkout);
 
   const terminal = req.terminal ?? processTerminal();
-  const redactor = await caseRedactor(paths);
+  const redactor = await caseRedactor(paths, opened.ansible.checkout);
   if (givenPassword) addSecret(redactor, givenPassword);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const report: Record<string, unknown>[] = [];
@@ -154,24 +166,29 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
         const vars: Record<string, string> = opts.reset
           ? { username: target.name, password }
           : { username: target.name, password, admin: target.admin ? 'yes' : 'no' };
-        const result = await withExtraVarsFile(vars, ['password'], (file) =>
-          runPlaybook({
-            caseCtx: opened.ansible,
-            tags: [tag],
-            extraVarsFile: file,
-            extraArgs: req.ansibleArgs,
-            stage: `${tag}-${target.name.replace(/[^a-z0-9._=-]/g, '_')}`,
-            terminal,
-            redactor,
-            signal: interrupt.signal,
-            forceSignal: interrupt.force,
-            // One JSON line per result: the YAML format folds long values at spaces, and a
-            // passphrase split over two lines would escape line-by-line redaction.
-            env: { ...baseEnv, ANSIBLE_CALLBACK_RESULT_FORMAT: 'json' },
-            clock,
-            killGraceMs: killGrace(baseEnv),
-            controlDir,
-          }),
+        const result = await withExtraVarsFile(
+          vars,
+          ['password'],
+          (file) =>
+            runPlaybook({
+              caseCtx: opened.ansible,
+              tags: [tag],
+              extraVarsFile: file,
+              extraArgs: req.ansibleArgs,
+              stage: `${tag}-${target.name.replace(/[^a-z0-9._=-]/g, '_')}`,
+              terminal,
+              redactor,
+              signal: interrupt.signal,
+              forceSignal: interrupt.force,
+              // One JSON line per result: the YAML format folds long values at spaces, and a
+              // passphrase split over two lines would escape line-by-line redaction.
+              env: { ...baseEnv, ANSIBLE_CALLBACK_RESULT_FORMAT: 'json' },
+              clock,
+              killGraceMs: killGrace(baseEnv),
+              controlDir,
+            }),
+          // Inside the case (0700), swept by the next command if this one is killed.
+          await caseTempDir(paths.root),
         );
         const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'ok' : 'failed';
         await journal(
