@@ -5,7 +5,7 @@ import { isMap, isSeq, parseDocument } from 'yaml';
  * Undefined when the file lists no such fallback.
  */
 export function withoutFallback(text: string, domain: string): string | undefined {
-  const doc = parseDocument(text);
+  const doc = parseDocument(text, { logLevel: 'silent' });
   const seq = doc.get('fallback', true);
   if (!isSeq(seq)) return undefined;
   const index = seq.items.findIndex((item) => isMap(item) && item.get('domain') === domain);
