@@ -1,4 +1,5 @@
 import { Command, type CommanderError, Option } from 'commander';
+import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { registerControlRoom } from './commands/control-room/command.js';
 import { registerDeploy } from './commands/deploy/command.js';
 import { registerDns } from './commands/dns/command.js';
@@ -15,19 +16,6 @@ import { registerWatch } from './commands/watch/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
 import { VERSION } from './version.js';
-
-/** What every command gets: where to write, and the global flags. */
-export interface CommandContext {
-  out: Output;
-  globals(): GlobalOptions;
-}
-
-export interface GlobalOptions {
-  /** The case folder (default: current directory). */
-  case: string;
-  json: boolean;
-  yes: boolean;
-}
 
 /**
  * All argv wiring. Each command lives in src/commands/<name>/: `command.ts` declares its flags

@@ -1,10 +1,10 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { fallbackProblems, setUpControlRoom } from '../../control-room/case.js';
 import { FailureError, UserError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
+import type { GlobalOptions } from '../context.js';
 import type { ControlRoomCommandOptions } from './command.js';
 
 export interface ControlRoomRequest {

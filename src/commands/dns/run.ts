@@ -1,7 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { configFor, fallbackServers } from '../../config/servers.js';
 import { addressWarnings, checkDomain } from '../../config/validators.js';
@@ -16,6 +15,7 @@ import { ExitCode, ExitError, InterruptedError, UserError } from '../../errors.j
 import { colourEnabled } from '../../ui/colour.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
+import type { GlobalOptions } from '../context.js';
 import type { DnsCheckFlags } from './command.js';
 import { cannotSee, skipHint } from './way-on.js';
 

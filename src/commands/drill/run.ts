@@ -9,7 +9,6 @@ import { failureDetails } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
 import { readState, writeSection } from '../../case/state.js';
-import type { GlobalOptions } from '../../cli.js';
 import { type CaseServer, caseServers } from '../../config/servers.js';
 import { homeserverUrl, pickAdmin } from '../../control-room/case.js';
 import { readPassword } from '../../control-room/credentials.js';
@@ -19,6 +18,7 @@ import { MatrixApiError, MatrixClient, MatrixUnreachableError } from '../../matr
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal } from '../../ui/terminal.js';
+import type { GlobalOptions } from '../context.js';
 import { killGrace } from '../deploy/run.js';
 import type { DrillOptions } from './command.js';
 

@@ -11,7 +11,6 @@ import { withSshControl } from '../../ansible/ssh-control.js';
 import { journal } from '../../case/journal.js';
 import { acquireCaseLock } from '../../case/lock.js';
 import { readState } from '../../case/state.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { fallbackServers } from '../../config/servers.js';
 import { recordsToCreate } from '../../dns/zone-file.js';
@@ -32,6 +31,7 @@ import {
 } from '../../teardown/stages.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
+import type { GlobalOptions } from '../context.js';
 import { killGrace } from '../deploy/run.js';
 import type { TeardownOptions } from './command.js';
 

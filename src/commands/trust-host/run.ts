@@ -2,7 +2,6 @@ import { relative } from 'node:path';
 import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { caseServers, serverByDomain } from '../../config/servers.js';
@@ -16,6 +15,7 @@ import { describeTarget, type SshTarget, sshTarget } from '../../ssh/target.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { canPrompt, inquirerPrompts, type Prompts } from '../../ui/prompts.js';
+import type { GlobalOptions } from '../context.js';
 import type { TrustHostFlags } from './command.js';
 
 export interface TrustHostRequest {

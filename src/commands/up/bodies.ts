@@ -5,7 +5,6 @@ import type { Capture } from '../../adapters/process.js';
 import type { Interrupt } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
-import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { HOMESERVERS_WITH_REGISTER_USER } from '../../config/validators.js';
 import { FailureError } from '../../errors.js';
@@ -14,6 +13,7 @@ import { checkoutPath } from '../../playbook/pin.js';
 import type { Output } from '../../ui/output.js';
 import type { Terminal } from '../../ui/terminal.js';
 import type { Outcome } from '../../up/engine.js';
+import type { GlobalOptions } from '../context.js';
 
 /** What every step body gets: the case and the adapters of this run. */
 export interface StepContext {

@@ -22,7 +22,6 @@ import {
 } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
 import { acquireCaseLock, caseTempDir } from '../../case/lock.js';
-import type { GlobalOptions } from '../../cli.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import { HOMESERVERS_WITH_REGISTER_USER, localpartProblem } from '../../config/validators.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
@@ -30,6 +29,7 @@ import { readJitsiPasswords } from '../../inventory/jitsi-accounts.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
+import type { GlobalOptions } from '../context.js';
 import { killGrace } from '../deploy/run.js';
 import type { UserAddOptions } from './command.js';
 

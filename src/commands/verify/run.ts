@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { ExitCode, ExitError, UserError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
@@ -8,6 +7,7 @@ import type { Output } from '../../ui/output.js';
 import { verifyDeployment } from '../../verify/checks.js';
 import { type ConnectTo, parseConnectTo } from '../../verify/https.js';
 import { renderVerifyReport, verifyReportJson } from '../../verify/report.js';
+import type { GlobalOptions } from '../context.js';
 import type { VerifyCommandOptions } from './command.js';
 
 export interface VerifyRequest {
