@@ -1,8 +1,10 @@
 import { Command, type CommanderError, Option } from 'commander';
+import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { registerControlRoom } from './commands/control-room/command.js';
 import { registerDeploy } from './commands/deploy/command.js';
 import { registerDns } from './commands/dns/command.js';
 import { registerDoctor } from './commands/doctor/command.js';
+import { registerDrill } from './commands/drill/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
 import { registerTeardown } from './commands/teardown/command.js';
@@ -14,19 +16,6 @@ import { registerWatch } from './commands/watch/command.js';
 import { ExitCode } from './errors.js';
 import type { Output } from './ui/output.js';
 import { VERSION } from './version.js';
-
-/** What every command gets: where to write, and the global flags. */
-export interface CommandContext {
-  out: Output;
-  globals(): GlobalOptions;
-}
-
-export interface GlobalOptions {
-  /** The case folder (default: current directory). */
-  case: string;
-  json: boolean;
-  yes: boolean;
-}
 
 /**
  * All argv wiring. Each command lives in src/commands/<name>/: `command.ts` declares its flags
@@ -77,5 +66,6 @@ export function buildProgram(out: Output): Command {
   registerControlRoom(program, ctx);
   registerWatch(program, ctx);
   registerTeardown(program, ctx);
+  registerDrill(program, ctx);
   return program;
 }

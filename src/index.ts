@@ -1,3 +1,4 @@
+import { fileError } from './adapters/files.js';
 import { ExitCode, ExitError, type FailureInfo, InterruptedError, UserError } from './errors.js';
 import { type Output, processOutput } from './ui/output.js';
 
@@ -97,6 +98,12 @@ function describe(err: unknown, out: Output): { code: number; failure: FailureIn
         hint: 'run "matrix-oob --help" (or "matrix-oob COMMAND --help") for usage.',
       },
     };
+  }
+  // A file-system error on a path that no command turned into a UserError: still one line.
+  const path = (err as NodeJS.ErrnoException | undefined)?.path;
+  if (path !== undefined && !(err instanceof UserError)) {
+    const typed = fileError(err, path, 'use');
+    if (typed instanceof UserError) return describe(typed, out);
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
   out.error(

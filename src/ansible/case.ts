@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { exists, readIfExists } from '../adapters/files.js';
 import { readState } from '../case/state.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
@@ -59,16 +59,57 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
       next: nextCommand('trust-host', paths.root),
     });
   }
+  if (config.fallback && config.fallback.length > 0) {
+    const { unpinnedFallbacks } = await import('../ssh/fallback-pins.js');
+    const missing = unpinnedFallbacks(
+      config,
+      (await readIfExists(paths.hosts)) ?? '',
+      (await readIfExists(paths.knownHosts)) ?? '',
+    );
+    if (missing.length > 0) {
+      throw new UserError(`the SSH host key of the fallback server ${missing.join(', ')} is not pinned yet`, {
+        hint: `run "matrix-oob trust-host --server ${missing[0]}" and compare the fingerprint with that provider's console; host-key checking is never turned off.`,
+        next: nextCommand('trust-host', paths.root, '--server', missing[0]!),
+      });
+    }
+  }
   return { ...loaded, ansible: { paths, checkout } };
 }
 
-/** A redactor loaded with the case's secrets: vars.yml secret values and handed-out passwords. */
-export async function caseRedactor(paths: { vars: string; credentialsDir: string }): Promise<Redactor> {
+/**
+ * A redactor loaded with the case's secrets: vars.yml secret values, the secrets the playbook
+ * derives from matrix_homeserver_generic_secret_key (read from `checkout`, src/secrets/derived.ts),
+ * and handed-out passwords.
+ */
+export async function caseRedactor(
+  paths: { vars: string; credentialsDir: string },
+  checkout?: string,
+): Promise<Redactor> {
   const redactor = new Redactor();
-  const vars = await readIfExists(paths.vars);
-  if (vars) {
+  // Every server's vars.yml (the main one and any fallback's: docs/fallback.md).
+  const hostVars = dirname(dirname(paths.vars));
+  let hosts: string[] = [];
+  if (basename(hostVars) === 'host_vars') {
+    try {
+      hosts = (await readdir(hostVars, { withFileTypes: true }))
+        .filter((e) => e.isDirectory() && e.name.startsWith('matrix.'))
+        .map((e) => e.name);
+    } catch {
+      hosts = [];
+    }
+  }
+  const varsFiles = new Set([paths.vars, ...hosts.map((h) => join(hostVars, h, 'vars.yml'))]);
+  for (const file of varsFiles) {
+    const vars = await readIfExists(file);
+    if (!vars) continue;
     // An unparsable vars.yml is reported by Ansible itself; what parses is still redacted.
-    for (const secret of secretValuesOf(parseVarsDocument(vars).toJS())) addSecret(redactor, secret);
+    const data = parseVarsDocument(vars).toJS() as Record<string, unknown> | null;
+    for (const secret of secretValuesOf(data)) redactor.add(secret);
+    const generic = data?.matrix_homeserver_generic_secret_key;
+    if (checkout && typeof generic === 'string' && generic !== '') {
+      const { checkoutDerivations, derivedSecrets } = await import('../secrets/derived.js');
+      for (const s of derivedSecrets(generic, checkoutDerivations(checkout))) redactor.add(s);
+    }
   }
   let names: string[] = [];
   try {
@@ -79,19 +120,12 @@ export async function caseRedactor(paths: { vars: string; credentialsDir: string
   for (const name of names) {
     const text = await readIfExists(join(paths.credentialsDir, name));
     const password = text ? /^password: (.*)$/m.exec(text)?.[1] : undefined;
-    if (password) addSecret(redactor, password);
+    if (password) redactor.add(password);
   }
   return redactor;
 }
 
-/**
- * Add a secret in every form Ansible may print it: raw, JSON/YAML/Python-quoted (Redactor),
- * and with non-ASCII characters escaped (\uXXXX), as JSON with ensure_ascii does.
- */
+/** Add a secret (the Redactor knows every form Ansible may print it in). */
 export function addSecret(redactor: Redactor, secret: string): void {
   redactor.add(secret);
-  const escaped = JSON.stringify(secret)
-    .slice(1, -1)
-    .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (escaped !== JSON.stringify(secret).slice(1, -1)) redactor.add(escaped);
 }

@@ -1,4 +1,5 @@
 import { hostKeyOptions } from '../ssh/known-hosts.js';
+import { readAnsibleConfig } from './config-file.js';
 
 /**
  * The environment of every ansible-playbook run.
@@ -49,17 +50,45 @@ export function ansibleEnv(opts: AnsibleEnvOptions): NodeJS.ProcessEnv {
   return { ...env, ...ansibleEnvOverrides(opts) };
 }
 
-/** Settings in the operator's environment that would make Ansible itself write secrets down. */
-export function ansibleEnvWarnings(env: NodeJS.ProcessEnv): string[] {
+const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on|y|t)$/i.test(v.trim());
+
+/**
+ * Settings that make Ansible itself write secrets down, outside matrix-oob's redaction: in the
+ * operator's environment or in the ansible.cfg Ansible will read (ANSIBLE_CONFIG, the
+ * checkout's, ~/.ansible.cfg, /etc/ansible). `cwd` is ansible-playbook's working directory.
+ */
+export function ansibleEnvWarnings(env: NodeJS.ProcessEnv, cwd?: string): string[] {
   const warnings: string[] = [];
-  if (env.ANSIBLE_LOG_PATH) {
+  const cfg = cwd ? readAnsibleConfig(cwd, env) : undefined;
+  const defaults = cfg?.settings.defaults ?? {};
+  const from = (name: string, key: string) => (env[name] !== undefined ? name : `${key} in ${cfg?.path}`);
+  const logPath = env.ANSIBLE_LOG_PATH ?? defaults.log_path;
+  if (logPath) {
     warnings.push(
-      `ANSIBLE_LOG_PATH is set (${env.ANSIBLE_LOG_PATH}): Ansible writes its own, unredacted log there; unset it to keep secrets out of it`,
+      `${from('ANSIBLE_LOG_PATH', 'log_path')} is set (${logPath}): Ansible writes its own, unredacted log there; unset it to keep secrets out of it`,
     );
   }
-  if (env.ANSIBLE_KEEP_REMOTE_FILES && !/^(0|false|no)$/i.test(env.ANSIBLE_KEEP_REMOTE_FILES)) {
+  const keep = env.ANSIBLE_KEEP_REMOTE_FILES ?? defaults.keep_remote_files;
+  if (keep && !/^(0|false|no|off)$/i.test(keep)) {
     warnings.push(
-      'ANSIBLE_KEEP_REMOTE_FILES is set: module arguments (passwords included) stay on the server; unset it',
+      `${from('ANSIBLE_KEEP_REMOTE_FILES', 'keep_remote_files')} is set: module arguments (passwords included) stay on the server; unset it`,
+    );
+  }
+  if (truthy(env.ANSIBLE_DEBUG ?? defaults.debug)) {
+    warnings.push(
+      `${from('ANSIBLE_DEBUG', 'debug')} is on: Ansible's debug output holds module arguments in forms matrix-oob may not recognise; unset it`,
+    );
+  }
+  if (truthy(env.ANSIBLE_DISPLAY_ARGS_TO_STDOUT ?? defaults.display_args_to_stdout)) {
+    warnings.push(
+      `${from('ANSIBLE_DISPLAY_ARGS_TO_STDOUT', 'display_args_to_stdout')} is on: every task's arguments (passwords included) are printed; unset it`,
+    );
+  }
+  const callbacks =
+    env.ANSIBLE_CALLBACKS_ENABLED ?? defaults.callbacks_enabled ?? defaults.callback_whitelist;
+  if (callbacks && /log_plays|syslog_json|logstash|splunk|sumologic/i.test(callbacks)) {
+    warnings.push(
+      `a logging callback is enabled (${callbacks}): it records task results outside matrix-oob's redaction; disable it`,
     );
   }
   return warnings;

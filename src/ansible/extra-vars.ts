@@ -66,7 +66,9 @@ function trackForExit(dir: string): void {
 /**
  * Write `vars` to `<0700 temp dir>/extra-vars.yml` (0600), call `fn(path)`, and remove the
  * folder afterwards, whether `fn` succeeds, fails or is interrupted. Values named in `unsafe`
- * are written as `!unsafe '...'`.
+ * are written as `!unsafe '...'`. `base` should be the case's `.tmp/` (src/case/lock.ts): the
+ * folder's name carries this process's id, so when a SIGKILL leaves it behind, the next command
+ * on the case removes it (sweepDeadTemp).
  */
 export async function withExtraVarsFile<T>(
   vars: Record<string, string>,
@@ -83,7 +85,7 @@ export async function withExtraVarsText<T>(
   fn: (file: string) => Promise<T>,
   base = tmpdir(),
 ): Promise<T> {
-  const dir = await mkdtemp(join(base, 'matrix-oob-vars-')); // mkdtemp creates it 0700
+  const dir = await mkdtemp(join(base, `matrix-oob-vars-${process.pid}-`)); // mkdtemp: 0700
   trackForExit(dir);
   try {
     const file = join(dir, 'extra-vars.yml');

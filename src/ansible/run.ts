@@ -82,6 +82,38 @@ export function playbookCommand(
 const DEFAULT_GRACE_MS = 10_000;
 
 /**
+ * Refuse (UserError, exit 2) a run whose inventory, vars files, pass-through arguments,
+ * environment, ansible.cfg or ssh config would weaken the pinned host key (src/ssh/pin-guard.ts).
+ */
+export async function assertPinHoldsFor(
+  caseCtx: AnsibleCase,
+  extraArgs: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const guard = await import('../ssh/pin-guard.js');
+  const ssh = await import('../ssh/pin-ssh.js');
+  const input = {
+    hostsFile: caseCtx.paths.hosts,
+    checkout: caseCtx.checkout,
+    cwd: caseCtx.checkout,
+    extraArgs,
+    env,
+  };
+  guard.assertPinHolds(input);
+  const target = ssh.inventoryTarget(caseCtx.paths.hosts);
+  if (!target) return;
+  const { capture } = await import('../adapters/process.js');
+  const problems = await ssh.sshConfigProblems(
+    target,
+    caseCtx.paths.knownHosts,
+    ssh.extraSshArgs(input),
+    capture,
+    env,
+  );
+  if (problems.length > 0) guard.assertPinHolds({ ...input, extra: problems });
+}
+
+/**
  * Run ansible-playbook: its own process group, output streamed line by line to the terminal
  * (redacted) and to a redacted log file, never buffered whole; the recap and the first failure
  * parsed on the fly. On abort the signal goes to the whole group, then SIGKILL after a grace
@@ -91,6 +123,9 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
   const clock = req.clock ?? systemClock;
   const colour = req.terminal.colour;
   const command = playbookCommand(req, colour);
+  const baseEnv = req.env ?? process.env;
+  // Before anything connects (or a log is opened): nothing may weaken the pinned host key.
+  await assertPinHoldsFor(req.caseCtx, req.extraArgs ?? [], baseEnv);
   const logPath = join(req.caseCtx.paths.logsDir, `${fileStamp(clock.now())}-${req.stage}.log`);
   const log = await LogFile.open(logPath, req.redactor);
   const started = clock.monotonic();
@@ -115,7 +150,7 @@ export async function runPlaybook(req: RunPlaybookRequest): Promise<PlaybookResu
     args: command.args,
     cwd: command.cwd,
     env: {
-      ...ansibleEnv({ knownHosts: req.caseCtx.paths.knownHosts, colour, base: req.env ?? process.env }),
+      ...ansibleEnv({ knownHosts: req.caseCtx.paths.knownHosts, colour, base: baseEnv }),
       ...(req.controlDir ? { ANSIBLE_SSH_CONTROL_PATH_DIR: req.controlDir } : {}),
     },
     onLine: (line) => {

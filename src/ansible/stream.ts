@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DIR_MODE, FILE_MODE } from '../adapters/files.js';
+import { DIR_MODE, FILE_MODE, fileError } from '../adapters/files.js';
 import type { Redactor } from '../secrets/redact.js';
 
 /** Longest line kept whole; a longer one is emitted in pieces (memory stays bounded). */
@@ -77,11 +77,13 @@ export class LogFile {
   ) {}
 
   static async open(path: string, redactor: Redactor): Promise<LogFile> {
-    await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+    await mkdir(dirname(path), { recursive: true, mode: DIR_MODE }).catch((err: unknown) => {
+      throw fileError(err, dirname(path), 'create the log folder');
+    });
     const stream = createWriteStream(path, { flags: 'a', mode: FILE_MODE });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
-      stream.once('error', reject);
+      stream.once('error', (err) => reject(fileError(err, path, 'write the log')));
     });
     return new LogFile(path, stream, redactor);
   }

@@ -1,4 +1,6 @@
 import { UserError } from '../errors.js';
+import { isSecretKey } from '../secrets/keys.js';
+import { extraVarsValues } from '../ssh/pin-guard.js';
 import { formatElapsed } from '../ui/status-line.js';
 import { formatRecap } from './recap.js';
 import type { PlaybookCommand, PlaybookResult } from './run.js';
@@ -58,8 +60,24 @@ export function successLine(stage: string, result: PlaybookResult): string {
   return `stage ${stage} finished in ${formatElapsed(result.durationMs)}${recap.length ? `: ${recap.join('; ')}` : ''}`;
 }
 
-/** Refuse pass-through arguments that would break the stage or hang waiting for a prompt. */
+/**
+ * Refuse pass-through arguments that would break the stage, hang waiting for a prompt, or put
+ * a secret on the command line (where every user of the machine sees it in the process list,
+ * and the log header and the journal would record it).
+ */
 export function checkExtraArgs(args: readonly string[]): void {
+  for (const value of extraVarsValues(args).filter((v) => !v.trim().startsWith('@'))) {
+    const names = [...value.matchAll(/["']?([A-Za-z_][\w]*)["']?\s*[=:]/g)].map((m) => m[1]!);
+    const secret = names.find((n) => isSecretKey(n));
+    if (secret) {
+      throw new UserError(
+        `"-e ${secret}=..." cannot be passed through: a secret on the command line is visible to every user of this machine and would be written to the logs and the journal`,
+        {
+          hint: `put ${secret} in the case's vars.yml (inventory/host_vars/<host>/vars.yml, mode 0600), or in a 0600 file passed as -e @FILE.`,
+        },
+      );
+    }
+  }
   for (const arg of args) {
     const name = arg.split('=')[0]!;
     if (['-i', '--inventory', '--inventory-file', '-t', '--tags'].includes(name)) {

@@ -28,16 +28,20 @@ export interface Credentials {
   admin: 'yes' | 'no';
   /** Jitsi's meeting login (audio_video.stack jitsi or both): URL, user name, password. */
   jitsi?: { url: string; username: string; password: string };
+  /** The same person's accounts on the fallback servers (docs/fallback.md): "@x:domain https://matrix.domain". */
+  fallback_accounts?: string[];
 }
 
 export function credentialsFor(
-  config: Pick<Config, 'domain' | 'element'>,
+  config: Pick<Config, 'domain' | 'element' | 'fallback'>,
   name: string,
   password: string,
   admin: boolean,
   jitsiPassword?: string,
 ): Credentials {
+  const fallbacks = (config.fallback ?? []).map((f) => `@${name}:${f.domain} https://matrix.${f.domain}`);
   return {
+    ...(fallbacks.length > 0 ? { fallback_accounts: fallbacks } : {}),
     homeserver: `https://matrix.${config.domain}`,
     user_id: `@${name}:${config.domain}`,
     password,
@@ -65,6 +69,8 @@ export function formatCredentials(c: Credentials): string {
           'jitsi_note: Jitsi asks for this login (not the Matrix one) when you start a meeting',
         ]
       : []),
+    // Each fallback server has the same account and password: log in there when the main one is gone.
+    ...(c.fallback_accounts ?? []).map((a) => `fallback_account: ${a}`),
     'reminder: after logging in, verify the device fingerprints (emoji or security key) of every other participant in person or by phone before trusting what they write',
   ];
   return `${lines.join('\n')}\n`;

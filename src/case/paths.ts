@@ -48,3 +48,8 @@ export function casePaths(root: string, domain: string): CasePaths {
     checksCache: join(abs, '.cache', 'mdad-checks.json'),
   };
 }
+
+/** The vars.yml of the server of `domain` (main or fallback): host_vars/matrix.<domain>/vars.yml. */
+export function serverVarsPath(paths: Pick<CasePaths, 'inventoryDir'>, domain: string): string {
+  return join(paths.inventoryDir, 'host_vars', inventoryHostName(domain), 'vars.yml');
+}

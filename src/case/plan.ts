@@ -1,4 +1,5 @@
 import { ensurePrivateDir, writeFileAtomic } from '../adapters/files.js';
+import { Redactor } from '../secrets/redact.js';
 
 /** One file a command intends to write. */
 export interface PlannedFile {
@@ -44,7 +45,6 @@ export async function applyPlan(plan: WritePlan): Promise<void> {
 
 /** Replace each given secret string by ******** for display. */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('********');
-  return out;
+  // The one redactor: raw values and every escaped form (YAML `it''s`, JSON, shell...).
+  return new Redactor(secrets, '********').redact(text);
 }

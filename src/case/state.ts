@@ -1,4 +1,5 @@
 import { readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { UserError } from '../errors.js';
 
 /**
  * state.json: which deploy stages finished, so a failed run resumes where it stopped.
@@ -13,6 +14,12 @@ export interface StageRecord {
   tags: string[];
   exit_code: number;
   log?: string;
+  /** Several servers: the hosts this stage failed on (a resume runs it on these only). */
+  failed_hosts?: string[];
+  /** Several servers: how many hosts the run covered (its recap). */
+  hosts?: number;
+  /** The run was limited to these hosts (a resume). */
+  limit?: string[];
 }
 
 /** What `teardown` did (docs/teardown.md). */
@@ -56,17 +63,46 @@ export interface UpStepRecord {
 
 export const EMPTY_STATE: DeployState = { version: 1, deploy: null };
 
+/**
+ * Read state.json. Missing: an empty state. Damaged, of the wrong shape, or written by a newer
+ * matrix-oob: an error naming the file, never a silent reset (a reset would lose the deploy
+ * progress and the teardown record, and a torn-down case would look fresh).
+ */
 export async function readState(path: string): Promise<DeployState> {
   const text = await readIfExists(path);
   if (text === undefined) return { ...EMPTY_STATE };
+  const damaged = (why: string) =>
+    new UserError(`${path} is damaged (${why}): matrix-oob will not guess what this case has done`, {
+      hint: `restore it from a backup, or move it aside (mv ${path} ${path}.damaged) to start the case's record afresh; journal.jsonl has the history.`,
+    });
+  let data: unknown;
   try {
-    const data = JSON.parse(text) as Partial<DeployState> | null;
-    if (!data || typeof data !== 'object' || data.version !== 1) return { ...EMPTY_STATE };
-    return { ...data, version: 1, deploy: data.deploy ?? null };
-  } catch {
-    // A damaged state file only costs a full run (Ansible is idempotent); never a crash.
-    return { ...EMPTY_STATE };
+    data = JSON.parse(text);
+  } catch (err) {
+    throw damaged(`not valid JSON: ${(err as Error).message.split('\n')[0]}`);
   }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw damaged('not a JSON object');
+  const version = (data as { version?: unknown }).version;
+  if (typeof version === 'number' && version > 1) {
+    throw new UserError(
+      `${path} was written by a newer matrix-oob (state version ${version}; this one reads version 1)`,
+      {
+        hint: 'upgrade matrix-oob (npm install -g matrix-oob) and run the command again; nothing was changed.',
+      },
+    );
+  }
+  if (version !== 1) throw damaged(`"version" is ${JSON.stringify(version)}, not 1`);
+  const state = data as Partial<DeployState>;
+  if (
+    state.deploy != null &&
+    (typeof state.deploy !== 'object' ||
+      !Array.isArray(state.deploy.plan) ||
+      typeof state.deploy.stages !== 'object' ||
+      state.deploy.stages === null)
+  ) {
+    throw damaged('"deploy" is not a deploy record');
+  }
+  return { ...state, version: 1, deploy: state.deploy ?? null };
 }
 
 export async function writeState(path: string, state: DeployState): Promise<void> {

@@ -71,7 +71,11 @@ export async function loadCase(dir: string): Promise<LoadedCase> {
   const file = resolve(dir, CONFIG_FILE);
   try {
     const loaded = await loadConfigFile(file);
-    return { ...loaded, paths: casePaths(dir, loaded.config.domain) };
+    const paths = casePaths(dir, loaded.config.domain);
+    // Every command that opens the case removes the temporary secret files of dead processes.
+    const { sweepDeadTemp } = await import('../case/lock.js');
+    await sweepDeadTemp(paths.root);
+    return { ...loaded, paths };
   } catch (err) {
     if (err instanceof UserError && err.message.endsWith(': ENOTDIR')) {
       throw new UserError(`--case ${dir}: ${notFolder(dir)} is a file, not a case folder`, {

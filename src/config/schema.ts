@@ -7,6 +7,7 @@ import {
   defaultCallStack,
   stackProblem,
 } from './calls.js';
+import { fallbackIssues, fallbackWarnings } from './servers.js';
 import {
   addressProblem,
   checkDomain,
@@ -76,6 +77,15 @@ const server = z.strictObject(
     ipv6: text("the server's public IPv6 address, e.g. ipv6: 2001:db8::10", ipv6Problem).optional(),
   },
   { error: kind('a mapping', 'add server: with address: <server IPv4> under it') },
+);
+
+/** A further server of the case (docs/fallback.md): its own domain and SSH connection. */
+const fallbackServer = z.strictObject(
+  {
+    domain,
+    server,
+  },
+  { error: kind('a mapping', 'each fallback entry needs domain: and server: { address: ... }') },
 );
 
 const user = z.strictObject({
@@ -172,6 +182,11 @@ export const configSchema = z
     playbook: playbook.prefault({}),
     case_dir: text('folder for this case, e.g. case_dir: ./case-2026-001').optional(),
     dns: dnsSettings.optional(),
+    fallback: z
+      .array(fallbackServer, {
+        error: kind('a list', 'fallback: [{ domain: example.org, server: { address: 198.51.100.20 } }]'),
+      })
+      .optional(),
   })
   // Cross-field rules run even when single fields failed, so every problem is reported at once;
   // they read the partial value defensively.
@@ -209,6 +224,7 @@ export const configSchema = z
           message: SRV_DELEGATION_REFUSED,
         });
       }
+      for (const issue of fallbackIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
       const av = (cfg as Partial<typeof cfg>).audio_video;
       const hs = (cfg as Partial<typeof cfg>).homeserver;
       const stackIssue =
@@ -251,9 +267,10 @@ export type ConfigInput = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;
 
 /** The validated config, with the derived defaults filled in. */
-export type Config = Omit<Parsed, 'server' | 'audio_video'> & {
+export type Config = Omit<Parsed, 'server' | 'audio_video' | 'fallback'> & {
   server: Parsed['server'] & { become: boolean };
   audio_video: Parsed['audio_video'] & { stack: CallStack };
+  fallback?: { domain: string; server: Parsed['server'] & { become: boolean } }[];
 };
 
 /** Fill the defaults that depend on other fields. */
@@ -266,8 +283,14 @@ export function finish(parsed: Parsed): Config {
     (av.enabled && stack !== 'element-call' && !ipv4Problem(parsed.server.address)
       ? parsed.server.address
       : undefined);
+  const fallback = parsed.fallback?.map((f) => ({
+    ...f,
+    server: { ...f.server, become: f.server.become ?? f.server.ssh_user !== 'root' },
+  }));
+  const { fallback: _raw, ...rest } = parsed;
   return {
-    ...parsed,
+    ...rest,
+    ...(fallback ? { fallback } : {}),
     server: { ...parsed.server, become },
     audio_video: { ...av, stack, ...(external ? { external_ip: external } : {}) },
   };
@@ -290,6 +313,7 @@ export function configWarnings(cfg: Config): string[] {
       'users: nobody is an admin; make one user admin: true to manage the server and the #control room',
     );
   }
+  warnings.push(...fallbackWarnings(cfg));
   return warnings;
 }
 
@@ -303,6 +327,8 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
     audio_video: audioVideo.shape,
     playbook: playbook.shape,
     dns: dnsSettings.shape,
+    fallback: fallbackServer.shape,
+    'fallback.server': server.shape,
   };
   return Object.keys(shapes[named] ?? {});
 }

@@ -11,7 +11,7 @@ export async function editConfigUsers(
   configFile: string,
   change: { add: { name: string; admin: boolean } } | { remove: string },
 ): Promise<boolean> {
-  const doc = parseDocument(await readFile(configFile, 'utf8'));
+  const doc = parseDocument(await readFile(configFile, 'utf8'), { logLevel: 'silent' });
   if (doc.errors.length > 0 || (doc.contents !== null && !isMap(doc.contents))) {
     throw new UserError(`${configFile} cannot be updated: it is not a valid YAML mapping`, {
       hint: 'fix the file (matrix-oob doctor shows the problem), then run the command again.',

@@ -77,7 +77,7 @@ export function plainMessage(issue: {
 
 /** Parse YAML text; syntax errors name the line and column. */
 export function parseConfigText(text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'silent' });
   if (doc.errors.length > 0) {
     const e = describeYamlError(doc.errors[0]!, text);
     const where = e.line ? `line ${e.line}, column ${e.column}` : 'somewhere';
@@ -85,5 +85,19 @@ export function parseConfigText(text: string, source: string): unknown {
       hint: 'fix the YAML (indentation with spaces, "key: value" pairs) and run the command again.',
     });
   }
-  return doc.toJS();
+  try {
+    // maxAliasCount bounds what aliases may expand to (a "billion laughs" file).
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new UserError(`${source}: ${aliasProblem(err)}`, {
+      hint: 'write the values out instead of repeating YAML aliases (*name), and run the command again.',
+    });
+  }
+}
+
+function aliasProblem(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return /alias/i.test(m)
+    ? 'too many YAML aliases (a file that expands them this much is refused)'
+    : `cannot read the YAML: ${m.split('\n')[0]}`;
 }

@@ -51,6 +51,8 @@ export interface EnsureControlRoomOptions {
   /** Progress lines (already free of secrets). */
   log?: (line: string) => void;
   warn?: (line: string) => void;
+  /** Fallback servers' domains (docs/fallback.md): their accounts are invited too, their admins get 100. */
+  fallbackDomains?: readonly string[];
 }
 
 export function userId(localpart: string, domain: string): string {
@@ -62,8 +64,15 @@ export function controlAlias(domain: string): string {
 }
 
 /** The createRoom body: private, invite-only, encrypted from the first event, guests kept out. */
-export function controlRoomRequest(config: ControlRoomConfig, admin: string, name?: string, topic?: string) {
+export function controlRoomRequest(
+  config: ControlRoomConfig,
+  admin: string,
+  name?: string,
+  topic?: string,
+  fallbackDomains: readonly string[] = [],
+) {
   const admins = new Set([admin, ...config.users.filter((u) => u.admin).map((u) => u.name)]);
+  const domains = [config.domain, ...fallbackDomains];
   const request: CreateRoomRequest = {
     preset: 'private_chat',
     visibility: 'private',
@@ -74,9 +83,10 @@ export function controlRoomRequest(config: ControlRoomConfig, admin: string, nam
       { type: 'm.room.encryption', state_key: '', content: { algorithm: MEGOLM } },
       { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
     ],
-    // Every configured admin can manage the room, so losing one account does not lock the team out.
+    // Every configured admin can manage the room, so losing one account does not lock the team out;
+    // with fallback servers, on each server, so losing one server does not either.
     power_level_content_override: {
-      users: Object.fromEntries([...admins].map((a) => [userId(a, config.domain), 100])),
+      users: Object.fromEntries(domains.flatMap((d) => [...admins].map((a) => [userId(a, d), 100]))),
     },
   };
   return request;
@@ -136,7 +146,7 @@ async function withRoom(
   if (roomId === undefined) {
     try {
       roomId = await client.createRoom(
-        controlRoomRequest(config, options.admin, options.name, options.topic),
+        controlRoomRequest(config, options.admin, options.name, options.topic, options.fallbackDomains),
       );
       created = true;
       log(`created ${alias} (${roomId}): private, end-to-end encrypted`);
@@ -173,9 +183,12 @@ async function withRoom(
   const invited: string[] = [];
   const already: string[] = [];
   const failed: { user_id: string; reason: string }[] = [];
-  for (const u of config.users) {
-    if (u.name === options.admin) continue;
-    const id = userId(u.name, config.domain);
+  const accounts = [config.domain, ...(options.fallbackDomains ?? [])].flatMap((d) =>
+    config.users.map((u) => ({ name: u.name, id: userId(u.name, d) })),
+  );
+  for (const u of accounts) {
+    const id = u.id;
+    if (id === adminId) continue;
     const membership = members.get(id);
     if (membership === 'join' || membership === 'invite') {
       already.push(id);

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Capture } from '../adapters/process.js';
 import type { CasePaths } from '../case/paths.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
+import { fallbackServers } from '../config/servers.js';
 import { UserError } from '../errors.js';
 import { secretValuesOf } from '../secrets/keys.js';
 import { Redactor } from '../secrets/redact.js';
@@ -10,6 +11,7 @@ import type { DoctorContext } from './context.js';
 import { inventoryChecks } from './inventory.js';
 import { readInventoryState } from './inventory-state.js';
 import { migrationCheck } from './migration.js';
+import { pinCheck } from './pin.js';
 import { playbookChecks } from './playbook-checks.js';
 import { type CheckResult, type DoctorReport, summarise } from './report.js';
 import { sshCheck } from './ssh.js';
@@ -74,18 +76,31 @@ export async function runDoctor(
       ])),
     ],
   );
-  const [tools, checkout, inv, migration, mdadChecks, ssh] = await Promise.all([
+  const [tools, checkout, inv, migration, mdadChecks, ssh, pin, ...fallbackSsh] = await Promise.all([
     toolchain,
     checkoutChecks(ctx),
     inventoryChecks(ctx),
     migrationCheck(ctx),
     playbookChecks(ctx),
     sshCheck(ctx),
+    pinCheck(ctx),
+    // Every fallback server too (docs/fallback.md).
+    ...(loaded ? fallbackServers(loaded.config).map((s) => sshCheck(ctx, s)) : []),
   ]);
   const state = await inventory;
   const redactor = new Redactor(secretValuesOf(state?.vars));
   return {
-    report: summarise([...tools, caseResult, ...checkout, ...inv, migration, mdadChecks, ssh]),
+    report: summarise([
+      ...tools,
+      caseResult,
+      ...checkout,
+      ...inv,
+      migration,
+      mdadChecks,
+      pin,
+      ssh,
+      ...fallbackSsh,
+    ]),
     redactor,
     ...(loaded ? { paths: loaded.paths } : {}),
   };

@@ -1,5 +1,7 @@
 import { relative } from 'node:path';
 import { inventoryHostName } from '../case/paths.js';
+import type { Config } from '../config/schema.js';
+import { caseServers } from '../config/servers.js';
 import { didYouMean } from '../config/validators.js';
 import type { DoctorContext } from './context.js';
 import { OLD_SERVER_GROUP, SERVER_GROUP } from './inventory-state.js';
@@ -52,7 +54,7 @@ export async function inventoryChecks(ctx: DoctorContext): Promise<CheckResult[]
       summary: `no host in [${SERVER_GROUP}]${near && near !== SERVER_GROUP ? ` (found [${near}])` : ''}: the playbook targets nothing`,
       fix: `put the server under a [${SERVER_GROUP}] section in ${rel(inv.hostsFile)}, e.g. "matrix.${ctx.loaded.config.domain} ansible_host=${ctx.loaded.config.server.address} ansible_ssh_user=root" (or rewrite it with "matrix-oob init").`,
     });
-  } else if (modern.hosts.length > 1) {
+  } else if (modern.hosts.length > 1 && !sameHosts(modern.hosts, ctx.loaded.config)) {
     results.push({
       ...group,
       status: 'warn',
@@ -60,7 +62,11 @@ export async function inventoryChecks(ctx: DoctorContext): Promise<CheckResult[]
       fix: `keep only ${inventoryHostName(ctx.loaded.config.domain)} in ${rel(inv.hostsFile)}.`,
     });
   } else {
-    results.push({ ...group, status: 'pass', summary: `[${SERVER_GROUP}]: ${modern.hosts[0]!.name}` });
+    results.push({
+      ...group,
+      status: 'pass',
+      summary: `[${SERVER_GROUP}]: ${modern.hosts.map((h) => h.name).join(', ')}`,
+    });
   }
 
   // 2. host_vars/<host>/
@@ -194,4 +200,13 @@ export function findRenamed(keys: readonly string[]): RenamedVariable[] {
     }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The group lists exactly the case's servers (main and fallbacks: docs/fallback.md). */
+function sameHosts(hosts: readonly { name: string }[], config: Config): boolean {
+  const wanted = caseServers(config)
+    .map((s) => s.hostName)
+    .sort();
+  const got = hosts.map((h) => h.name).sort();
+  return wanted.length > 1 && wanted.join(',') === got.join(',');
 }

@@ -1,20 +1,28 @@
 import { relative } from 'node:path';
+import type { CaseServer } from '../config/servers.js';
 import { probeSsh } from '../ssh/probe.js';
 import { describeTarget, sshTarget } from '../ssh/target.js';
 import type { DoctorContext } from './context.js';
 import type { CheckResult } from './report.js';
 
 /** Log in as Ansible will (BatchMode, the case's known_hosts, strict host-key checking) and run `true`. */
-export async function sshCheck(ctx: DoctorContext): Promise<CheckResult> {
-  const base = { id: 'ssh', title: 'SSH to the server' };
+export async function sshCheck(ctx: DoctorContext, fallback?: CaseServer): Promise<CheckResult> {
+  const base = fallback
+    ? { id: `ssh-${fallback.domain}`, title: `SSH to the fallback ${fallback.domain}` }
+    : { id: 'ssh', title: 'SSH to the server' };
   if (!ctx.loaded) return { ...base, status: 'skip', summary: 'needs a case' };
   const inv = await ctx.inventory;
-  const target = sshTarget(ctx.loaded.config, inv?.host, ctx.env);
+  // A fallback server (docs/fallback.md): its own inventory line and server block.
+  const line = fallback
+    ? inv?.parsed?.groups.flatMap((g) => g.hosts).find((h) => h.name === fallback.hostName)
+    : inv?.host;
+  const config = fallback ? { ...ctx.loaded.config, server: fallback.server } : ctx.loaded.config;
+  const target = sshTarget(config, line, ctx.env);
   const knownHosts = ctx.loaded.paths.knownHosts;
   const kh = relative(ctx.loaded.paths.root, knownHosts);
   const where = describeTarget(target);
   const r = await probeSsh({ ...target, knownHosts, timeoutSec: ctx.sshTimeoutSec }, ctx.capture);
-  const trust = `compare the server's fingerprint with the one your provider's console shows (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server), then run "matrix-oob trust-host" (or trust-host --fingerprint SHA256:...).`;
+  const trust = `compare the server's fingerprint with the one your provider's console shows (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server), then run "matrix-oob trust-host${fallback ? ` --server ${fallback.domain}` : ''}" (or with --fingerprint SHA256:...).`;
   switch (r.status) {
     case 'ok':
       return { ...base, status: 'pass', summary: `${where}: logged in; host key matches ${kh}` };

@@ -138,7 +138,9 @@ async function collectionVersion(dir: string): Promise<string | undefined> {
     // try galaxy.yml
   }
   try {
-    const galaxy = parse(await readFile(join(dir, 'galaxy.yml'), 'utf8')) as { version?: unknown };
+    const galaxy = parse(await readFile(join(dir, 'galaxy.yml'), 'utf8'), { logLevel: 'silent' }) as {
+      version?: unknown;
+    };
     return typeof galaxy?.version === 'string' ? galaxy.version : undefined;
   } catch {
     return undefined;

@@ -20,6 +20,7 @@ export const MANAGED_KEYS: readonly string[] = [
   'matrix_synapse_additional_loggers_custom',
   'matrix_client_element_enabled',
   'matrix_static_files_container_labels_base_domain_enabled',
+  'matrix_synapse_federation_domain_whitelist',
   'traefik_config_certificatesResolvers_acme_email',
   'matrix_rtc_enabled',
   'jitsi_enabled',

@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import { inventoryHostName } from '../case/paths.js';
 import { callServices } from '../config/calls.js';
 import type { Config } from '../config/schema.js';
+import { type CaseServer, caseServers } from '../config/servers.js';
 import type { JitsiAccount } from './jitsi-accounts.js';
 import type { SecretKey } from './secrets.js';
 import { renderTemplate } from './templates.js';
@@ -14,17 +15,34 @@ export interface VarsInputs {
   jitsiAccounts?: readonly JitsiAccount[];
 }
 
+/** Every server of the case under [matrix_servers], main first (docs/fallback.md). */
 export function renderHosts(config: Config): Promise<string> {
   return renderTemplate('hosts', {
     hostName: inventoryHostName(config.domain),
     server: config.server,
     sshPortSet: config.server.ssh_port !== 22,
+    fallbacks: caseServers(config)
+      .filter((s) => !s.isMain)
+      .map((s) => ({ hostName: s.hostName, server: s.server, sshPortSet: s.server.ssh_port !== 22 })),
   });
 }
 
-export function renderVars(config: Config, inputs: VarsInputs): Promise<string> {
+/**
+ * The vars.yml of the main server, or of `target` (a fallback: same settings, its own domain,
+ * no audio/video). With fallbacks, Synapse federates only with the case's own servers.
+ */
+export function renderVars(main: Config, inputs: VarsInputs, target?: CaseServer): Promise<string> {
+  const servers = caseServers(main);
+  const whitelist =
+    servers.length > 1 && main.homeserver === 'synapse' ? servers.map((s) => s.domain) : false;
+  // A fallback carries the text room only: calls stay on the main server.
+  const config: Config =
+    target && !target.isMain
+      ? { ...main, server: target.server, audio_video: { ...main.audio_video, enabled: false } }
+      : main;
   return renderTemplate('vars.yml', {
-    domain: config.domain,
+    domain: target?.domain ?? config.domain,
+    federationWhitelist: whitelist,
     homeserver: config.homeserver,
     secrets: {
       generic: inputs.secrets.matrix_homeserver_generic_secret_key,

@@ -24,7 +24,7 @@ export function roleName(entry: { src?: unknown; name?: unknown }): string | und
 
 /** Parse requirements.yml: a list of roles, or { roles: [...], collections: [...] }. */
 export function parseRequirements(text: string): RequiredRole[] {
-  const data = parse(text) as unknown;
+  const data = parse(text, { logLevel: 'silent' }) as unknown;
   const list = Array.isArray(data)
     ? data
     : data && typeof data === 'object' && Array.isArray((data as { roles?: unknown }).roles)
@@ -83,7 +83,9 @@ export async function galaxyRolesState(checkout: string): Promise<RolesState | u
 /** ansible-galaxy records what it installed in meta/.galaxy_install_info. */
 async function readInstallInfo(roleDir: string): Promise<string | undefined> {
   try {
-    const data = parse(await readFile(join(roleDir, 'meta', '.galaxy_install_info'), 'utf8')) as {
+    const data = parse(await readFile(join(roleDir, 'meta', '.galaxy_install_info'), 'utf8'), {
+      logLevel: 'silent',
+    }) as {
       version?: unknown;
     };
     return data && (typeof data.version === 'string' || typeof data.version === 'number')

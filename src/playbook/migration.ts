@@ -42,7 +42,7 @@ export async function readExpectedMigration(checkout: string): Promise<ExpectedM
       hint: 'check playbook.path points at a matrix-docker-ansible-deploy checkout, or run "matrix-oob playbook fetch".',
     });
   }
-  const doc = parseDocument(text);
+  const doc = parseDocument(text, { logLevel: 'silent' });
   if (doc.errors.length > 0) {
     throw new UserError(`${file} is not valid YAML`, {
       hint: 'the checkout may be damaged: run "matrix-oob playbook fetch" again.',

@@ -15,7 +15,7 @@ export async function recordCheckout(
   checkout: { path: string; repo: string; ref: string },
 ): Promise<void> {
   const text = await readFile(configFile, 'utf8');
-  const doc = parseDocument(text);
+  const doc = parseDocument(text, { logLevel: 'silent' });
   if (doc.errors.length > 0 || (doc.contents !== null && !isMap(doc.contents))) {
     throw new UserError(`${configFile} cannot be updated: it is not a valid YAML mapping`, {
       hint: 'fix the file (matrix-oob doctor shows the problem), then run the command again.',

@@ -2,9 +2,11 @@
  * Which inventory variables hold secrets, by name: one rule for every command that redacts
  * (deploy, user add, doctor, init --dry-run). Generous on purpose: redacting a value that was
  * not secret costs a little readability; missing one leaks it. Covers MDAD's secrets and
- * Ansible's connection secrets (ansible_become_pass/password, ansible_ssh_pass, ...).
+ * Ansible's connection secrets (ansible_become_pass/password, ansible_ssh_pass, ...), API keys
+ * and hashes (`*_api_hash`, `apikey`), connection strings (`*_dsn`), `pwd`.
  */
-const SECRET_NAME = /secret|passw|passphrase|_pass$|token|_key$|key_|salt|private/i;
+const SECRET_NAME =
+  /secret|passw|passphrase|_pass$|^pass$|pwd|token|_key$|^key$|key_|apikey|api_hash|_hash$|dsn|salt|private|credential|cookie|signing|webhook/i;
 
 export function isSecretKey(name: string): boolean {
   return SECRET_NAME.test(name);

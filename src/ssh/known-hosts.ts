@@ -105,6 +105,9 @@ export function hostKeyOptions(knownHostsFile: string): string[] {
     'StrictHostKeyChecking=yes',
     `UserKnownHostsFile="${file}"`,
     'GlobalKnownHostsFile=/dev/null',
+    // Nothing may add keys beside the pin: not a command (e.g. from ~/.ssh/config), not DNS.
+    'KnownHostsCommand=none',
+    'VerifyHostKeyDNS=no',
     'UpdateHostKeys=no',
     'CheckHostIP=no',
   ];

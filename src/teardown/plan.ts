@@ -1,11 +1,11 @@
 import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { domainToASCII } from 'node:url';
-import { parse as parseYaml } from 'yaml';
-import { exists, readIfExists } from '../adapters/files.js';
+import { exists, listFiles, readIfExists } from '../adapters/files.js';
 import type { CasePaths } from '../case/paths.js';
 import { inventoryHostName } from '../case/paths.js';
 import { CONTROL_ROOM_FILE } from '../control-room/case.js';
+import { parseVarsDocument } from '../inventory/yaml-doc.js';
 
 /** MDAD's data folder when vars.yml does not set matrix_base_data_path. */
 export const DEFAULT_BASE = '/matrix';
@@ -29,6 +29,8 @@ export interface TeardownPlan {
     base: string;
     /** What goes with it, in words. */
     destroyed: string[];
+    /** The case's fallback servers (docs/fallback.md): wiped by the same run. */
+    fallbacks?: { host: string; address: string }[];
   };
   local: {
     /** Files and folders that exist now and will be removed. */
@@ -42,12 +44,69 @@ export interface TeardownPlan {
 export function baseDataPath(varsText: string | undefined): string {
   if (!varsText) return DEFAULT_BASE;
   try {
-    const data = parseYaml(varsText) as Record<string, unknown> | null;
+    // Silent: the yaml library's warnings quote whole source lines, secrets included.
+    const doc = parseVarsDocument(varsText);
+    if (doc.errors.length > 0) return DEFAULT_BASE;
+    const data = doc.toJS() as Record<string, unknown> | null;
     const v = data?.matrix_base_data_path;
     return typeof v === 'string' && v.trim() !== '' ? v.trim() : DEFAULT_BASE;
   } catch {
     return DEFAULT_BASE;
   }
+}
+
+/**
+ * Why `base` is not a folder teardown may delete (the rule of playbooks/teardown.yml's guard,
+ * checked here first so a bad value is refused before the confirmation), or undefined.
+ */
+export function unsafeBase(base: string): string | undefined {
+  const b = base.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  const system = [
+    '/',
+    '/bin',
+    '/boot',
+    '/dev',
+    '/etc',
+    '/home',
+    '/lib',
+    '/lib32',
+    '/lib64',
+    '/libx32',
+    '/lost+found',
+    '/media',
+    '/mnt',
+    '/opt',
+    '/proc',
+    '/root',
+    '/run',
+    '/sbin',
+    '/snap',
+    '/srv',
+    '/sys',
+    '/tmp',
+    '/usr',
+    '/var',
+    '/usr/local',
+    '/var/lib',
+    '/var/log',
+    '/var/tmp',
+    '/var/cache',
+    '/var/spool',
+    '/var/mail',
+    '/var/lib/docker',
+    '/var/backups',
+    '/var/opt',
+    '/var/www',
+  ];
+  if (!b.startsWith('/')) return 'it is not an absolute path';
+  if (/(^|\/)\.{1,2}(\/|$)/.test(b)) return 'it has . or .. in it';
+  if (
+    system.includes(b) ||
+    /^\/(bin|boot|dev|etc|lib|lib32|lib64|libx32|proc|run|sbin|sys|usr)(\/|$)/.test(b) ||
+    /^\/home\/[^/]+$/.test(b)
+  )
+    return 'it is a system folder';
+  return undefined;
 }
 
 /** Names of leftovers that may hold a secret: an interrupted atomic write, an unused password. */
@@ -60,38 +119,37 @@ export function isLeftover(name: string): boolean {
  * `.matrix-oob-tmp-*` from an interrupted atomic write and `*.pending` password files.
  */
 export async function findLeftovers(root: string, skip: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name === '.git' || skip.includes(path)) continue;
-        await walk(path);
-      } else if (isLeftover(e.name)) {
-        found.push(path);
-      }
-    }
-  };
-  await walk(root);
-  return found.sort();
+  return (await listFiles(root, { skip })).filter((f) => isLeftover(basename(f)));
 }
 
 /** Every local file teardown removes that exists now (secrets and what could hold one). */
 export async function localSecrets(paths: CasePaths, checkout: string | undefined): Promise<LocalItem[]> {
   const items: LocalItem[] = [];
   if (await exists(paths.vars)) items.push({ path: paths.vars, what: 'the server secrets (vars.yml)' });
+  const fallbackVars = await otherServersVars(paths);
+  for (const vars of fallbackVars) {
+    items.push({ path: vars, what: "a fallback server's secrets (vars.yml)" });
+  }
+  // Everything else in inventory/host_vars goes too: an editor's backup or swap file
+  // (vars.yml.bak, vars.yml~, .vars.yml.swp) is a copy of the secrets.
+  for (const f of await listFiles(dirname(paths.hostVarsDir))) {
+    if (f !== paths.vars && !fallbackVars.includes(f))
+      items.push({ path: f, what: 'a file beside the server secrets (may be a copy of them)' });
+  }
   if (await exists(paths.credentialsDir)) {
     items.push({ path: paths.credentialsDir, what: 'user passwords handed out (credentials/)' });
   }
+  const tmp = join(paths.root, '.tmp');
+  if (await exists(tmp)) items.push({ path: tmp, what: 'temporary secret files (.tmp/)' });
   const room = join(paths.root, CONTROL_ROOM_FILE);
   if (await exists(room)) items.push({ path: room, what: 'the control room record' });
-  const skip = [paths.credentialsDir, paths.logsDir, ...(checkout ? [checkout] : [])];
+  const skip = [
+    paths.credentialsDir,
+    paths.logsDir,
+    dirname(paths.hostVarsDir),
+    tmp,
+    ...(checkout ? [checkout] : []),
+  ];
   for (const f of await findLeftovers(paths.root, skip)) {
     items.push({
       path: f,
@@ -99,6 +157,25 @@ export async function localSecrets(paths: CasePaths, checkout: string | undefine
     });
   }
   return items;
+}
+
+/** The vars.yml of every other server of the case (host_vars/matrix.*), main excluded. */
+async function otherServersVars(paths: CasePaths): Promise<string[]> {
+  const hostVars = join(paths.inventoryDir, 'host_vars');
+  let names: string[] = [];
+  try {
+    names = (await readdir(hostVars, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && e.name.startsWith('matrix.'))
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const n of names.sort()) {
+    const vars = join(hostVars, n, 'vars.yml');
+    if (vars !== paths.vars && (await exists(vars))) out.push(vars);
+  }
+  return out;
 }
 
 /** What stays: the case record (journal, logs, config, inventory, pinned key, state). */
@@ -118,6 +195,7 @@ export async function teardownPlan(input: {
   address: string;
   paths: CasePaths;
   checkout: string | undefined;
+  fallbacks?: { host: string; address: string }[];
 }): Promise<TeardownPlan> {
   const base = baseDataPath(await readIfExists(input.paths.vars));
   return {
@@ -130,6 +208,7 @@ export async function teardownPlan(input: {
         'every matrix-* service (stopped, disabled, deleted) and their containers',
         `the data folder ${base}: all messages, media, encryption keys and the database`,
       ],
+      ...(input.fallbacks && input.fallbacks.length > 0 ? { fallbacks: input.fallbacks } : {}),
     },
     local: { remove: await localSecrets(input.paths, input.checkout), keep: keptItems(input.paths) },
   };
@@ -147,6 +226,9 @@ export function planLines(plan: TeardownPlan, root: string, localOnly: boolean):
   } else {
     lines.push(`On the server ${plan.server.host} (${plan.server.address}), removed for good:`);
     for (const d of plan.server.destroyed) lines.push(`  - ${d}`);
+    for (const f of plan.server.fallbacks ?? []) {
+      lines.push(`On the fallback server ${f.host} (${f.address}), removed for good: the same.`);
+    }
   }
   lines.push('', `In the case folder ${root}, removed:`);
   if (plan.local.remove.length === 0) lines.push('  (no secrets left)');

@@ -93,10 +93,11 @@ describe('doctor', () => {
       'renamed-variables',
       'migration-version',
       'playbook-checks',
+      'host-key-pin',
       'ssh',
     ]);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, counts: { pass: 12, fail: 0 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, counts: { pass: 13, fail: 0 } });
     expect(r.stdout + r.stderr).not.toContain(HAND_SECRET);
     expect(r.stdout + r.stderr).not.toContain('AnotherSecretValueXYZ987');
   });
@@ -109,7 +110,7 @@ describe('doctor', () => {
     expect(r.stderr).toMatch(/PASS {2}ansible-core +2\.14\.\d+ \(minimum 2\.14\)/);
     expect(r.stderr).toMatch(/FAIL {2}SSH to the server/);
     expect(r.stderr).toContain("fix: compare the server's fingerprint");
-    expect(r.stderr).toMatch(/11 passed, 0 warnings, 1 failed/);
+    expect(r.stderr).toMatch(/12 passed, 0 warnings, 1 failed/);
   });
 
   it('fails an ansible-core older than the minimum (flag and env), passes at the minimum', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -114,4 +114,23 @@ export function ansibleProcesses(marker: string): string[] {
   return allCmdlines()
     .filter((p) => p.cmdline.includes('ansible-playbook') && p.cmdline.includes(marker))
     .map((p) => p.pid);
+}
+
+/**
+ * The environment of a CLI run against the fixture playbook and `sshd`: the client key, the
+ * fixture's data folder `<dir>/data`, no colour, no DNS gate, a private TMPDIR (`<dir>/tmp`).
+ */
+export function fixtureEnv(dir: string, sshd: TestSshd, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
+    MDAD_FIXTURE_DATA: join(dir, 'data'),
+    NO_COLOR: '1',
+    MATRIX_OOB_SKIP_DNS_CHECK: '1',
+    TMPDIR: join(dir, 'tmp'),
+    ...extra,
+  };
+  delete env.FORCE_COLOR;
+  return env;
 }

@@ -22,6 +22,26 @@ export interface FakeRoom {
   createBody: Record<string, unknown> | undefined;
   members: Map<string, string>;
   state: Map<string, Record<string, unknown>>;
+  /** Timeline events sent with PUT /send (network mode), oldest first. */
+  events?: { event_id: string; type: string; sender: string; content: Record<string, unknown> }[];
+}
+
+/**
+ * Several fake homeservers sharing their rooms, standing in for federation (no server-server
+ * API here): a room is one object seen by every instance, so what one server's user sends is in
+ * the room on every server that is up. Aliases stay per server; `directory` and canonical-alias
+ * checks look them up across the network, as Synapse does over federation.
+ */
+export interface FakeNetwork {
+  rooms: Map<string, FakeRoom>;
+  /** alias -> room ID, for every instance. */
+  aliases: Map<string, string>;
+  /** domain -> whether that instance answers (a stopped server does not). */
+  up: Map<string, boolean>;
+}
+
+export function createFakeNetwork(): FakeNetwork {
+  return { rooms: new Map(), aliases: new Map(), up: new Map() };
 }
 
 export interface FakeHomeserverOptions {
@@ -36,6 +56,8 @@ export interface FakeHomeserverOptions {
   unknownUsers?: string[];
   /** Delay every call of this endpoint (to interrupt the client meanwhile). */
   slow?: { endpoint: string; ms: number };
+  /** Share rooms with other instances (a case with fallback servers). */
+  network?: FakeNetwork;
   /** More endpoints (e.g. tests/helpers/fake-sessions.ts): answer, or undefined if not theirs. */
   extension?: FakeExtension;
   /** Told of every successful login (user ID, User-Agent header). */
@@ -102,8 +124,16 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const tokens = new Map<string, string>();
-  const rooms = new Map<string, FakeRoom>();
+  const network = options.network;
+  const rooms = network?.rooms ?? new Map<string, FakeRoom>();
   const aliases = new Map<string, string>();
+  network?.up.set(domain, true);
+  /** An alias of any server of the network (or only this one without a network). */
+  const lookupAlias = (alias: string) => (network ? network.aliases.get(alias) : aliases.get(alias));
+  const addAlias = (alias: string, roomId: string) => {
+    aliases.set(alias, roomId);
+    network?.aliases.set(alias, roomId);
+  };
   const counts = new Map<string, number>();
   const deactivated = new Set<string>();
   const uiaSessions = new Set<string>();
@@ -173,6 +203,22 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
       return room;
     };
 
+    /** An extension's answer (e.g. tests/helpers/fake-sessions.ts), else a spec violation. */
+    const viaExtension = async (): Promise<unknown> => {
+      const answer = await options.extension?.({
+        method,
+        endpoint,
+        parts,
+        body,
+        requireAuth,
+        violation,
+        fail: (status, errcode, message) => {
+          throw new HttpError(status, errcode, message);
+        },
+      });
+      if (answer !== undefined) return answer;
+      return violation(`unexpected call ${method} ${rawPath}`);
+    };
     switch (endpoint) {
       case 'login': {
         if (auth) violation('login must not carry an access token');
@@ -241,9 +287,13 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
       case 'directory': {
         const alias = parts[2]!;
         if (!alias.startsWith('#')) violation(`alias must start with #: ${alias}`);
-        const roomId = aliases.get(alias);
+        const owner = alias.slice(alias.indexOf(':') + 1);
+        if (network && owner !== domain && network.up.get(owner) !== true) {
+          throw new HttpError(502, 'M_UNKNOWN', `Failed to query remote server ${owner}`);
+        }
+        const roomId = lookupAlias(alias);
         if (!roomId) throw new HttpError(404, 'M_NOT_FOUND', `Room alias ${alias} not found`);
-        return { room_id: roomId, servers: [domain] };
+        return { room_id: roomId, servers: [owner] };
       }
       case 'createRoom': {
         const user = requireAuth();
@@ -266,10 +316,18 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
           }
         }
         const alias = `#${String(b.room_alias_name)}:${domain}`;
-        if (aliases.has(alias)) throw new HttpError(400, 'M_ROOM_IN_USE', 'Room alias already taken');
+        if (lookupAlias(alias)) throw new HttpError(400, 'M_ROOM_IN_USE', 'Room alias already taken');
         const room = newRoom();
         room.createBody = b;
         room.members.set(user, 'join');
+        if (network) {
+          const override = (b.power_level_content_override ?? {}) as { users?: Record<string, number> };
+          room.state.set('m.room.power_levels|', {
+            users: { [user]: 100, ...override.users },
+            users_default: 0,
+          });
+          room.events = [];
+        }
         for (const ev of b.initial_state as {
           type: string;
           state_key: string;
@@ -277,8 +335,74 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         }[]) {
           room.state.set(`${ev.type}|${ev.state_key}`, ev.content);
         }
-        aliases.set(alias, room.id);
+        addAlias(alias, room.id);
         return { room_id: room.id };
+      }
+      case 'joinRoom': {
+        if (!network) return viaExtension();
+        const user = requireAuth();
+        const target = parts[1]!;
+        if (!/^[!#]/.test(target)) violation(`join needs a room ID or alias, got ${target}`);
+        const roomId = target.startsWith('#') ? lookupAlias(target) : target;
+        const room = roomId ? rooms.get(roomId) : undefined;
+        if (!room) throw new HttpError(404, 'M_NOT_FOUND', 'No known servers');
+        const via = new URL(req.url ?? '', 'http://x').searchParams.getAll('via');
+        const local = [...room.members].some(([id, m]) => m === 'join' && id.endsWith(`:${domain}`));
+        if (!local) {
+          // A remote join goes through a server in the room that is up (spec: via).
+          const reachable = via.some(
+            (d) =>
+              network.up.get(d) === true &&
+              [...room.members].some(([id, m]) => m === 'join' && id.endsWith(`:${d}`)),
+          );
+          if (!reachable) throw new HttpError(404, 'M_NOT_FOUND', 'No known servers');
+        }
+        const m = room.members.get(user);
+        if (m !== 'invite' && m !== 'join')
+          throw new HttpError(403, 'M_FORBIDDEN', 'You are not invited to this room.');
+        room.members.set(user, 'join');
+        return { room_id: room.id };
+      }
+      case 'setAlias': {
+        if (!network) return viaExtension();
+        const user = requireAuth();
+        const alias = parts[2]!;
+        const b = obj();
+        if (typeof b.room_id !== 'string' || !b.room_id.startsWith('!'))
+          violation('setAlias needs room_id "!id:server"');
+        if (!alias.startsWith('#') || !alias.endsWith(`:${domain}`)) {
+          throw new HttpError(400, 'M_INVALID_PARAM', 'Room alias must be local');
+        }
+        if (lookupAlias(alias)) throw new HttpError(409, 'M_UNKNOWN', 'Room alias already exists');
+        // Synapse: only a member of the room may point an alias at it.
+        roomFor(String(b.room_id), user);
+        addAlias(alias, String(b.room_id));
+        return {};
+      }
+      case 'send': {
+        if (!network) return viaExtension();
+        const user = requireAuth();
+        const room = roomFor(parts[1]!, user);
+        const content = obj();
+        if (typeof content.msgtype !== 'string' || typeof content.body !== 'string') {
+          violation('m.room.message content needs msgtype and body strings');
+        }
+        const event_id = `$${randomBytes(6).toString('hex')}`;
+        room.events!.push({ event_id, type: parts[3]!, sender: user, content });
+        return { event_id };
+      }
+      case 'messages': {
+        if (!network) return viaExtension();
+        const user = requireAuth();
+        const room = roomFor(parts[1]!, user);
+        const q = new URL(req.url ?? '', 'http://x').searchParams;
+        if (q.get('dir') !== 'b' && q.get('dir') !== 'f') violation('messages needs dir=b or dir=f');
+        const limit = Number(q.get('limit') ?? '10');
+        const chunk = [...(room.events ?? [])].reverse().slice(0, limit);
+        return {
+          start: 's0',
+          chunk: chunk.map((e) => ({ ...e, room_id: room.id, origin_server_ts: Date.now() })),
+        };
       }
       case 'invite': {
         const user = requireAuth();
@@ -315,6 +439,23 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         const room = roomFor(parts[1]!, user);
         const key = `${parts[3]}|${parts[4] ?? ''}`;
         if (endpoint === 'putState') {
+          if (network && parts[3] === 'm.room.canonical_alias') {
+            // Synapse refuses aliases that do not point at this room (M_BAD_ALIAS).
+            const c = obj() as { alias?: unknown; alt_aliases?: unknown };
+            const listed = [c.alias, ...(Array.isArray(c.alt_aliases) ? c.alt_aliases : [])].filter(
+              (a) => a !== undefined,
+            );
+            for (const a of listed) {
+              if (typeof a !== 'string' || lookupAlias(a) !== room.id) {
+                throw new HttpError(400, 'M_BAD_ALIAS', `Room alias ${String(a)} does not point to the room`);
+              }
+            }
+          }
+          if (network && parts[3] === 'm.room.power_levels') {
+            const old = (room.state.get(key)?.users ?? {}) as Record<string, number>;
+            if ((old[user] ?? 0) < 100)
+              throw new HttpError(403, 'M_FORBIDDEN', 'You may not change power levels');
+          }
           room.state.set(key, obj());
           return { event_id: `$${randomBytes(4).toString('hex')}` };
         }
@@ -322,21 +463,8 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
         if (!content) throw new HttpError(404, 'M_NOT_FOUND', 'Event not found.');
         return content;
       }
-      default: {
-        const answer = await options.extension?.({
-          method,
-          endpoint,
-          parts,
-          body,
-          requireAuth,
-          violation,
-          fail: (status, errcode, message) => {
-            throw new HttpError(status, errcode, message);
-          },
-        });
-        if (answer !== undefined) return answer;
-        return violation(`unexpected call ${method} ${rawPath}`);
-      }
+      default:
+        return viaExtension();
     }
   };
 
@@ -382,11 +510,12 @@ export async function startFakeHomeserver(options: FakeHomeserverOptions): Promi
       const room = newRoom();
       for (const [id, m] of Object.entries(members)) room.members.set(id, m);
       for (const [key, content] of Object.entries(state)) room.state.set(key, content);
-      aliases.set(alias, room.id);
+      addAlias(alias, room.id);
       return room.id;
     },
     close: () =>
       new Promise<void>((resolve) => {
+        network?.up.set(domain, false);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -403,6 +532,9 @@ function endpointName(method: string, parts: string[]): string {
   if (method === 'POST' && a === 'createRoom' && parts.length === 1) return 'createRoom';
   if (a === 'rooms' && parts.length === 3 && method === 'POST' && c === 'invite') return 'invite';
   if (a === 'rooms' && parts.length === 3 && method === 'GET' && c === 'members') return 'members';
+  if (method === 'POST' && a === 'join' && parts.length === 2) return 'joinRoom';
+  if (method === 'PUT' && a === 'directory' && parts[1] === 'room' && parts.length === 3) return 'setAlias';
+  if (method === 'GET' && a === 'rooms' && c === 'messages' && parts.length === 3) return 'messages';
   if (a === 'rooms' && c === 'state' && (parts.length === 5 || parts.length === 4)) {
     if (method === 'GET') return 'getState';
     if (method === 'PUT') return 'putState';

@@ -11,6 +11,8 @@ export interface TestSshd {
   /** A known_hosts line for this server ("[127.0.0.1]:PORT ssh-ed25519 ..."). */
   knownHostsLine: string;
   dir: string;
+  /** sshd's own log so far (LogLevel VERBOSE: one "Connection from" line per connection). */
+  log(): string;
   stop(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 // A real OpenSSH server on loopback: the target host of the fixture playbooks in tests and
 // benches. Plain JS (with sshd.d.ts) so bench/ scripts can use it without a TypeScript loader.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,18 +56,26 @@ export async function startSshd(host = '127.0.0.1') {
       'MaxStartups 50',
       'MaxSessions 50',
       'Subsystem sftp internal-sftp',
+      // "Connection from ..." lines: tests check that a refused run never connected.
+      'LogLevel VERBOSE',
       '',
     ].join('\n'),
   );
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
+  // The log goes to a file, not a pipe: a test blocked in execFileSync would not drain a pipe,
+  // and sshd would hang writing to it.
+  const logFile = join(dir, 'sshd.log');
+  const child = spawn('/usr/sbin/sshd', ['-D', '-E', logFile, '-f', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let startErr = '';
   child.stderr?.on('data', (d) => {
-    log += d.toString();
+    startErr += d.toString();
   });
   const deadline = Date.now() + 10_000;
   while (!(await canConnect(host, port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
+      const log = startErr + (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`sshd did not start on ${host}:${port}: ${log}`);
     }
@@ -85,6 +93,9 @@ export async function startSshd(host = '127.0.0.1') {
     hostFingerprint,
     knownHostsLine: `[${host}]:${port} ${hostPublicKey}`,
     dir,
+    log() {
+      return existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

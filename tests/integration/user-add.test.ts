@@ -69,7 +69,11 @@ describe('user add', () => {
       parts.push(readFileSync(join(caseDir, 'logs', f), 'utf8'));
     return parts.join('\n');
   };
-  const varsFilesLeft = () => readdirSync(tmp).filter((f) => f.startsWith('matrix-oob-vars-'));
+  // Extra-vars files live in the case's .tmp/ (0700), not the system temp folder (issue #9, item 6).
+  const varsFilesLeft = () =>
+    [tmp, join(caseDir, '.tmp')].flatMap((d) =>
+      existsSync(d) ? readdirSync(d).filter((f) => f.startsWith('matrix-oob-vars-')) : [],
+    );
 
   it('passes a hostile password byte for byte, never in an argument list, log, journal or output', async () => {
     const pwFile = join(dir, 'pw.txt');

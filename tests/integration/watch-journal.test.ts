@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GlobalOptions } from '../../src/cli.js';
+import type { GlobalOptions } from '../../src/commands/context.js';
 import type { WatchCommandOptions } from '../../src/commands/watch/command.js';
 import { runWatch } from '../../src/commands/watch/run.js';
 import { loadCase } from '../../src/config/load.js';

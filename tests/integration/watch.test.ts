@@ -1,7 +1,7 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { GlobalOptions } from '../../src/cli.js';
+import type { GlobalOptions } from '../../src/commands/context.js';
 import type { WatchCommandOptions } from '../../src/commands/watch/command.js';
 import { runWatch } from '../../src/commands/watch/run.js';
 import { ExitError, FailureError, UserError } from '../../src/errors.js';

@@ -1,10 +1,10 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
-import { setUpControlRoom } from '../../control-room/case.js';
+import { fallbackProblems, setUpControlRoom } from '../../control-room/case.js';
 import { FailureError, UserError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
+import type { GlobalOptions } from '../context.js';
 import type { ControlRoomCommandOptions } from './command.js';
 
 export interface ControlRoomRequest {
@@ -29,6 +29,8 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
     timeoutMs,
     signal: interrupt.signal,
     ...(opts.homeserverUrl !== undefined ? { homeserverUrl: opts.homeserverUrl } : {}),
+    ...(opts.serverUrl?.length ? { homeserverUrls: serverUrls(opts.serverUrl) } : {}),
+    ...(opts.homeserverUrlFrom !== undefined ? { homeserverUrlFrom: opts.homeserverUrlFrom } : {}),
     ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
     ...(opts.passwordFile !== undefined ? { passwordFile: opts.passwordFile } : {}),
     log: (line) => out.info(line),
@@ -41,6 +43,19 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
   out.info(
     `${result.alias} is ready (${result.room_id}): ${result.created ? 'created' : 'reused'}, ${invited} invited now, ${already} already in or invited.`,
   );
+  if (result.fallback) {
+    const f = result.fallback;
+    out.info(
+      `fallback servers: aliases ${f.aliases.map((a) => `${a.alias} (${a.status})`).join(', ')}; ${f.joined.length} accounts joined now, ${f.already_joined.length} already in; operators at 100: ${f.operators.join(', ')}`,
+    );
+  }
+  const problems = fallbackProblems(result);
+  if (problems.length > 0 && result.failed.length === 0) {
+    throw new FailureError(`#control is not complete on every server (${problems.length} problems):`, {
+      details: problems,
+      hint: 'create missing accounts with "matrix-oob user add NAME" (it registers them on every server), check that every server answers ("matrix-oob verify"), then run "matrix-oob control-room" again',
+    });
+  }
   if (result.failed.length > 0) {
     throw new FailureError(
       `${result.failed.length} of ${result.failed.length + invited + already} users could not be invited to ${result.alias}:`,
@@ -62,4 +77,19 @@ function parseTimeout(value: string): number {
     });
   }
   return Math.round(seconds * 1000);
+}
+
+/** --server-url DOMAIN=URL pairs (the URL itself is checked where it is used). */
+function serverUrls(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new UserError(`--server-url ${JSON.stringify(pair)} is not DOMAIN=URL`, {
+        hint: 'e.g. --server-url example-backup.org=https://matrix.example-backup.org',
+      });
+    }
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { addSecret, caseRedactor, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
 import { userCreatorYaml, withExtraVarsText } from '../../ansible/extra-vars.js';
+import { failedHosts, limitArgs, resumeLimit } from '../../ansible/host-limit.js';
 import { type PlaybookResult, playbookCommand, runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import {
@@ -18,13 +19,14 @@ import {
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
+import { acquireCaseLock, caseTempDir } from '../../case/lock.js';
 import { finishSetupUsers, prepareSetupUsers } from '../../case/setup-users.js';
 import { readState, stagesToRun, writeSection } from '../../case/state.js';
-import type { GlobalOptions } from '../../cli.js';
 import { FailureError, InterruptedError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
+import type { GlobalOptions } from '../context.js';
 import type { DeployOptions } from './command.js';
 import {
   DEPLOYED_SECTION,
@@ -50,7 +52,18 @@ export interface DeployRequest {
   dnsChecked?: boolean;
 }
 
+/** One command per case at a time (src/case/lock.ts); --dry-run changes nothing and needs none. */
 export async function runDeploy(req: DeployRequest): Promise<void> {
+  if (req.opts.dryRun) return deployLocked(req);
+  const release = await acquireCaseLock(resolve(req.globals.case), commandName(req));
+  try {
+    await deployLocked(req);
+  } finally {
+    await release();
+  }
+}
+
+async function deployLocked(req: DeployRequest): Promise<void> {
   const { out, opts } = req;
   const clock = req.clock ?? systemClock;
   const terminal = req.terminal ?? processTerminal();
@@ -75,6 +88,11 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     toRun = allStages.filter((s) => r.run.includes(s.name));
     skipped = r.skipped;
   }
+  // Several servers: a stage that failed on some hosts resumes on those only (docs/fallback.md).
+  const limitOf = (s: (typeof toRun)[number]) =>
+    opts.stage || opts.fromStart
+      ? undefined
+      : resumeLimit(state, s.name, s === toRun[0], req.ansibleArgs, s.tags);
 
   const baseEnv = req.env ?? process.env;
   // The DNS gate first: no slow work while the records are wrong (not for --dry-run).
@@ -91,7 +109,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
   }
 
   // Never run a tag the checkout lacks: Ansible would quietly run almost nothing.
-  for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
+  for (const w of ansibleEnvWarnings(baseEnv, caseCtx.checkout)) out.warn(w);
   const available = await listTags({
     checkout: caseCtx.checkout,
     inventory: paths.hosts,
@@ -112,7 +130,10 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
       stage: s.name,
       tags: s.tags,
       command: commandLine(
-        playbookCommand({ caseCtx, tags: s.tags, extraArgs: req.ansibleArgs }, terminal.colour),
+        playbookCommand(
+          { caseCtx, tags: s.tags, extraArgs: [...req.ansibleArgs, ...limitArgs(limitOf(s))] },
+          terminal.colour,
+        ),
       ),
     }));
     if (req.globals.json) out.data(JSON.stringify({ dry_run: true, skipped, stages: commands }, null, 2));
@@ -121,7 +142,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
     return;
   }
 
-  const redactor = await caseRedactor(paths);
+  const redactor = await caseRedactor(paths, caseCtx.checkout);
   const rehearsal = isRehearsal(req.ansibleArgs);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const results: { stage: string; result: PlaybookResult }[] = [];
@@ -164,11 +185,17 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
             `    creating ${users.map((u) => `${u.userId}${u.admin ? ' (admin)' : ''}`).join(', ')} in this run`,
           );
         }
+        const limit = limitOf(stage);
+        if (limit) {
+          out.info(
+            `stage ${stage.name}: resuming on ${limit.join(', ')} only (it failed there last time; the other servers finished it)`,
+          );
+        }
         const run = (extraVarsFile?: string) =>
           runPlaybook({
             caseCtx,
             tags: stage.tags,
-            extraArgs: req.ansibleArgs,
+            extraArgs: [...req.ansibleArgs, ...limitArgs(limit)],
             ...(extraVarsFile ? { extraVarsFile } : {}),
             stage: stage.name,
             terminal,
@@ -181,7 +208,11 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
             killGraceMs: killGrace(baseEnv),
             controlDir,
           });
-        const result = users.length > 0 ? await withExtraVarsText(userCreatorYaml(users), run) : await run();
+        // The file lives inside the case (0700), swept by the next command if this one is killed.
+        const result =
+          users.length > 0
+            ? await withExtraVarsText(userCreatorYaml(users), run, await caseTempDir(paths.root))
+            : await run();
         results.push({ stage: stage.name, result });
         const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'finished' : 'failed';
         if (!rehearsal) {
@@ -191,6 +222,7 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
             tags: [...stage.tags],
             exit_code: result.exitCode,
             log: result.logFile,
+            ...hostFields(result, limit),
           };
           await writeSection(paths.state, 'deploy', current);
           if (setup && status === 'finished') {
@@ -216,15 +248,23 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
           );
         }
         if (result.exitCode !== 0) {
-          throw new FailureError(`stage ${stage.name} failed`, {
-            details: [
-              ...failureDetails(result),
-              `resume: ${resumeCommand(req)} (finished stages are skipped)`,
-            ],
-            hint: result.hint?.hint,
-            next: resumeCommand(req),
-            data: jsonResult(results, skipped, false),
-          });
+          const onHosts = failedHosts(result.recap);
+          const only =
+            onHosts.length > 0 && onHosts.length < Object.keys(result.recap).length
+              ? `; stage ${stage.name} runs again on ${onHosts.join(', ')} only`
+              : '';
+          throw new FailureError(
+            `stage ${stage.name} failed${onHosts.length > 0 ? ` on ${onHosts.join(', ')}` : ''}`,
+            {
+              details: [
+                ...failureDetails(result),
+                `resume: ${resumeCommand(req)} (finished stages are skipped${only})`,
+              ],
+              hint: result.hint?.hint,
+              next: resumeCommand(req),
+              data: jsonResult(results, skipped, false),
+            },
+          );
         }
         out.info(successLine(stage.name, result));
         if (users.length > 0) {
@@ -244,6 +284,17 @@ export async function runDeploy(req: DeployRequest): Promise<void> {
       `Next: "${nextCommand('verify', paths.root)}" checks it from outside; then "${nextCommand('user add', paths.root, '--all')}" registers the users and "${nextCommand('control-room', paths.root)}" creates the #control room.`,
     );
   }
+}
+
+/** Several servers: which hosts a stage failed on, how many it covered, and any --limit. */
+function hostFields(result: PlaybookResult, limit: string[] | undefined) {
+  const hosts = Object.keys(result.recap).length;
+  const failed = failedHosts(result.recap);
+  return {
+    ...(hosts > 1 || limit ? { hosts } : {}),
+    ...(failed.length > 0 ? { failed_hosts: failed } : {}),
+    ...(limit ? { limit } : {}),
+  };
 }
 
 function jsonResult(results: { stage: string; result: PlaybookResult }[], skipped: string[], ok: boolean) {

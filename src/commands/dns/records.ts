@@ -1,9 +1,9 @@
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { addressWarnings } from '../../config/validators.js';
 import { recordsText, recordsToCreate, zoneFileLines } from '../../dns/zone-file.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
+import type { GlobalOptions } from '../context.js';
 
 export interface DnsRecordsRequest {
   globals: GlobalOptions;

@@ -1,8 +1,8 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
+import { configFor, fallbackServers } from '../../config/servers.js';
 import { addressWarnings, checkDomain } from '../../config/validators.js';
 import { checkDns, waitForDns } from '../../dns/check.js';
 import { type PreparedCheck, prepareCaseCheck } from '../../dns/gate.js';
@@ -15,6 +15,7 @@ import { ExitCode, ExitError, InterruptedError, UserError } from '../../errors.j
 import { colourEnabled } from '../../ui/colour.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
+import type { GlobalOptions } from '../context.js';
 import type { DnsCheckFlags } from './command.js';
 import { cannotSee, skipHint } from './way-on.js';
 
@@ -43,6 +44,8 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   // What to create, known offline: printed whenever the check cannot see the records.
   let needed: RecordToCreate[];
   let caseRoot: string | undefined;
+  /** Fallback servers' checks (docs/fallback.md), run after the main one. */
+  const more: { prepared: PreparedCheck; needed: RecordToCreate[] }[] = [];
   if (opts.domain !== undefined) {
     const d = checkDomain(opts.domain);
     if (d.error || !d.value) throw new UserError(`--domain: ${d.error}`);
@@ -84,11 +87,78 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
     }).catch((err: unknown) => {
       throw cannotSee(err, needed, loaded.config.domain, caseRoot, out);
     });
+    for (const s of fallbackServers(loaded.config)) {
+      const fb = configFor(loaded.config, s);
+      const fbNeeded = recordsToCreate(fb);
+      const fbPrepared = await prepareCaseCheck(fb, {
+        flags: flagLayer,
+        env,
+        note: (text) => out.info(text),
+      }).catch((err: unknown) => {
+        throw cannotSee(err, fbNeeded, fb.domain, caseRoot, out);
+      });
+      more.push({ prepared: fbPrepared, needed: fbNeeded });
+    }
   }
+  const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
+  const items = [{ prepared, needed }, ...more];
+  const reports: DnsReport[] = [];
+  for (const item of items) {
+    const r = await checkOne(item.prepared, item.needed, wait, stderr, out, caseRoot);
+    out.info(renderReport(r, colour));
+    reports.push(r);
+  }
+  const report = reports[0]!;
+  const ready = reports.every((r) => r.ready);
+  const asJson = (r: DnsReport) => JSON.parse(reportJson(r)) as Record<string, unknown>;
+  // With fallback servers: one document, each server's report under "servers".
+  const body = more.length === 0 ? asJson(report) : { ready, servers: reports.map(asJson) };
+  if (globals.json && ready) out.data(JSON.stringify({ ok: true, ...body }, null, 2));
+  if (journalFile) {
+    await journal(journalFile, {
+      command: 'dns check',
+      result: ready ? 'ok' : 'failed',
+      exit_code: ready ? ExitCode.OK : ExitCode.NOT_READY,
+      duration_ms: Math.max(...reports.map((r) => r.durationMs)),
+      ready,
+      problems: reports.flatMap((r) =>
+        r.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
+      ),
+    });
+  }
+  if (!ready) {
+    items.forEach((item, i) => {
+      const r = reports[i]!;
+      if (r.ready) return;
+      const missing = new Set(
+        r.records.filter((x) => x.required && x.state !== 'ok').map((x) => `${x.name} ${x.type}`),
+      );
+      const toFix = item.needed.filter((x) => missing.has(`${x.name} ${x.type}`) || x.type === 'CNAME');
+      for (const line of recordsText(toFix.length > 0 ? toFix : item.needed, item.prepared.target.domain))
+        out.info(line);
+    });
+    const hint = skipHint(caseRoot);
+    out.info(`\nhint: ${hint}`);
+    throw new ExitError(ExitCode.NOT_READY, {
+      error: 'DNS is not ready',
+      hint,
+      ...(caseRoot ? { next: nextCommand('dns check --wait', caseRoot) } : {}),
+      data: { ...body, records_to_create: items.flatMap((item) => item.needed) },
+    });
+  }
+}
+
+/** Check (or, with --wait, wait for) one server's records. */
+async function checkOne(
+  prepared: PreparedCheck,
+  needed: RecordToCreate[],
+  wait: { timeoutMs: number; intervalMs: number } | undefined,
+  stderr: { isTTY?: boolean; write(s: string): boolean },
+  out: Output,
+  caseRoot: string | undefined,
+): Promise<DnsReport> {
   const { expected, options } = prepared;
   const domain = prepared.target.domain;
-
-  const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
   let report: DnsReport;
   if (wait) {
     const interrupt = interruptOnSignals();
@@ -111,34 +181,7 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
       throw cannotSee(err, needed, domain, caseRoot, out);
     });
   }
-  out.info(renderReport(report, colour));
-  if (globals.json && report.ready)
-    out.data(JSON.stringify({ ok: true, ...JSON.parse(reportJson(report)) }, null, 2));
-  if (journalFile) {
-    await journal(journalFile, {
-      command: 'dns check',
-      result: report.ready ? 'ok' : 'failed',
-      exit_code: report.ready ? ExitCode.OK : ExitCode.NOT_READY,
-      duration_ms: report.durationMs,
-      ready: report.ready,
-      problems: report.findings.filter((f) => f.level === 'error').map((f) => `${f.subject}: ${f.code}`),
-    });
-  }
-  if (!report.ready) {
-    const missing = new Set(
-      report.records.filter((r) => r.required && r.state !== 'ok').map((r) => `${r.name} ${r.type}`),
-    );
-    const toFix = needed.filter((r) => missing.has(`${r.name} ${r.type}`) || r.type === 'CNAME');
-    for (const line of recordsText(toFix.length > 0 ? toFix : needed, domain)) out.info(line);
-    const hint = skipHint(caseRoot);
-    out.info(`\nhint: ${hint}`);
-    throw new ExitError(ExitCode.NOT_READY, {
-      error: 'DNS is not ready',
-      hint,
-      ...(caseRoot ? { next: nextCommand('dns check --wait', caseRoot) } : {}),
-      data: { ...(JSON.parse(reportJson(report)) as Record<string, unknown>), records_to_create: needed },
-    });
-  }
+  return report;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { runDoctor } from '../../doctor/index.js';
 import { renderTable } from '../../doctor/report.js';
 import { ExitCode, ExitError, UserError } from '../../errors.js';
@@ -9,6 +8,7 @@ import { colourEnabled } from '../../ui/colour.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { looksLikeVersion } from '../../util/version-compare.js';
+import type { GlobalOptions } from '../context.js';
 import type { DoctorFlags } from './command.js';
 
 export interface DoctorRequest {

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { CommandContext } from '../../cli.js';
+import type { CommandContext } from '../context.js';
 
 export interface InitOptions {
   config?: string;

@@ -5,6 +5,7 @@ import type { PlannedFile, WritePlan } from '../../case/plan.js';
 import { callServices } from '../../config/calls.js';
 import type { Config } from '../../config/schema.js';
 import { configToYaml } from '../../config/serialize.js';
+import { planFallbackVars } from '../../inventory/fallback-vars.js';
 import { existingJitsiAccounts, jitsiAccountsFor } from '../../inventory/jitsi-accounts.js';
 import { existingValue, mergeVars, parseExistingVars } from '../../inventory/merge.js';
 import { renderHosts, renderVars } from '../../inventory/render.js';
@@ -24,6 +25,8 @@ export interface InitPlan extends WritePlan {
   kept: SecretKey[];
   migrationVersion: string;
   migrationSource: 'existing inventory' | 'playbook checkout' | 'pinned default';
+  /** The fallback servers' secrets (docs/fallback.md), per inventory host. */
+  fallbackSecrets?: { host: string; created: SecretKey[]; kept: SecretKey[] }[];
 }
 
 async function file(path: string, content: string, secret: boolean): Promise<PlannedFile> {
@@ -80,9 +83,18 @@ export async function planInit(config: Config, paths: CasePaths, keepConfigFile:
   if (!keepConfigFile) files.push(await file(paths.config, configToYaml(config), false));
   files.push(await file(paths.hosts, await renderHosts(config), false));
   files.push(await file(paths.vars, vars, true));
+  const fallback = await planFallbackVars(config, paths, migrationVersion);
+  files.push(...fallback.files);
 
   return {
-    dirs: [paths.root, paths.inventoryDir, paths.hostVarsDir, paths.credentialsDir, paths.logsDir],
+    dirs: [
+      paths.root,
+      paths.inventoryDir,
+      paths.hostVarsDir,
+      ...fallback.dirs,
+      paths.credentialsDir,
+      paths.logsDir,
+    ],
     files,
     // Generated secrets and any the operator added (e.g. ansible_become_password): masked in
     // --dry-run, redacted from the journal.
@@ -90,10 +102,12 @@ export async function planInit(config: Config, paths: CasePaths, keepConfigFile:
       ...Object.values(secrets),
       ...jitsi.map((a) => a.password),
       ...secretValuesOf(existing?.toJS()),
+      ...fallback.secrets,
     ],
     created,
     kept,
     migrationVersion,
     migrationSource,
+    ...(fallback.hosts.length > 0 ? { fallbackSecrets: fallback.hosts } : {}),
   };
 }

@@ -4,7 +4,6 @@ import { type Capture, capture as realCapture } from '../../adapters/process.js'
 import { journal } from '../../case/journal.js';
 import { CONFIG_FILE, casePaths } from '../../case/paths.js';
 import { applyPlan, maskSecrets } from '../../case/plan.js';
-import type { GlobalOptions } from '../../cli.js';
 import { readConfigData, resolveConfigPaths } from '../../config/load.js';
 import { parseConfigText, validateConfig } from '../../config/validate.js';
 import { addressWarnings } from '../../config/validators.js';
@@ -14,6 +13,7 @@ import { Redactor } from '../../secrets/redact.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { interactivity } from '../../wizard/interactive.js';
+import type { GlobalOptions } from '../context.js';
 import { chooseCaseDir } from './case-dir.js';
 import type { InitOptions } from './command.js';
 import { deployed, keepUnasked, readExistingCase, refuseFileAsFolder, warnIfTracked } from './existing.js';
@@ -129,6 +129,13 @@ export async function runInit(req: InitRequest): Promise<{ root: string }> {
   for (const f of plan.files) out.info(`${f.change.padEnd(9)} ${show(f.path)}`);
   if (plan.kept.length > 0) out.info(`kept existing secrets: ${plan.kept.join(', ')}`);
   if (plan.created.length > 0) out.info(`generated secrets: ${plan.created.join(', ')}`);
+  for (const f of plan.fallbackSecrets ?? []) {
+    const parts = [
+      f.created.length > 0 ? `generated ${f.created.join(', ')}` : '',
+      f.kept.length > 0 ? `kept ${f.kept.join(', ')}` : '',
+    ].filter(Boolean);
+    out.info(`${f.host} (fallback): ${parts.join('; ')}`);
+  }
   out.info(`migration version ${plan.migrationVersion} (from the ${plan.migrationSource})`);
   if (!req.embedded && !globals.json) {
     if (await deployed(paths.state)) {

@@ -1,7 +1,6 @@
 import { relative } from 'node:path';
 import { exists } from '../../adapters/files.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { readInventoryState } from '../../doctor/inventory-state.js';
 import { ExitCode, ExitError, FailureError, UserError } from '../../errors.js';
@@ -10,6 +9,7 @@ import { readExpectedMigration, VALIDATED_VERSION_VAR } from '../../playbook/mig
 import { checkoutPath } from '../../playbook/pin.js';
 import type { Output } from '../../ui/output.js';
 import { canPrompt, inquirerPrompts, type Prompts } from '../../ui/prompts.js';
+import type { GlobalOptions } from '../context.js';
 
 export interface AcknowledgeRequest {
   globals: GlobalOptions;

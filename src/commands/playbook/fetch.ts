@@ -3,13 +3,13 @@ import { type Capture, capture as realCapture } from '../../adapters/process.js'
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { stream as realStream, type Stream } from '../../adapters/stream.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { InterruptedError, UserError } from '../../errors.js';
 import { fetchPlaybook } from '../../playbook/fetch.js';
 import { checkoutPath, chooseSource, displayUrl, PINNED_COMMIT } from '../../playbook/pin.js';
 import { recordCheckout } from '../../playbook/record.js';
 import type { Output } from '../../ui/output.js';
+import type { GlobalOptions } from '../context.js';
 import type { FetchFlags } from './command.js';
 
 export interface FetchCommandRequest {

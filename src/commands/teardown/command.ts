@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../../cli.js';
+import type { CommandContext } from '../context.js';
 
 export interface TeardownOptions {
   confirm?: string;
   localOnly: boolean;
   dryRun: boolean;
   skipHook: string[];
+  /** Remove one fallback server only (docs/fallback.md). */
+  only?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -24,6 +26,10 @@ export function registerTeardown(program: Command, ctx: CommandContext): void {
       '--local-only',
       'the server is already gone (deleted at the provider): remove only the local secrets',
       false,
+    )
+    .option(
+      '--only <domain>',
+      'remove one fallback server (e.g. a burned one) and keep the case and the #control room on the others',
     )
     .option('-n, --dry-run', 'show what would be removed and the exact commands; change nothing', false)
     .option(

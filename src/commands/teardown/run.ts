@@ -1,43 +1,37 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { exists } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
-import { inquirerPrompt, type Prompt } from '../../adapters/prompt.js';
+import type { Prompt } from '../../adapters/prompt.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
 import { ansibleEnvWarnings } from '../../ansible/env.js';
 import type { AnsibleCase } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
-import { failureDetails, runJournalFields, successLine } from '../../ansible/summary.js';
-import { type JournalEntry, journal } from '../../case/journal.js';
-import { readState, type TeardownRecord, writeSection } from '../../case/state.js';
-import type { GlobalOptions } from '../../cli.js';
-import { type LoadedCase, loadCase } from '../../config/load.js';
+import { journal } from '../../case/journal.js';
+import { acquireCaseLock } from '../../case/lock.js';
+import { readState } from '../../case/state.js';
+import { loadCase } from '../../config/load.js';
+import { fallbackServers } from '../../config/servers.js';
 import { recordsToCreate } from '../../dns/zone-file.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
-import { discoverHooks, type HookEvent } from '../../hooks/discover.js';
 import { type HookContext, type HookRunSummary, runHooks } from '../../hooks/run.js';
 import { checkoutPath } from '../../playbook/pin.js';
-import { removeLocalSecrets } from '../../teardown/local.js';
+import { confirmTeardown } from '../../teardown/confirm.js';
+import { teardownDryRun } from '../../teardown/dry-run.js';
+import { planLines, teardownPlan, unsafeBase } from '../../teardown/plan.js';
+import { PLAYBOOKS_DIR, type ServerRunContext, stopDecision } from '../../teardown/server.js';
 import {
-  confirmationMatches,
-  localSecrets,
-  planLines,
-  type TeardownPlan,
-  teardownPlan,
-} from '../../teardown/plan.js';
-import {
-  PLAYBOOKS_DIR,
-  removeServer,
-  type ServerRunContext,
-  serverCommands,
-  serverRemoved,
-  stopDecision,
-  stopServices,
-} from '../../teardown/server.js';
+  type JournalFn,
+  localStage,
+  removeStage,
+  stopStage,
+  type TeardownSummary,
+  writeTeardown,
+} from '../../teardown/stages.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
-import { interactivity } from '../../wizard/interactive.js';
+import type { GlobalOptions } from '../context.js';
 import { killGrace } from '../deploy/run.js';
 import type { TeardownOptions } from './command.js';
 
@@ -57,22 +51,18 @@ export interface TeardownRequest {
   shippedHooksDir?: string;
 }
 
-type StepResult = 'ok' | 'failed' | 'skipped' | 'interrupted';
-
-/** The --json summary. */
-interface Summary {
-  ok: boolean;
-  domain: string;
-  server: 'removed' | 'skipped' | 'failed' | 'interrupted';
-  stop: StepResult;
-  data_folder: string;
-  removed: string[];
-  kept: string[];
-  logs: string[];
-  hooks_failed: string[];
+/** One command per case at a time (src/case/lock.ts); --dry-run changes nothing and needs none. */
+export async function runTeardown(req: TeardownRequest): Promise<void> {
+  if (req.opts.dryRun) return teardownLocked(req);
+  const release = await acquireCaseLock(resolve(req.globals.case), commandName(req.opts));
+  try {
+    await teardownLocked(req);
+  } finally {
+    await release();
+  }
 }
 
-export async function runTeardown(req: TeardownRequest): Promise<void> {
+async function teardownLocked(req: TeardownRequest): Promise<void> {
   const { out, opts, globals } = req;
   const clock = req.clock ?? systemClock;
   const env = req.env ?? process.env;
@@ -84,7 +74,18 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
   const checkoutDir = checkoutPath(loaded);
   const checkout = (await exists(join(checkoutDir, 'setup.yml'))) ? checkoutDir : undefined;
   const state = await readState(paths.state);
-  const plan = await teardownPlan({ domain, address: config.server.address, paths, checkout: checkoutDir });
+  if (opts.only !== undefined) {
+    const { runTeardownOnly } = await import('./only.js');
+    return runTeardownOnly({ ...req, loaded, checkout, checkoutDir });
+  }
+  const fallbacks = fallbackServers(config).map((s) => ({ host: s.hostName, address: s.server.address }));
+  const plan = await teardownPlan({
+    domain,
+    address: config.server.address,
+    paths,
+    checkout: checkoutDir,
+    fallbacks,
+  });
   const rel = (p: string) => relative(paths.root, p) || '.';
   const name = commandName(opts);
 
@@ -101,6 +102,13 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
     return;
   }
 
+  const unsafe = opts.localOnly ? undefined : unsafeBase(plan.server.base);
+  if (unsafe) {
+    throw new UserError(
+      `matrix_base_data_path is ${plan.server.base} in vars.yml: teardown deletes that folder on the server, and ${unsafe}; nothing was removed`,
+      { hint: "set it to the playbook's own folder (/matrix by default), or remove the line." },
+    );
+  }
   if (!opts.localOnly) {
     if (!(await exists(paths.hosts))) {
       throw new UserError(`the case has no inventory (${paths.hosts} is missing): cannot reach the server`, {
@@ -142,7 +150,13 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
 
   if (opts.dryRun) {
     const stop = await decideStop();
-    await dryRun(req, {
+    await teardownDryRun({
+      out,
+      json: globals.json,
+      colour: (req.terminal ?? processTerminal()).colour,
+      localOnly: opts.localOnly,
+      skipHook: opts.skipHook,
+      ...(req.shippedHooksDir ? { shippedHooksDir: req.shippedHooksDir } : {}),
       loaded,
       plan,
       caseCtx,
@@ -153,13 +167,22 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
     return;
   }
 
-  await confirm(req, domain, env);
+  await confirmTeardown(
+    {
+      typed: opts.confirm,
+      yes: globals.yes,
+      env,
+      ...(req.interactive !== undefined ? { interactive: req.interactive } : {}),
+      ...(req.prompt ? { prompt: req.prompt } : {}),
+    },
+    domain,
+  );
   const stop = await decideStop();
 
-  const redactor = await caseRedactor(paths);
-  for (const w of ansibleEnvWarnings(env)) out.warn(w);
+  const redactor = await caseRedactor(paths, checkoutDir);
+  for (const w of ansibleEnvWarnings(env, caseCtx.checkout)) out.warn(w);
   const interrupt = req.interrupt ?? interruptOnSignals();
-  const summary: Summary = {
+  const summary: TeardownSummary = {
     ok: false,
     domain,
     server: opts.localOnly ? 'skipped' : 'failed',
@@ -235,24 +258,20 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
         );
       }
 
-      // The local secrets: looked up again now, so nothing written meanwhile is missed.
       const serverStatus = opts.localOnly ? 'skipped' : 'removed';
-      const items = await localSecrets(paths, checkoutDir);
-      let removed: string[];
-      try {
-        removed = await removeLocalSecrets(items, paths);
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        await writeTeardown(paths.state, clock, serverStatus, 'kept');
-        await record({ stage: 'local', result: 'failed', message: e.message });
-        throw new FailureError(
-          `cannot remove the local secrets: ${e.code ?? 'error'} on ${e.path ?? e.message}${opts.localOnly ? '' : ' (the server part is done)'}`,
-          { hint: `fix the cause, then finish with: matrix-oob teardown --local-only --confirm ${domain}` },
-        );
-      }
-      summary.removed = removed.map(rel);
+      summary.removed = await localStage({
+        paths,
+        checkout: checkoutDir,
+        redactor,
+        clock,
+        serverStatus,
+        localOnly: opts.localOnly,
+        domain,
+        record,
+        rel,
+      });
       out.info(
-        removed.length > 0
+        summary.removed.length > 0
           ? `==> local secrets removed: ${summary.removed.join(', ')}`
           : '==> local secrets: none left to remove',
       );
@@ -286,175 +305,6 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
 function teardownNext(config: Parameters<typeof recordsToCreate>[0]): string {
   const names = [...new Set(recordsToCreate(config).map((r) => `${r.name} ${r.type}`))].join(', ');
   return `Next: delete the DNS records at the DNS provider (${names}), so the names stop pointing at an address that may be reused; then delete the server (VPS) at the provider: teardown wiped its data but the machine still exists.`;
-}
-
-/** One journal line of this run (the command name is added). */
-type JournalFn = (entry: Partial<JournalEntry> & Pick<JournalEntry, 'result'>) => Promise<void>;
-
-async function stopStage(
-  stop: { run: boolean; reason?: string },
-  caseCtx: AnsibleCase,
-  ctx: ServerRunContext,
-  out: Output,
-  record: JournalFn,
-  summary: Summary,
-): Promise<StepResult> {
-  if (!stop.run) {
-    out.info(`==> stop the services: skipped (${stop.reason}); remove-all stops them itself`);
-    await record({ stage: 'stop', result: 'skipped', reason: stop.reason });
-    return 'skipped';
-  }
-  out.info('==> stop the services: setup.yml --tags=stop');
-  const r = await stopServices(caseCtx, ctx);
-  summary.logs.push(r.logFile);
-  const result: StepResult = r.interrupted ? 'interrupted' : r.exitCode === 0 ? 'ok' : 'failed';
-  await record({ stage: 'stop', ...runJournalFields(r), result });
-  if (result === 'failed') {
-    out.warn(
-      `stopping the services failed (${r.failure?.message.split('\n')[0] ?? `exit ${r.exitCode}`}); going on: remove-all stops them itself. Log: ${r.logFile}`,
-    );
-  } else if (result === 'ok') {
-    out.info(successLine('stop', r));
-  }
-  return result;
-}
-
-async function removeStage(
-  plan: TeardownPlan,
-  caseCtx: AnsibleCase,
-  ctx: ServerRunContext,
-  out: Output,
-  record: JournalFn,
-  summary: Summary,
-  json: boolean,
-): Promise<void> {
-  out.info(
-    `==> remove everything on the server: ${plan.server.base}/bin/remove-all, then check ${plan.server.base} is gone`,
-  );
-  const r = await removeServer(caseCtx, ctx);
-  summary.logs.push(r.logFile);
-  const gone = serverRemoved(r, plan.server.host);
-  const result: StepResult = r.interrupted ? 'interrupted' : gone ? 'ok' : 'failed';
-  await record({ stage: 'remove', ...runJournalFields(r), result, data_folder: plan.server.base });
-  if (r.interrupted) {
-    summary.server = 'interrupted';
-    throw new InterruptedError(
-      `interrupted while removing the server's data (it may be partly removed); the local secrets are kept. Log: ${r.logFile}. Run "matrix-oob teardown" again to finish.`,
-    );
-  }
-  if (!gone) {
-    summary.server = 'failed';
-    // --json: the summary rides in the one failure document (docs/exit-codes.md).
-    throw new FailureError(`removing the server's data failed: nothing was removed locally`, {
-      ...(json ? { data: { ...summary } } : {}),
-      details: [
-        ...(r.exitCode === 0 ? [`the run did not reach ${plan.server.host} (no recap for it)`] : []),
-        ...failureDetails(r),
-      ],
-      hint: `${r.hint ? `${r.hint.hint} ` : ''}The local secrets are kept (a retry needs them): fix this and run "matrix-oob teardown" again. If the server no longer exists (deleted at the provider), run "matrix-oob teardown --local-only".`,
-    });
-  }
-  summary.server = 'removed';
-  out.info(`${successLine('teardown', r)}\nthe server's data folder ${plan.server.base} is gone`);
-}
-
-async function writeTeardown(
-  path: string,
-  clock: Clock,
-  server: TeardownRecord['server'],
-  local: TeardownRecord['local'],
-): Promise<void> {
-  const record: TeardownRecord = { at: clock.now().toISOString(), server, local };
-  await writeSection(path, 'teardown', record);
-}
-
-/** The typed domain name: --confirm, or asked on a terminal; never assumed. */
-async function confirm(req: TeardownRequest, domain: string, env: NodeJS.ProcessEnv): Promise<void> {
-  let typed = req.opts.confirm;
-  if (typed === undefined) {
-    const how = interactivity(req.globals.yes, process.stdin, env);
-    const interactive = req.interactive ?? how.interactive;
-    if (!interactive) {
-      throw new UserError(
-        `teardown needs the domain name typed out, and cannot ask (${how.reason ?? 'not interactive'}): nothing was removed`,
-        { hint: `pass --confirm ${domain} to confirm from a script.` },
-      );
-    }
-    const prompt = req.prompt ?? inquirerPrompt();
-    typed = await prompt.input({
-      name: 'confirm',
-      message: `Type the domain name (${domain}) to destroy this server and its secrets:`,
-    });
-  }
-  if (!confirmationMatches(typed, domain)) {
-    throw new UserError(
-      `the confirmation does not match the domain ${domain}: teardown aborted, nothing was removed`,
-      {
-        hint: `type the case's domain exactly (${domain}), or pass --confirm ${domain}.`,
-      },
-    );
-  }
-}
-
-async function dryRun(
-  req: TeardownRequest,
-  d: {
-    loaded: LoadedCase;
-    plan: TeardownPlan;
-    caseCtx: AnsibleCase;
-    stopRuns: boolean;
-    stopReason: string | undefined;
-  },
-): Promise<void> {
-  const { out, opts } = req;
-  const colour = (req.terminal ?? processTerminal()).colour;
-  const commands = opts.localOnly ? [] : serverCommands(d.caseCtx, d.stopRuns, colour);
-  const hooks: Record<string, string[]> = {};
-  for (const event of ['pre-teardown', 'post-teardown'] as HookEvent[]) {
-    const found = await discoverHooks(event, {
-      caseHooksDir: d.loaded.paths.hooksDir,
-      ...(req.shippedHooksDir ? { shippedDir: req.shippedHooksDir } : {}),
-      skip: opts.skipHook,
-    });
-    hooks[event] = found.hooks.map((h) => h.path);
-  }
-  const rel = (p: string) => relative(d.loaded.paths.root, p) || '.';
-  if (req.globals.json) {
-    out.data(
-      JSON.stringify(
-        {
-          dry_run: true,
-          domain: d.plan.domain,
-          data_folder: d.plan.server.base,
-          stop: d.stopRuns ? 'run' : `skipped: ${d.stopReason}`,
-          commands,
-          remove: d.plan.local.remove.map((i) => rel(i.path)),
-          keep: d.plan.local.keep.map((i) => rel(i.path)),
-          hooks,
-        },
-        null,
-        2,
-      ),
-    );
-    return;
-  }
-  out.info('');
-  out.info('dry run: nothing is changed. It would run, in order:');
-  const lines: string[] = [];
-  for (const h of hooks['pre-teardown'] ?? []) lines.push(`# pre-teardown hook\n${h}`);
-  if (!opts.localOnly && !d.stopRuns) lines.push(`# stop the services: skipped (${d.stopReason})`);
-  if (!opts.localOnly) {
-    const [first, second] = commands;
-    if (d.stopRuns && first) lines.push(`# stop the services\n${first}`);
-    const remove = d.stopRuns ? second : first;
-    if (remove)
-      lines.push(`# remove everything on the server, check ${d.plan.server.base} is gone\n${remove}`);
-  }
-  lines.push(
-    `# remove the local secrets\n${d.plan.local.remove.length ? d.plan.local.remove.map((i) => `rm -rf ${i.path}`).join('\n') : '# (none left)'}`,
-  );
-  for (const h of hooks['post-teardown'] ?? []) lines.push(`# post-teardown hook\n${h}`);
-  for (const l of lines) out.data(l);
 }
 
 function commandName(opts: TeardownOptions): string {

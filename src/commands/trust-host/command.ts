@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../../cli.js';
+import type { CommandContext } from '../context.js';
 
 export interface TrustHostFlags {
   fingerprint?: string;
+  /** A fallback server's domain (docs/fallback.md); default the main server. */
+  server?: string;
 }
 
 export function registerTrustHost(program: Command, ctx: CommandContext): void {
@@ -15,6 +17,7 @@ export function registerTrustHost(program: Command, ctx: CommandContext): void {
       '--fingerprint <SHA256:...>',
       'pin only the key with this fingerprint (checked out of band, e.g. in the provider console); for scripts',
     )
+    .option('--server <domain>', 'pin the key of this fallback server (default: the main server)')
     .action(async (flags: TrustHostFlags) => {
       const { runTrustHost } = await import('./run.js');
       await runTrustHost({ flags, globals: ctx.globals(), out: ctx.out });

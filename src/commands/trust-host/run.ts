@@ -2,17 +2,20 @@ import { relative } from 'node:path';
 import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { caseServers, serverByDomain } from '../../config/servers.js';
 import { readInventoryState } from '../../doctor/inventory-state.js';
 import { ExitCode, ExitError, FailureError, UserError } from '../../errors.js';
+import { parseInventoryIni } from '../../inventory/parse-hosts.js';
 import { keyTypeLabel, normaliseFingerprint } from '../../ssh/fingerprint.js';
 import { keyscan } from '../../ssh/keyscan.js';
 import { type HostKey, hostPattern, pinKeys } from '../../ssh/known-hosts.js';
-import { describeTarget, sshTarget } from '../../ssh/target.js';
+import { describeTarget, type SshTarget, sshTarget } from '../../ssh/target.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { canPrompt, inquirerPrompts, type Prompts } from '../../ui/prompts.js';
+import type { GlobalOptions } from '../context.js';
 import type { TrustHostFlags } from './command.js';
 
 export interface TrustHostRequest {
@@ -54,7 +57,14 @@ export async function runTrustHost(req: TrustHostRequest): Promise<void> {
 
   const loaded = await loadCase(globals.case);
   const inv = await readInventoryState(loaded.paths);
-  const target = sshTarget(loaded.config, inv.host, req.env ?? process.env);
+  const target = flags.server
+    ? await fallbackTarget(loaded.config, loaded.paths.hosts, flags.server, req.env ?? process.env)
+    : sshTarget(loaded.config, inv.host, req.env ?? process.env);
+  if (!flags.server && loaded.config.fallback?.length) {
+    out.info(
+      `this case has fallback servers: pin each one too, with --server ${loaded.config.fallback.map((f) => f.domain).join(' / --server ')}`,
+    );
+  }
   out.info(`asking ${target.host} port ${target.port} for its host keys (ssh-keyscan)...`);
   const keys = await keyscan(target.host, target.port, req.capture ?? realCapture);
   out.info(`the server at ${target.host} port ${target.port} presents:`);
@@ -137,4 +147,25 @@ export async function runTrustHost(req: TrustHostRequest): Promise<void> {
       ),
     );
   }
+}
+
+/** Where Ansible connects for the fallback server of `domain`: its inventory line, else its config. */
+async function fallbackTarget(
+  config: Config,
+  hostsFile: string,
+  domain: string,
+  env: NodeJS.ProcessEnv,
+): Promise<SshTarget> {
+  const server = serverByDomain(config, domain);
+  if (!server) {
+    throw new UserError(`--server ${domain}: not a server of this case`, {
+      hint: `give one of: ${caseServers(config)
+        .map((s) => s.domain)
+        .join(', ')}`,
+    });
+  }
+  const text = (await readIfExists(hostsFile)) ?? '';
+  const inventory = parseInventoryIni(text);
+  const host = inventory.groups.flatMap((g) => g.hosts).find((h) => h.name === server.hostName);
+  return sshTarget({ ...config, server: server.server }, host, env);
 }

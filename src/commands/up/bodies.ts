@@ -6,7 +6,6 @@ import type { Interrupt } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { credentialsPath } from '../../case/credentials.js';
-import type { GlobalOptions } from '../../cli.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { USER_CREATOR_HOMESERVERS } from '../../config/validators.js';
 import { FailureError } from '../../errors.js';
@@ -15,6 +14,7 @@ import { checkoutPath } from '../../playbook/pin.js';
 import type { Output } from '../../ui/output.js';
 import type { Terminal } from '../../ui/terminal.js';
 import type { Outcome } from '../../up/engine.js';
+import type { GlobalOptions } from '../context.js';
 
 /** What every step body gets: the case and the adapters of this run. */
 export interface StepContext {
@@ -91,7 +91,7 @@ export async function doctorStep(
 export async function hooksStep(c: StepContext, event: HookEvent): Promise<Outcome> {
   const { runHooks } = await import('../../hooks/run.js');
   const current = await loadCase(c.root);
-  const redactor = await caseRedactor(current.paths);
+  const redactor = await caseRedactor(current.paths, checkoutPath(current));
   const summary = await withSshControl(
     (controlDir) =>
       runHooks(event, {

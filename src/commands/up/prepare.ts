@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { exists } from '../../adapters/files.js';
 import { CONFIG_FILE } from '../../case/paths.js';
 import { type LoadedCase, loadConfigFile } from '../../config/load.js';
+import { caseServers, configFor } from '../../config/servers.js';
 import { recordsText, recordsToCreate } from '../../dns/zone-file.js';
 import { MIN_ANSIBLE_CORE, MIN_COMMUNITY_DOCKER } from '../../doctor/toolchain.js';
 import { ExitCode, InterruptedError, UserError } from '../../errors.js';
@@ -54,34 +55,48 @@ export async function waitForRecords(
 ): Promise<Outcome> {
   const { caseDnsCheck, renderReport, verdictLine } = await import('../../dns/index.js');
   const { liveProgress } = await import('../dns/run.js');
-  const progress = liveProgress(process.stderr, o.out);
-  let report: Awaited<ReturnType<typeof caseDnsCheck>>['report'];
-  try {
-    ({ report } = await caseDnsCheck(loaded.config, {
-      env: o.env,
-      signal: o.signal,
-      note: (t) => o.out.info(`    ${t}`),
-      wait: { timeoutMs: o.timeoutMs, intervalMs: o.intervalMs, onRound: progress.round },
-    }));
-  } catch (err) {
-    if (o.signal.aborted) throw new InterruptedError('stopped waiting for DNS');
-    // The check cannot see the records (e.g. the network intercepts DNS): what to create, and
-    // --skip-dns-check as the way on.
-    throw cannotSee(err, recordsToCreate(loaded.config), loaded.config.domain, loaded.paths.root, o.out);
-  } finally {
-    progress.stop();
+  // Every server of the case (docs/fallback.md), one after the other, within one deadline.
+  const deadline = Date.now() + o.timeoutMs;
+  const notes: string[] = [];
+  for (const server of caseServers(loaded.config)) {
+    const config = configFor(loaded.config, server);
+    const progress = liveProgress(process.stderr, o.out);
+    let report: Awaited<ReturnType<typeof caseDnsCheck>>['report'];
+    try {
+      ({ report } = await caseDnsCheck(config, {
+        env: o.env,
+        signal: o.signal,
+        note: (t) => o.out.info(`    ${t}`),
+        wait: {
+          timeoutMs: Math.max(1000, deadline - Date.now()),
+          intervalMs: o.intervalMs,
+          onRound: progress.round,
+        },
+      }));
+    } catch (err) {
+      if (o.signal.aborted) throw new InterruptedError('stopped waiting for DNS');
+      // The check cannot see the records (e.g. the network intercepts DNS): what to create, and
+      // --skip-dns-check as the way on.
+      throw cannotSee(err, recordsToCreate(config), config.domain, loaded.paths.root, o.out);
+    } finally {
+      progress.stop();
+    }
+    if (!report.ready) {
+      o.out.info(renderReport(report, o.colour));
+      for (const line of recordsText(recordsToCreate(config), config.domain)) o.out.info(line);
+      throw new UserError(
+        `DNS is still not ready after ${o.timeoutText}: nothing was changed on the server`,
+        {
+          exitCode: ExitCode.NOT_READY,
+          hint: `${skipHint(loaded.paths.root)} --dns-timeout waits longer.`,
+          data: { records_to_create: recordsToCreate(config) },
+        },
+      );
+    }
+    if (report.findings.some((f) => f.level !== 'info')) o.out.info(renderReport(report, o.colour));
+    notes.push(verdictLine(report, o.colour));
   }
-  if (!report.ready) {
-    o.out.info(renderReport(report, o.colour));
-    for (const line of recordsText(recordsToCreate(loaded.config), loaded.config.domain)) o.out.info(line);
-    throw new UserError(`DNS is still not ready after ${o.timeoutText}: nothing was changed on the server`, {
-      exitCode: ExitCode.NOT_READY,
-      hint: `${skipHint(loaded.paths.root)} --dns-timeout waits longer.`,
-      data: { records_to_create: recordsToCreate(loaded.config) },
-    });
-  }
-  if (report.findings.some((f) => f.level !== 'info')) o.out.info(renderReport(report, o.colour));
-  return { note: verdictLine(report, o.colour) };
+  return { note: notes.join('; ') };
 }
 
 export function checkFingerprint(text: string | undefined): string | undefined {

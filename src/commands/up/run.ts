@@ -6,7 +6,6 @@ import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { checkExtraArgs } from '../../ansible/summary.js';
 import { journal } from '../../case/journal.js';
 import { CONFIG_FILE } from '../../case/paths.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { ExitCode, ExitError, FailureError, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
@@ -18,6 +17,7 @@ import { gatherCard, renderCard } from '../../up/card.js';
 import { label, StepRunner } from '../../up/engine.js';
 import { resumeCommand } from '../../up/resume.js';
 import { hookFailures, planRun, readUpState, recordFinished } from '../../up/steps.js';
+import type { GlobalOptions } from '../context.js';
 import { skipDnsRequested } from '../deploy/dns-gate.js';
 import {
   deployStep,

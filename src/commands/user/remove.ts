@@ -3,7 +3,6 @@ import { exists } from '../../adapters/files.js';
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { credentialsPath, pendingPath } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import { localpartProblem } from '../../config/validators.js';
@@ -14,6 +13,7 @@ import { MatrixApiError, MatrixClient, MatrixUnreachableError } from '../../matr
 import { Redactor } from '../../secrets/redact.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
+import type { GlobalOptions } from '../context.js';
 
 export interface UserRemoveOptions {
   homeserverUrl?: string;

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { exists } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
@@ -20,7 +21,7 @@ import {
   writeCredentials,
 } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
+import { acquireCaseLock, caseTempDir } from '../../case/lock.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import {
   HOMESERVERS_WITH_REGISTER_USER,
@@ -32,6 +33,7 @@ import { readJitsiPasswords } from '../../inventory/jitsi-accounts.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
+import type { GlobalOptions } from '../context.js';
 import { killGrace } from '../deploy/run.js';
 import { USERS_TAG } from '../deploy/stages.js';
 import type { UserAddOptions } from './command.js';
@@ -59,7 +61,17 @@ interface Target {
 
 export { generatePassword };
 
+/** One command per case at a time (src/case/lock.ts). */
 export async function runUserAdd(req: UserAddRequest): Promise<void> {
+  const release = await acquireCaseLock(resolve(req.globals.case), 'user add');
+  try {
+    await userAddLocked(req);
+  } finally {
+    await release();
+  }
+}
+
+async function userAddLocked(req: UserAddRequest): Promise<void> {
   const { opts, out } = req;
   const clock = req.clock ?? systemClock;
   checkExtraArgs(req.ansibleArgs);
@@ -91,7 +103,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
 
   const tag = opts.reset ? USER_TAGS.reset : viaCreator ? USERS_TAG : USER_TAGS.register;
   const baseEnv = req.env ?? process.env;
-  for (const w of ansibleEnvWarnings(baseEnv)) out.warn(w);
+  for (const w of ansibleEnvWarnings(baseEnv, opened.ansible.checkout)) out.warn(w);
   const available = await listTags({
     checkout: opened.ansible.checkout,
     inventory: paths.hosts,
@@ -103,7 +115,7 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
   assertTags([tag], available, opened.ansible.checkout);
 
   const terminal = req.terminal ?? processTerminal();
-  const redactor = await caseRedactor(paths);
+  const redactor = await caseRedactor(paths, opened.ansible.checkout);
   if (givenPassword) addSecret(redactor, givenPassword);
   const interrupt = req.interrupt ?? interruptOnSignals();
   const report: Record<string, unknown>[] = [];
@@ -175,8 +187,10 @@ export async function runUserAdd(req: UserAddRequest): Promise<void> {
             ? await withExtraVarsText(
                 userCreatorYaml([{ username: target.name, password, type: target.admin ? 'admin' : 'user' }]),
                 run,
+                await caseTempDir(paths.root),
               )
-            : await withExtraVarsFile(vars, ['password'], run);
+            : // Inside the case (0700), swept by the next command if this one is killed.
+              await withExtraVarsFile(vars, ['password'], run, await caseTempDir(paths.root));
         const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'ok' : 'failed';
         await journal(
           paths.journal,

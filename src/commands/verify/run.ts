@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { ExitCode, ExitError, UserError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
@@ -8,6 +7,7 @@ import type { Output } from '../../ui/output.js';
 import { verifyDeployment } from '../../verify/checks.js';
 import { type ConnectTo, parseConnectTo } from '../../verify/https.js';
 import { renderVerifyReport, verifyReportJson } from '../../verify/report.js';
+import type { GlobalOptions } from '../context.js';
 import type { VerifyCommandOptions } from './command.js';
 
 export interface VerifyRequest {
@@ -26,6 +26,31 @@ export async function runVerify({ opts, globals, out }: VerifyRequest): Promise<
   const { config, paths, warnings } = await loadCase(globals.case);
   for (const w of warnings) out.warn(w);
 
+  if (config.fallback && config.fallback.length > 0) {
+    // Several servers (docs/fallback.md): each deployment, then federation between them.
+    const { verifyServers, renderFederation } = await import('../../verify/federation.js');
+    const all = await verifyServers(config, {
+      timeoutMs,
+      ...(connectTo.length > 0 ? { connectTo } : {}),
+      ...(ca ? { ca } : {}),
+    });
+    for (const r of all.servers) for (const line of renderVerifyReport(r)) out.info(line);
+    for (const line of renderFederation(all.federation)) out.info(line);
+    if (globals.json) out.data(JSON.stringify(all, null, 2));
+    await journal(paths.journal, {
+      command: 'verify',
+      result: all.ok ? 'ok' : 'failed',
+      exit_code: all.ok ? ExitCode.OK : ExitCode.FAILURE,
+      failed_checks: [
+        ...all.servers.flatMap((r) =>
+          r.checks.filter((c) => c.status === 'fail').map((c) => `${r.domain}:${c.id}`),
+        ),
+        ...all.federation.filter((f) => f.status === 'fail').map((f) => `federation:${f.from}->${f.to}`),
+      ],
+    });
+    if (!all.ok) throw new ExitError(ExitCode.FAILURE);
+    return;
+  }
   const report = await verifyDeployment(config, {
     timeoutMs,
     ...(connectTo.length > 0 ? { connectTo } : {}),

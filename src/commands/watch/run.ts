@@ -1,6 +1,5 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { journal } from '../../case/journal.js';
-import type { GlobalOptions } from '../../cli.js';
 import { loadCase } from '../../config/load.js';
 import { homeserverUrl, pickAdmin } from '../../control-room/case.js';
 import { readPassword } from '../../control-room/credentials.js';
@@ -17,6 +16,7 @@ import { WatchClient } from '../../watch/client.js';
 import { untrusted } from '../../watch/sanitize.js';
 import { runWatchSession } from '../../watch/session.js';
 import { renderAlert, renderTable } from '../../watch/table.js';
+import type { GlobalOptions } from '../context.js';
 import type { WatchCommandOptions } from './command.js';
 
 export interface WatchRequest {

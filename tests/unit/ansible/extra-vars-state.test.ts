@@ -112,7 +112,7 @@ describe('pass-through arguments', () => {
       false,
     );
     expect(commandLine(cmd)).toBe(
-      `cd '/co dir' && ANSIBLE_SSH_ARGS='-C -o ControlMaster=auto -o ControlPersist=60s -o StrictHostKeyChecking=yes -o '\\''UserKnownHostsFile="/c/known_hosts"'\\'' -o GlobalKnownHostsFile=/dev/null -o UpdateHostKeys=no -o CheckHostIP=no' ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_NOCOLOR=1 PYTHONUNBUFFERED=1 ansible-playbook -i /c/inventory/hosts setup.yml --tags=install-all,ensure-matrix-users-created -v`,
+      `cd '/co dir' && ANSIBLE_SSH_ARGS='-C -o ControlMaster=auto -o ControlPersist=60s -o StrictHostKeyChecking=yes -o '\\''UserKnownHostsFile="/c/known_hosts"'\\'' -o GlobalKnownHostsFile=/dev/null -o KnownHostsCommand=none -o VerifyHostKeyDNS=no -o UpdateHostKeys=no -o CheckHostIP=no' ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_NOCOLOR=1 PYTHONUNBUFFERED=1 ansible-playbook -i /c/inventory/hosts setup.yml --tags=install-all,ensure-matrix-users-created -v`,
     );
   });
 });

@@ -1,0 +1,240 @@
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { ensurePrivateDir, exists, fileError } from '../adapters/files.js';
+import { UserError } from '../errors.js';
+
+/**
+ * One command per case at a time: `<case>/.lock` (0600), created exclusively, holds who works
+ * on the case. Another matrix-oob that finds it stops at once, naming the holder. A lock whose
+ * holder is dead (killed, crashed, power loss) is taken over: of several commands that find
+ * the same dead lock only one takes it (see takeOver).
+ *
+ * Taking the lock also cleans up after a holder that died: its temporary secret files in
+ * `<case>/.tmp/` are removed, and an ansible-playbook it left running on the case (an orphan:
+ * it runs on after a SIGKILL of matrix-oob) stops the command until it is gone.
+ */
+export interface LockInfo {
+  pid: number;
+  command: string;
+  since: string;
+  host: string;
+}
+
+export const LOCK_FILE = '.lock';
+export const TMP_DIR = '.tmp';
+
+/** Whether process `pid` exists on this machine. */
+export function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parseLock(text: string): LockInfo | undefined {
+  try {
+    const d = JSON.parse(text) as Partial<LockInfo>;
+    if (typeof d.pid === 'number' && typeof d.command === 'string' && typeof d.since === 'string')
+      return { pid: d.pid, command: d.command, since: d.since, host: d.host ?? '' };
+  } catch {
+    // a lock half-written by a process killed at that moment
+  }
+  return undefined;
+}
+
+// Locks this process holds (released at exit, even on an uncaught error).
+const held = new Map<string, string>();
+let exitHook = false;
+function releaseAtExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const [file, content] of held) {
+      try {
+        if (readFileSync(file, 'utf8') === content) unlinkSync(file);
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** The live holder of a lock file, or undefined when there is none or it is dead. */
+async function liveHolder(file: string): Promise<{ info?: LockInfo; text: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fileError(err, file, 'read');
+  }
+  const info = parseLock(text);
+  if (info) {
+    const sameHost = info.host === '' || info.host === hostname();
+    // On another host (a shared folder) we cannot tell: treat it as live.
+    if (!sameHost || alive(info.pid)) return { info, text };
+    return undefined;
+  }
+  // Unreadable: live if written in the last few seconds (someone is writing it now).
+  const age = Date.now() - (await stat(file)).mtimeMs;
+  return age < 5000 ? { text } : undefined;
+}
+
+function busy(info: LockInfo | undefined, file: string): UserError {
+  const who = info
+    ? `another matrix-oob, pid ${info.pid}${info.host && info.host !== hostname() ? ` on ${info.host}` : ''}, running \`${info.command}\` since ${info.since}, is working on this case`
+    : 'another matrix-oob is starting on this case';
+  return new UserError(who, {
+    hint: `wait for it to finish and run the command again. If that process is gone for good, remove ${file}.`,
+  });
+}
+
+/**
+ * Take the case's lock for `command`; returns the release function. Re-entrant within one
+ * process (`up` runs `deploy`): a nested call returns a release that does nothing.
+ */
+export async function acquireCaseLock(root: string, command: string): Promise<() => Promise<void>> {
+  const file = join(root, LOCK_FILE);
+  if (held.has(file)) return async () => {};
+  // No case here: nothing to lock (the command reports the missing case itself).
+  if (!(await exists(join(root, 'matrix-oob.yml')))) return async () => {};
+  const info: LockInfo = { pid: process.pid, command, since: new Date().toISOString(), host: hostname() };
+  const content = `${JSON.stringify(info)}\n`;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (await createExclusive(file, content)) {
+      held.set(file, content);
+      process.env.MATRIX_OOB_LOCK_PID = String(process.pid);
+      releaseAtExit();
+      const release = async () => {
+        held.delete(file);
+        if (held.size === 0) delete process.env.MATRIX_OOB_LOCK_PID;
+        try {
+          if ((await readFile(file, 'utf8')) === content) await unlink(file);
+        } catch {
+          // already gone
+        }
+      };
+      try {
+        await sweepDeadTemp(root);
+        await refuseOrphans(root, file);
+      } catch (err) {
+        await release();
+        throw err;
+      }
+      return release;
+    }
+    const holder = await liveHolder(file);
+    // A hook of the holder running matrix-oob again (it inherits MATRIX_OOB_LOCK_PID): nested.
+    if (holder?.info && String(holder.info.pid) === process.env.MATRIX_OOB_LOCK_PID) return async () => {};
+    if (holder) throw busy(holder.info, file);
+    await takeOver(file);
+  }
+  throw busy(undefined, file);
+}
+
+/** Create `file` with `content` unless it exists (false then). */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  let handle: import('node:fs/promises').FileHandle;
+  try {
+    handle = await open(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fileError(err, file, 'create the lock');
+  }
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/**
+ * Remove a dead holder's lock. Takeovers are serialised by a second exclusive file
+ * (`.lock.takeover`): only its creator looks at the lock again and removes it, and only if it
+ * is still the dead one, so a live lock is never touched. A takeover file whose creator died
+ * (killed in these few milliseconds) is removed by the next command.
+ */
+async function takeOver(file: string): Promise<void> {
+  const mutex = `${file}.takeover`;
+  const mine = `${JSON.stringify({ pid: process.pid, command: 'takeover', since: new Date().toISOString(), host: hostname() })}\n`;
+  if (!(await createExclusive(mutex, mine))) {
+    const other = parseLock(await readFile(mutex, 'utf8').catch(() => ''));
+    if (!other || !alive(other.pid)) await unlink(mutex).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    return;
+  }
+  try {
+    if (!(await liveHolder(file))) await unlink(file).catch(() => undefined);
+  } finally {
+    await unlink(mutex).catch(() => undefined);
+  }
+}
+
+/** Remove `<case>/.tmp/<name>-<pid>-*` left by processes that are dead. */
+export async function sweepDeadTemp(root: string): Promise<string[]> {
+  const dir = join(root, TMP_DIR);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const pid = Number(/-(\d+)-[^-]*$/.exec(n)?.[1]);
+    if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) continue;
+    if (pid === process.pid) continue;
+    await rm(join(dir, n), { recursive: true, force: true });
+    removed.push(n);
+  }
+  return removed;
+}
+
+/** A private folder for this process's temporary secret files, inside the case. */
+export async function caseTempDir(root: string): Promise<string> {
+  const dir = join(root, TMP_DIR);
+  await ensurePrivateDir(dir);
+  return dir;
+}
+
+/** ansible-playbook processes whose command line names this case's inventory (Linux /proc). */
+export function ansibleRunsOn(root: string): { pid: number; cmdline: string }[] {
+  const marker = join(root, 'inventory', 'hosts');
+  const out: { pid: number; cmdline: string }[] = [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return out;
+  }
+  for (const p of pids) {
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((a) => /ansible-playbook$/.test(a)) && cmd.includes(marker))
+        out.push({ pid: Number(p), cmdline: cmd.join(' ').trim() });
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
+
+/** With the lock held, an ansible-playbook on this case can only be an orphan (or run by hand). */
+async function refuseOrphans(root: string, file: string): Promise<void> {
+  const runs = ansibleRunsOn(root);
+  if (runs.length === 0) return;
+  throw new UserError(
+    `ansible-playbook is still running on this case (pid ${runs.map((r) => r.pid).join(', ')}), with no matrix-oob in charge of it: probably left by a matrix-oob that was killed`,
+    {
+      details: runs.map((r) => `pid ${r.pid}: ${r.cmdline.slice(0, 200)}`),
+      hint: `let it finish, or stop it (kill ${runs.map((r) => r.pid).join(' ')}), then run the command again; ${file} is free.`,
+    },
+  );
+}
