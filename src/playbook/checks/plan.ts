@@ -41,7 +41,7 @@ const asList = (v: unknown): string[] =>
 export async function planChecks(checkout: string, playbook = 'setup.yml'): Promise<ChecksPlan | undefined> {
   const text = await readIfExists(join(checkout, playbook));
   if (text === undefined) return undefined;
-  const plays = parse(text) as unknown;
+  const plays = parse(text, { logLevel: 'silent' }) as unknown;
   const play = Array.isArray(plays) ? (plays[0] as Task | undefined) : undefined;
   if (!play || !Array.isArray(play.roles)) return undefined;
   const roles: PlannedRole[] = [];
@@ -52,7 +52,9 @@ export async function planChecks(checkout: string, playbook = 'setup.yml'): Prom
     const roleTags = asList(spec.tags);
     const main = await readIfExists(join(checkout, 'roles', role, 'tasks', 'main.yml'));
     const checks =
-      main === undefined ? [] : findValidateIncludes((parse(main) as unknown[] | null) ?? [], [], roleTags);
+      main === undefined
+        ? []
+        : findValidateIncludes((parse(main, { logLevel: 'silent' }) as unknown[] | null) ?? [], [], roleTags);
     roles.push({
       role,
       when: asList(spec.when),
