@@ -9,7 +9,10 @@ export default {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } },
     ],
   },
+  // tests/unit, integration, e2e, and tests/contract (against the real MDAD in ../shared/mdad).
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
+  globalSetup: '<rootDir>/tests/global-setup.js',
+  globalTeardown: '<rootDir>/tests/global-teardown.js',
   testTimeout: 60000,
   // Integration tests start real servers (sshd, DNS, ansible-playbook): keep them apart.
   maxWorkers: 2,

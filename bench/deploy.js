@@ -13,11 +13,12 @@
 // Run: npm run bench -- deploy   (or node bench/deploy.js after npm run build)
 // Env: BENCH_ROUNDS (default 3), BENCH_STREAM_MB (default 100).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSshd } from '../tests/helpers/sshd.js';
+import { fixtureCheckout as sharedFixtureCheckout } from './fixture.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'bin/matrix-oob.js');
@@ -26,41 +27,7 @@ const STREAM_MB = Number(process.env.BENCH_STREAM_MB ?? 100);
 const dir = mkdtempSync(join(tmpdir(), 'matrix-oob-bench-deploy-'));
 let sshd;
 
-function fixtureCheckout(dest) {
-  cpSync(join(root, 'tests/fixtures/mdad'), dest, { recursive: true });
-  const roles = join(dest, 'fixture-roles');
-  mkdirSync(roles);
-  execFileSync('tar', [
-    '-czf',
-    join(roles, 'playbook_help.tar.gz'),
-    '-C',
-    join(root, 'tests/fixtures/mdad-galaxy-roles'),
-    'playbook_help',
-  ]);
-  const req = join(dest, 'requirements.yml');
-  writeFileSync(req, readFileSync(req, 'utf8').replace('FIXTURE_ROLES', roles));
-  execFileSync('ansible-galaxy', ['install', '-r', 'requirements.yml', '-p', 'roles/galaxy/', '--force'], {
-    cwd: dest,
-    stdio: 'ignore',
-  });
-  // A clean git checkout, as `playbook fetch` makes: deploy caches its tag list per commit.
-  writeFileSync(join(dest, '.gitignore'), 'roles/galaxy/\nfixture-roles/\n');
-  const gitEnv = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'b',
-    GIT_AUTHOR_EMAIL: 'b@b',
-    GIT_COMMITTER_NAME: 'b',
-    GIT_COMMITTER_EMAIL: 'b@b',
-  };
-  for (const args of [
-    ['init', '-q'],
-    ['add', '-A'],
-    ['commit', '-qm', 'fixture'],
-  ]) {
-    execFileSync('git', ['-C', dest, ...args], { stdio: 'ignore', env: gitEnv });
-  }
-  return dest;
-}
+const fixtureCheckout = (dest) => sharedFixtureCheckout(dest, root);
 
 function makeCase(name, checkout) {
   const caseDir = join(dir, name);

@@ -28,6 +28,29 @@ export function extraVarsYaml(vars: Record<string, string>, unsafe: readonly str
   return `${lines.join('\n')}\n`;
 }
 
+/** One user for MDAD's matrix-user-creator role (roles/custom/matrix-user-creator). */
+export interface CreatorUser {
+  username: string;
+  password: string;
+  type: 'admin' | 'user';
+}
+
+/**
+ * `matrix_user_creator_users_additional` as an extra-vars YAML document: the list MDAD's
+ * matrix-user-creator role creates (tag ensure-matrix-users-created), each password `!unsafe`.
+ */
+export function userCreatorYaml(users: readonly CreatorUser[]): string {
+  const lines = ['---', `${USER_CREATOR_VAR}:${users.length === 0 ? ' []' : ''}`];
+  for (const u of users) {
+    lines.push(`  - username: ${quotedYamlString(u.username)}`);
+    lines.push(`    initial_password: ${unsafeYamlString(u.password)}`);
+    lines.push(`    initial_type: ${quotedYamlString(u.type)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const USER_CREATOR_VAR = 'matrix_user_creator_users_additional';
+
 // Folders still to remove if the process ends before `finally` runs (e.g. an uncaught throw).
 const live = new Set<string>();
 let exitHookInstalled = false;
@@ -53,7 +76,15 @@ export async function withExtraVarsFile<T>(
   fn: (file: string) => Promise<T>,
   base = tmpdir(),
 ): Promise<T> {
-  const content = extraVarsYaml(vars, unsafe);
+  return withExtraVarsText(extraVarsYaml(vars, unsafe), fn, base);
+}
+
+/** The same 0600 file in a 0700 folder, removed afterwards, for a ready YAML document. */
+export async function withExtraVarsText<T>(
+  content: string,
+  fn: (file: string) => Promise<T>,
+  base = tmpdir(),
+): Promise<T> {
   const dir = await mkdtemp(join(base, `matrix-oob-vars-${process.pid}-`)); // mkdtemp: 0700
   trackForExit(dir);
   try {

@@ -22,7 +22,7 @@ export const HINTS: readonly Hint[] = [
     id: 'old-ansible',
     pattern:
       /couldn't resolve module\/action '(?:ansible\.builtin\.)?deb822_repository'|deb822_repository|ansible-core (?:version )?(?:>=|is required|[\d.]+ or newer)|Unsupported parameters for \(ansible\.builtin\.\w+\)/,
-    hint: 'your Ansible is too old for the playbook: install ansible-core 2.15.1 or newer (e.g. "pipx install ansible-core" or "pip install --user ansible") and run "matrix-oob doctor".',
+    hint: 'your Ansible is too old for the playbook: install Ansible with ansible-core 2.15.1 or newer ("pipx install ansible", the full package with community.docker and community.general) and run "matrix-oob doctor".',
   },
   {
     id: 'unknown-host-key',

@@ -20,6 +20,9 @@ export function parseListTags(output: string): Set<string> {
   return tags;
 }
 
+/** MDAD's tags for one user (mdad-contract.md section 4): register, or set a new password. */
+export const USER_TAGS = { register: 'register-user', reset: 'update-user-password' } as const;
+
 export interface ListTagsRequest {
   checkout: string;
   inventory: string;
@@ -65,7 +68,7 @@ export async function listTags(req: ListTagsRequest): Promise<Set<string>> {
   return tags;
 }
 
-async function listTagsNow(req: ListTagsRequest): Promise<Set<string>> {
+export async function listTagsNow(req: ListTagsRequest): Promise<Set<string>> {
   const r = await req.capture('ansible-playbook', ['-i', req.inventory, req.playbook, '--list-tags'], {
     cwd: req.checkout,
     env: req.env,
@@ -73,7 +76,7 @@ async function listTagsNow(req: ListTagsRequest): Promise<Set<string>> {
   });
   if (r.notFound) {
     throw new FailureError('ansible-playbook is not installed (not found on PATH)', {
-      hint: 'install ansible-core 2.15.1 or newer (e.g. "pipx install ansible-core"), then run "matrix-oob doctor".',
+      hint: 'install Ansible with ansible-core 2.15.1 or newer ("pipx install ansible", the full package), then run "matrix-oob doctor".',
     });
   }
   if (r.exitCode !== 0) {

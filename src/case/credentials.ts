@@ -1,11 +1,24 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { generate } from 'generate-password';
 import { readIfExists, writeFileAtomic } from '../adapters/files.js';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 
 /** Shorter given passwords are refused: too weak, and too short to redact reliably. */
 export const MIN_PASSWORD_LENGTH = 12;
+
+/** 64 characters from a CSPRNG (generate-password uses crypto.randomBytes), letters and digits. */
+export function generatePassword(): string {
+  return generate({
+    length: 64,
+    numbers: true,
+    uppercase: true,
+    lowercase: true,
+    symbols: false,
+    strict: true,
+  });
+}
 
 export interface Credentials {
   homeserver: string;

@@ -18,6 +18,8 @@ export interface CasePaths {
   hooksDir: string;
   /** The tags of the playbook checkout, cached (src/ansible/tags.ts). Not a secret. */
   tagsCache: string;
+  /** The result of the playbook's own configuration checks, cached (src/playbook/checks). */
+  checksCache: string;
 }
 
 /** The Ansible inventory host name: always matrix.<domain>, and its host_vars folder matches exactly. */
@@ -43,6 +45,7 @@ export function casePaths(root: string, domain: string): CasePaths {
     knownHosts: join(abs, 'known_hosts'),
     hooksDir: join(abs, 'hooks'),
     tagsCache: join(abs, '.cache', 'playbook-tags.json'),
+    checksCache: join(abs, '.cache', 'mdad-checks.json'),
   };
 }
 

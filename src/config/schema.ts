@@ -13,12 +13,12 @@ import {
   checkDomain,
   emailProblem,
   HOMESERVERS,
-  HOMESERVERS_WITH_REGISTER_USER,
   ipv4Problem,
   ipv6Problem,
   localpartProblem,
   portProblem,
   sshUserProblem,
+  USER_CREATOR_HOMESERVERS,
 } from './validators.js';
 
 /**
@@ -115,7 +115,7 @@ const audioVideo = z.strictObject({
 const playbook = z.strictObject({
   path: text('path to a matrix-docker-ansible-deploy checkout, e.g. path: ./playbook').optional(),
   repo: text('git URL of the playbook').optional(),
-  ref: text('git revision (tag or commit) of the playbook').optional(),
+  ref: text('git revision (a branch or a full commit) of the playbook').optional(),
 });
 
 /** Optional: where `dns check` asks (docs/dns.md). Flags and MATRIX_OOB_DNS_* variables override it. */
@@ -148,6 +148,15 @@ const dnsSettings = z.strictObject({
     .optional(),
 });
 
+/**
+ * Why srv_delegation: true is refused. MDAD's docs/howto-srv-server-delegation.md: SRV
+ * delegation with the playbook's Traefik needs a wildcard certificate, hence a DNS-01 ACME
+ * challenge with the DNS provider's API credentials, custom Traefik labels per homeserver and
+ * coturn changes; a half-configured SRV setup fails federation certificate checks.
+ */
+export const SRV_DELEGATION_REFUSED =
+  "is not supported: SRV delegation needs a wildcard certificate from a DNS-01 challenge with your DNS provider's API credentials (MDAD's docs/howto-srv-server-delegation.md), which matrix-oob does not set up. Remove srv_delegation: federation then uses https://<domain>/.well-known/matrix/server (keep serve_base_domain: true, or serve that file from the base domain's own web server)";
+
 export const configSchema = z
   .strictObject({
     domain,
@@ -159,9 +168,11 @@ export const configSchema = z
       .default('synapse'),
     element: bool('element: true serves Element Web at element.<domain>').default(true),
     serve_base_domain: bool('serve_base_domain: true when <domain> points at this server').default(true),
-    srv_delegation: bool('srv_delegation: true only if you delegate federation with SRV records').default(
-      false,
-    ),
+    /**
+     * Refused when true (see the cross-field rules): MDAD's SRV delegation needs a wildcard
+     * certificate through a DNS-01 challenge with the DNS provider's API credentials.
+     */
+    srv_delegation: bool('srv_delegation: false (SRV delegation is not supported)').default(false),
     audio_video: audioVideo.prefault({}),
     letsencrypt_email: text(
       'a contact e-mail, e.g. letsencrypt_email: security@example.com',
@@ -206,6 +217,13 @@ export const configSchema = z
         }
         seen.add(u.name);
       });
+      if ((cfg as Partial<typeof cfg>).srv_delegation === true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['srv_delegation'],
+          message: SRV_DELEGATION_REFUSED,
+        });
+      }
       for (const issue of fallbackIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
       const av = (cfg as Partial<typeof cfg>).audio_video;
       const hs = (cfg as Partial<typeof cfg>).homeserver;
@@ -283,9 +301,9 @@ export function configWarnings(cfg: Config): string[] {
   const warnings: string[] = [];
   const d = checkDomain(cfg.domain);
   if (d.warning) warnings.push(`domain: ${d.warning}`);
-  if (!HOMESERVERS_WITH_REGISTER_USER.includes(cfg.homeserver) && cfg.users.length > 0) {
+  if (!USER_CREATOR_HOMESERVERS.includes(cfg.homeserver) && cfg.users.length > 0) {
     warnings.push(
-      `homeserver: ${cfg.homeserver} has no register-user task in the playbook; "matrix-oob user add" only works with synapse or dendrite`,
+      `homeserver: the playbook cannot create users on ${cfg.homeserver} (no register-user or user-creator task): create them with its own tools, or use ${USER_CREATOR_HOMESERVERS.join(', ')}`,
     );
   }
   const jitsiOpen = anonymousJitsiWarning(cfg);

@@ -10,6 +10,13 @@ export const HOMESERVERS = ['synapse', 'dendrite', 'conduit', 'continuwuity', 't
 export type Homeserver = (typeof HOMESERVERS)[number];
 /** Only these have MDAD's `register-user` task. */
 export const HOMESERVERS_WITH_REGISTER_USER: readonly Homeserver[] = ['synapse', 'dendrite'];
+/** The homeservers MDAD's matrix-user-creator role has a task file for (tasks/util/ensure_user_registered_*.yml). */
+export const USER_CREATOR_HOMESERVERS: readonly Homeserver[] = [
+  'synapse',
+  'dendrite',
+  'conduit',
+  'continuwuity',
+];
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 

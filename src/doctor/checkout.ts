@@ -63,7 +63,9 @@ async function describeCheckout(
   const commit = head.stdout.trim();
   const ref = ctx.loaded!.config.playbook.ref;
   if (ref) {
-    const want = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    // A branch (`master`) is origin's, as `playbook fetch` left it; else a commit.
+    let want = await git(['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${ref}^{commit}`]);
+    if (want.exitCode !== 0) want = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
     if (want.exitCode !== 0 || want.stdout.trim() !== commit) {
       return {
         status: 'warn',

@@ -12,9 +12,10 @@ import { inventoryChecks } from './inventory.js';
 import { readInventoryState } from './inventory-state.js';
 import { migrationCheck } from './migration.js';
 import { pinCheck } from './pin.js';
+import { playbookChecks } from './playbook-checks.js';
 import { type CheckResult, type DoctorReport, summarise } from './report.js';
 import { sshCheck } from './ssh.js';
-import { checkAnsibleCore, checkCommunityDocker, readAnsibleInfo } from './toolchain.js';
+import { checkAnsibleCore, checkCollection, readAnsibleInfo } from './toolchain.js';
 
 export interface DoctorOptions {
   caseDir: string;
@@ -67,16 +68,20 @@ export async function runDoctor(
     sshTimeoutSec: opts.sshTimeoutSec,
   };
   const toolchain = readAnsibleInfo(opts.capture, opts.env).then(
-    async (info): Promise<[CheckResult, CheckResult]> => [
+    async (info): Promise<CheckResult[]> => [
       checkAnsibleCore(info, opts.minAnsibleCore),
-      await checkCommunityDocker(info, opts.minCommunityDocker, opts.env),
+      ...(await Promise.all([
+        checkCollection(info, 'community.docker', opts.minCommunityDocker, opts.env),
+        checkCollection(info, 'community.general', undefined, opts.env),
+      ])),
     ],
   );
-  const [[core, docker], checkout, inv, migration, ssh, pin, ...fallbackSsh] = await Promise.all([
+  const [tools, checkout, inv, migration, mdadChecks, ssh, pin, ...fallbackSsh] = await Promise.all([
     toolchain,
     checkoutChecks(ctx),
     inventoryChecks(ctx),
     migrationCheck(ctx),
+    playbookChecks(ctx),
     sshCheck(ctx),
     pinCheck(ctx),
     // Every fallback server too (docs/fallback.md).
@@ -85,7 +90,17 @@ export async function runDoctor(
   const state = await inventory;
   const redactor = new Redactor(secretValuesOf(state?.vars));
   return {
-    report: summarise([core, docker, caseResult, ...checkout, ...inv, migration, pin, ssh, ...fallbackSsh]),
+    report: summarise([
+      ...tools,
+      caseResult,
+      ...checkout,
+      ...inv,
+      migration,
+      mdadChecks,
+      pin,
+      ssh,
+      ...fallbackSsh,
+    ]),
     redactor,
     ...(loaded ? { paths: loaded.paths } : {}),
   };

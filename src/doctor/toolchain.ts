@@ -59,7 +59,7 @@ export async function readAnsibleInfo(capture: Capture, env: NodeJS.ProcessEnv):
 }
 
 const INSTALL = (minimum: string) =>
-  `install Ansible ${minimum} or newer: "pipx install ansible" (brings ansible-core and community.docker), or your distribution's package if it is recent enough.`;
+  `install Ansible with ansible-core ${minimum} or newer: "pipx install ansible" (the full package: ansible-core plus community.docker and community.general), or your distribution's "ansible" package if it is recent enough.`;
 
 export function checkAnsibleCore(info: AnsibleInfo, minimum: string): CheckResult {
   const base = { id: 'ansible-core', title: 'ansible-core' };
@@ -99,15 +99,17 @@ export interface FoundCollection {
 }
 
 /**
- * Every community.docker in Ansible's search order: the configured collection paths first,
- * then (unless ANSIBLE_COLLECTIONS_SCAN_SYS_PATH is false) the ansible_collections folder
- * beside the ansible module, where the full "ansible" package puts its bundled collections.
- * The first one is what playbook runs load.
+ * Every copy of a collection (e.g. community.docker) in Ansible's search order: the configured
+ * collection paths first, then (unless ANSIBLE_COLLECTIONS_SCAN_SYS_PATH is false) the
+ * ansible_collections folder beside the ansible module, where the full "ansible" package puts
+ * its bundled collections. The first one is what playbook runs load.
  */
-export async function findCommunityDocker(
+export async function findCollection(
   info: AnsibleInfo,
   env: NodeJS.ProcessEnv,
+  name: string,
 ): Promise<FoundCollection[]> {
+  const [namespace = '', collection = ''] = name.split('.');
   const roots = info.collectionPaths.map((p) => ({
     root: basename(p) === 'ansible_collections' ? p : join(p, 'ansible_collections'),
     bundled: false,
@@ -117,7 +119,7 @@ export async function findCommunityDocker(
     roots.push({ root: join(dirname(info.moduleLocation), 'ansible_collections'), bundled: true });
   const found = await Promise.all(
     roots.map(async ({ root, bundled }) => {
-      const version = await collectionVersion(join(root, 'community', 'docker'));
+      const version = await collectionVersion(join(root, namespace, collection));
       return version ? { root, version, bundled } : undefined;
     }),
   );
@@ -145,29 +147,42 @@ async function collectionVersion(dir: string): Promise<string | undefined> {
   }
 }
 
-export async function checkCommunityDocker(
+/** The collections the playbook calls, and why (mdad-contract.md sections 0 and 6). */
+const COLLECTION_USE: Record<string, string> = {
+  'community.docker': "the playbook's Docker tasks need it",
+  'community.general': "dozens of the playbook's roles call its modules",
+};
+
+/**
+ * A collection the playbook needs: installed (the first copy in Ansible's search order) and,
+ * with a minimum, at least that version. ansible-core alone brings neither community.docker
+ * nor community.general; the full "ansible" package bundles both.
+ */
+export async function checkCollection(
   info: AnsibleInfo,
-  minimum: string,
+  name: string,
+  minimum: string | undefined,
   env: NodeJS.ProcessEnv,
 ): Promise<CheckResult> {
-  const base = { id: 'community.docker', title: 'community.docker' };
-  const fix = `install it: ansible-galaxy collection install 'community.docker:>=${minimum}' (or the full "ansible" package, which bundles it).`;
+  const base = { id: name, title: name };
+  const spec = minimum ? `'${name}:>=${minimum}'` : name;
+  const fix = `install the full Ansible package ("pipx install ansible", which bundles it), or only the collection: ansible-galaxy collection install ${spec}.`;
   if (info.notFound || !info.coreVersion) {
     return { ...base, status: 'skip', summary: 'needs a working ansible-playbook (see "ansible-core")' };
   }
-  const found = await findCommunityDocker(info, env);
+  const found = await findCollection(info, env, name);
   const used = found[0];
   if (!used) {
     return {
       ...base,
       status: 'fail',
-      summary: "not installed (the playbook's Docker tasks need it)",
+      summary: `not installed (${COLLECTION_USE[name] ?? 'the playbook needs it'})`,
       details: [`looked in: ${[...info.collectionPaths].join(', ') || '(no collection paths)'}`],
       fix,
     };
   }
   const where = used.bundled ? ' (bundled with the ansible package)' : '';
-  if (compareVersions(used.version, minimum) < 0) {
+  if (minimum && compareVersions(used.version, minimum) < 0) {
     const shadowed = found.slice(1).find((f) => compareVersions(f.version, minimum) >= 0);
     return {
       ...base,
@@ -182,5 +197,9 @@ export async function checkCommunityDocker(
       fix,
     };
   }
-  return { ...base, status: 'pass', summary: `${used.version}${where} (minimum ${minimum})` };
+  return {
+    ...base,
+    status: 'pass',
+    summary: `${used.version}${where}${minimum ? ` (minimum ${minimum})` : ''}`,
+  };
 }

@@ -1,11 +1,11 @@
 import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Capture } from '../adapters/process.js';
 import type { Stream, StreamResult } from '../adapters/stream.js';
 import { FailureError, InterruptedError, UserError } from '../errors.js';
 import type { Output } from '../ui/output.js';
 import { GALAXY_ROLES_DIR, galaxyRolesState, REQUIREMENTS_FILE } from './galaxy-roles.js';
-import { displayUrl } from './pin.js';
+import { displayUrl, isFullCommit } from './pin.js';
 
 /**
  * Clone matrix-docker-ansible-deploy (or update a checkout) to a revision, detached, and
@@ -94,40 +94,66 @@ export async function fetchPlaybook(req: FetchRequest, deps: FetchDeps): Promise
       deps.out.info(`      origin was ${displayUrl(origin.stdout.trim())}; now ${displayUrl(req.repo)}`);
       await git(['remote', 'set-url', 'origin', req.repo]);
     }
-    step(1, `fetching ${displayUrl(req.repo)} into ${dir}`);
-    const r = await streamed(
-      'git',
-      ['fetch', '--tags', '--force', '--prune', ...(deps.tty ? ['--progress'] : []), 'origin'],
-      dir,
-    );
-    if (deps.signal?.aborted) throw await interrupted(false);
-    if (r.exitCode !== 0) throw gitFailed('git fetch', req.repo, r);
+    step(1, `fetching ${req.ref} from ${displayUrl(req.repo)} into ${dir}`);
   } else {
-    step(1, `cloning ${displayUrl(req.repo)} into ${dir}`);
-    await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
-    const r = await streamed(
-      'git',
-      ['clone', '--no-checkout', ...(deps.tty ? ['--progress'] : []), '--', req.repo, dir],
-      dirname(dir),
-    );
-    if (deps.signal?.aborted) throw await interrupted(state === 'absent');
-    if (r.exitCode !== 0) {
+    // init + fetch of the one revision (a clone would fetch every branch and tag in full).
+    step(1, `cloning ${displayUrl(req.repo)} (${req.ref}) into ${dir}`);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const init = await git(['init', '--quiet']);
+    if (init.exitCode === 0) await git(['remote', 'add', 'origin', req.repo]);
+    if (init.exitCode !== 0) {
       if (state === 'absent') await rm(dir, { recursive: true, force: true });
-      throw gitFailed('git clone', req.repo, r);
+      throw new FailureError(`git init failed in ${dir}`, { details: lastLines(init.stderr) });
     }
     cloned = true;
   }
 
-  const commit = await resolveRef(git, req.ref);
+  // A shallow checkout stays shallow; a full one (an older matrix-oob's clone) stays full.
+  const shallow = !cloned && (await git(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+  const depth = cloned || shallow ? ['--depth=1'] : [];
+  const progress = deps.tty ? ['--progress'] : [];
+  const fetchArgs = (...what: string[]) => ['fetch', '--no-tags', ...depth, ...progress, 'origin', ...what];
+  let commit: string | undefined;
+  let last: StreamResult | undefined;
+  // 1. The revision itself: a full commit id (servers such as GitHub serve any commit) or a branch.
+  const branch = isFullCommit(req.ref) ? undefined : await remoteBranch(git, req.ref);
+  if (isFullCommit(req.ref) || branch) {
+    last = await streamed('git', fetchArgs(branch ?? req.ref), dir);
+    if (deps.signal?.aborted) throw await interrupted(state === 'absent');
+    if (last.exitCode === 0) commit = await resolveRef(git, 'FETCH_HEAD');
+  }
+  // 2. Otherwise (a server that refuses single commits, an abbreviated id): every branch.
   if (!commit) {
-    if (cloned) await rm(dir, { recursive: true, force: true });
+    if (last) deps.out.info('      fetching every branch instead');
+    last = await streamed(
+      'git',
+      [
+        'fetch',
+        '--no-tags',
+        '--prune',
+        ...(shallow ? ['--unshallow'] : []),
+        ...progress,
+        'origin',
+        '+refs/heads/*:refs/remotes/origin/*',
+      ],
+      dir,
+    );
+    if (deps.signal?.aborted) throw await interrupted(state === 'absent');
+    if (last.exitCode !== 0) {
+      if (state === 'absent') await rm(dir, { recursive: true, force: true });
+      throw gitFailed('git fetch', req.repo, last);
+    }
+    commit = await resolveRef(git, `refs/remotes/origin/${req.ref}`, req.ref);
+  }
+  if (!commit) {
+    if (state === 'absent') await rm(dir, { recursive: true, force: true });
     throw new FailureError(`revision "${req.ref}" not found in ${displayUrl(req.repo)}`, {
-      hint: `pass --ref with a tag, branch or commit of that repository (list tags: git ls-remote --tags ${displayUrl(req.repo)}).`,
+      hint: `pass --ref with a branch or a full commit id of that repository (its branches: git ls-remote --heads ${displayUrl(req.repo)}).`,
     });
   }
   step(
     2,
-    `checking out ${req.ref} (${commit.slice(0, 12)})${previousCommit && previousCommit !== commit ? `, was ${previousCommit.slice(0, 12)}` : ''}`,
+    `checking out ${req.ref === commit ? commit.slice(0, 12) : `${req.ref} (${commit.slice(0, 12)})`}${previousCommit && previousCommit !== commit ? `, was ${previousCommit.slice(0, 12)}` : ''}`,
   );
   const co = await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit]);
   if (co.exitCode !== 0) {
@@ -202,14 +228,25 @@ async function existingDir(dir: string): Promise<'absent' | 'empty' | 'non-empty
 
 async function resolveRef(
   git: (args: string[]) => ReturnType<Capture>,
-  ref: string,
+  ...candidates: string[]
 ): Promise<string | undefined> {
-  if (ref.startsWith('-')) return undefined;
-  for (const candidate of [`refs/tags/${ref}`, `refs/remotes/origin/${ref}`, ref]) {
+  for (const candidate of candidates) {
+    if (candidate.startsWith('-')) continue;
     const r = await git(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]);
     if (r.exitCode === 0 && r.stdout.trim() !== '') return r.stdout.trim();
   }
   return undefined;
+}
+
+/** The branch `ref` names on origin (refs/heads/<ref>), if there is one. */
+async function remoteBranch(
+  git: (args: string[]) => ReturnType<Capture>,
+  ref: string,
+): Promise<string | undefined> {
+  if (ref.startsWith('-')) return undefined;
+  const r = await git(['ls-remote', '--heads', 'origin', ref]);
+  const name = ref.startsWith('refs/heads/') ? ref : `refs/heads/${ref}`;
+  return r.exitCode === 0 && r.stdout.split('\n').some((l) => l.split('\t')[1] === name) ? name : undefined;
 }
 
 function gitFailed(what: string, repo: string, r: StreamResult): FailureError {

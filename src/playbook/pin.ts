@@ -1,12 +1,22 @@
 import { join } from 'node:path';
 
 /**
- * The matrix-docker-ansible-deploy revision this version of matrix-oob is tested with
- * (docs/playbook.md, "The pin"). `matrix-oob playbook fetch` checks it out unless told
- * otherwise: `--ref`, then the case config's `playbook.ref`, then MATRIX_OOB_PLAYBOOK_REF,
- * then this pin. Bump it together with PINNED_MIGRATION_VERSION after testing a newer MDAD.
+ * The matrix-docker-ansible-deploy commit this version of matrix-oob is tested with
+ * (docs/playbook.md, "The pin"). MDAD publishes no git tags (track master, read its
+ * CHANGELOG.md), so the pin is a full commit. `matrix-oob playbook fetch` checks it out unless
+ * told otherwise: `--ref`, then the case config's `playbook.ref`, then MATRIX_OOB_PLAYBOOK_REF,
+ * then this pin. Bump it together with PINNED_MIGRATION_VERSION (the migration version that
+ * commit expects) after testing a newer MDAD.
  */
-export const PINNED_REF = 'v2026.05.18.0';
+export const PINNED_COMMIT = 'c0681e4bc2d55df19056f3d3a7b997f9e7335890';
+
+/** MDAD's only branch, for `--ref master`. */
+export const DEFAULT_BRANCH = 'master';
+
+/** A full commit id (what `git fetch` can ask a server for directly). */
+export function isFullCommit(ref: string): boolean {
+  return /^[0-9a-f]{40}$/.test(ref);
+}
 
 /** MDAD's public repository (AGPL; cloned, never vendored). */
 export const DEFAULT_REPO = 'https://github.com/spantaleev/matrix-docker-ansible-deploy.git';
@@ -39,7 +49,7 @@ export function chooseSource(
   if (flags.ref) return { repo, ref: flags.ref, refFrom: 'flag' };
   if (config?.ref) return { repo, ref: config.ref, refFrom: 'config' };
   if (env.MATRIX_OOB_PLAYBOOK_REF) return { repo, ref: env.MATRIX_OOB_PLAYBOOK_REF, refFrom: 'env' };
-  return { repo, ref: PINNED_REF, refFrom: 'pin' };
+  return { repo, ref: PINNED_COMMIT, refFrom: 'pin' };
 }
 
 /** A repository URL fit for display and the journal: user:password@ and tokens masked. */

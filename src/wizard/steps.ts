@@ -7,13 +7,13 @@ import {
   checkDomain,
   emailProblem,
   HOMESERVERS,
-  HOMESERVERS_WITH_REGISTER_USER,
   type Homeserver,
   ipv4Problem,
   ipv6Problem,
   localpartProblem,
   portProblem,
   sshUserProblem,
+  USER_CREATOR_HOMESERVERS,
 } from '../config/validators.js';
 import type { WizardContext } from './context.js';
 import { schemaProblem } from './probe.js';
@@ -197,14 +197,14 @@ export async function ipv6(ctx: Ctx<'preset' | 'answers' | 'previous' | 'prompt'
 
 export function homeserverChoices() {
   return HOMESERVERS.map((hs) => {
-    const registers = HOMESERVERS_WITH_REGISTER_USER.includes(hs);
+    const creates = USER_CREATOR_HOMESERVERS.includes(hs);
     return {
       value: hs,
-      name: hs === 'synapse' ? 'synapse (recommended)' : registers ? hs : `${hs} (no register-user)`,
-      ...(registers
+      name: hs === 'synapse' ? 'synapse (recommended)' : creates ? hs : `${hs} (no user creation)`,
+      ...(creates
         ? {}
         : {
-            description: `the playbook cannot register users on ${hs}: "matrix-oob user add" will not work; create accounts yourself`,
+            description: `the playbook cannot create users on ${hs}: the case's users and "matrix-oob user add" will not work; create accounts yourself`,
           }),
     };
   });
@@ -226,7 +226,7 @@ export async function homeserver(ctx: Ctx<'preset' | 'answers' | 'previous' | 'p
   });
 }
 
-type Flag = 'element' | 'serve_base_domain' | 'srv_delegation';
+type Flag = 'element' | 'serve_base_domain';
 
 /** A yes/no question for a top-level boolean of the config. */
 function yesNo(key: Flag, message: (ctx: Ctx<'answers'>) => string, declared: boolean) {
@@ -250,12 +250,6 @@ export const serveBaseDomain = yesNo(
   'serve_base_domain',
   (c) => `Serve ${c.answers.domain} itself from this server (its A record points here)?`,
   true,
-);
-
-export const srvDelegation = yesNo(
-  'srv_delegation',
-  () => 'Delegate federation with SRV records? (advanced; most setups say no)',
-  false,
 );
 
 export async function audioVideo(
@@ -456,7 +450,6 @@ export const STEPS: readonly Step[] = [
   { name: 'homeserver', run: homeserver },
   { name: 'element', run: element },
   { name: 'serve_base_domain', run: serveBaseDomain },
-  { name: 'srv_delegation', run: srvDelegation },
   { name: 'audio_video', run: audioVideo },
   { name: 'letsencrypt_email', run: letsencryptEmail },
   { name: 'users', run: users },

@@ -46,7 +46,6 @@ function summaryRows(raw: RawConfig): [string, string][] {
         ? `${domain} is served elsewhere`
         : `served by this server (${domain} A record points at it)`,
     ],
-    ['SRV delegation', yn(raw.srv_delegation ?? false)],
     ['audio/video', audioVideoSummary(av, raw.homeserver ?? 'synapse', s.address)],
     ["Let's Encrypt e-mail", raw.letsencrypt_email ?? 'none'],
     [

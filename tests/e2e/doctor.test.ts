@@ -25,7 +25,7 @@ describe('doctor', () => {
   let sshd: TestSshd;
   let checkout: string;
   let bare: string;
-  let cols: { good: string; empty: string };
+  let cols: ReturnType<typeof makeCollectionPaths>;
   let env: NodeJS.ProcessEnv;
   let n = 0;
 
@@ -39,6 +39,8 @@ describe('doctor', () => {
       ...process.env,
       ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
       ANSIBLE_COLLECTIONS_PATH: cols.good,
+      // Only the collections built above: the suite must not depend on Debian's full ansible.
+      ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
       MATRIX_OOB_MIN_ANSIBLE_CORE: '2.14',
     };
   });
@@ -82,6 +84,7 @@ describe('doctor', () => {
     expect(r.checks.map((c) => c.id)).toEqual([
       'ansible-core',
       'community.docker',
+      'community.general',
       'case',
       'playbook-checkout',
       'galaxy-roles',
@@ -89,11 +92,12 @@ describe('doctor', () => {
       'host-vars',
       'renamed-variables',
       'migration-version',
+      'playbook-checks',
       'host-key-pin',
       'ssh',
     ]);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, counts: { pass: 11, fail: 0 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, counts: { pass: 13, fail: 0 } });
     expect(r.stdout + r.stderr).not.toContain(HAND_SECRET);
     expect(r.stdout + r.stderr).not.toContain('AnotherSecretValueXYZ987');
   });
@@ -106,7 +110,7 @@ describe('doctor', () => {
     expect(r.stderr).toMatch(/PASS {2}ansible-core +2\.14\.\d+ \(minimum 2\.14\)/);
     expect(r.stderr).toMatch(/FAIL {2}SSH to the server/);
     expect(r.stderr).toContain("fix: compare the server's fingerprint");
-    expect(r.stderr).toMatch(/10 passed, 0 warnings, 1 failed/);
+    expect(r.stderr).toMatch(/12 passed, 0 warnings, 1 failed/);
   });
 
   it('fails an ansible-core older than the minimum (flag and env), passes at the minimum', async () => {
@@ -125,12 +129,12 @@ describe('doctor', () => {
     expect(bad.stderr).toContain('--min-ansible-core: "latest" is not a version');
   });
 
-  it('fails a missing or too old community.docker', async () => {
+  it('fails a missing or too old community.docker, and a missing community.general', async () => {
     const root = goodCase();
-    const [missing, old] = await Promise.all([
-      doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.empty, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false' }),
-      // Debian's ansible package bundles community.docker 3.4.7.
+    const [missing, old, noGeneral] = await Promise.all([
       doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.empty }),
+      doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.old }),
+      doctor(root, [], { ANSIBLE_COLLECTIONS_PATH: cols.noGeneral }),
     ]);
     expect(missing.exitCode).toBe(1);
     expect(missing.check('community.docker')).toMatchObject({ status: 'fail' });
@@ -138,9 +142,19 @@ describe('doctor', () => {
     expect(missing.check('community.docker').fix).toContain(
       "ansible-galaxy collection install 'community.docker:>=3.6.0'",
     );
+    expect(missing.check('community.docker').fix).toContain('pipx install ansible"');
+    expect(missing.check('community.general').status).toBe('fail');
+    expect(old.exitCode).toBe(1);
     expect(old.check('community.docker').status).toBe('fail');
-    expect(old.check('community.docker').summary).toMatch(
-      /^3\.4\.\d+ \(bundled with the ansible package\) is older than 3\.6\.0/,
+    expect(old.check('community.docker').summary).toMatch(/^3\.4\.7 is older than 3\.6\.0/);
+    expect(old.check('community.general')).toMatchObject({ status: 'pass', summary: '10.0.0' });
+    expect(noGeneral.exitCode).toBe(1);
+    expect(noGeneral.check('community.docker').status).toBe('pass');
+    expect(noGeneral.check('community.general')).toMatchObject({ status: 'fail' });
+    expect(noGeneral.check('community.general').summary).toContain("dozens of the playbook's roles");
+    expect(noGeneral.check('community.general').fix).toContain('pipx install ansible"');
+    expect(noGeneral.check('community.general').fix).toContain(
+      'ansible-galaxy collection install community.general',
     );
   });
 
@@ -220,6 +234,45 @@ describe('doctor', () => {
       /host_specific_matrix_ssl_support_email: removed and silently ignored/,
     );
     expect(r.stdout + r.stderr).not.toContain(secret);
+    // The playbook's own checks, run here without SSH, stop on the same variables.
+    const own = r.check('playbook-checks');
+    expect(own.status).toBe('fail');
+    expect(own.details?.join('\n')).toContain(
+      'custom/fixture_server : Fail on variables renamed since the original write-up: The variable `host_specific_hostname_identity` is deprecated.',
+    );
+    expect(own.details).toContain('  variable: matrix_coturn_turn_static_auth_secret');
+    expect(own.fix).toContain(
+      'fix host_specific_hostname_identity, matrix_coturn_turn_static_auth_secret, matrix_homeserver_generic_secret_key in inventory/host_vars/matrix.example.test/vars.yml',
+    );
+  });
+
+  it("runs the playbook's own checks locally, caches them per inventory, and names the variable", async () => {
+    const root = goodCase();
+    const first = await doctor(root);
+    expect(first.check('playbook-checks').status).toBe('pass');
+    expect(first.check('playbook-checks').summary).toMatch(
+      /^2 checks of the checkout's roles pass .*\(\d+(\.\d+)?s, run here, no SSH\)/,
+    );
+    const again = await doctor(root);
+    expect(again.check('playbook-checks').summary).toContain('(cached, run here, no SSH)');
+    // A changed inventory is checked again: an outdated migration version fails with MDAD's message.
+    const varsFile = join(root, 'inventory/host_vars/matrix.example.test/vars.yml');
+    writeFileSync(
+      varsFile,
+      readFileSync(varsFile, 'utf8').replace(
+        /matrix_playbook_migration_validated_version: .*/,
+        'matrix_playbook_migration_validated_version: v2025.01.01.0',
+      ),
+    );
+    const old = await doctor(root);
+    const c = old.check('playbook-checks');
+    expect(c.status).toBe('fail');
+    expect(c.summary).not.toContain('cached');
+    expect(c.details).toEqual([
+      'custom/matrix_playbook_migration : Fail if the validated migration version is older than expected: Your matrix_playbook_migration_validated_version (v2025.01.01.0) is older than v2026.05.18.0. Review the breaking changes, then update it.',
+      '  variable: matrix_playbook_migration_validated_version',
+    ]);
+    expect(c.fix).toContain('matrix-oob playbook acknowledge');
   });
 
   it('reports a vars.yml syntax error by position only', async () => {
@@ -242,7 +295,7 @@ describe('doctor', () => {
     const init = await cli(['init', '--config', config, '--yes', root], { env });
     expect(init.exitCode).toBe(0);
     const steps = [
-      ['playbook', 'fetch', '--repo', repo.url, '--ref', repo.tags[0]],
+      ['playbook', 'fetch', '--repo', repo.url, '--ref', repo.commits[0]],
       ['trust-host', '--fingerprint', sshd.hostFingerprint],
     ];
     for (const step of steps) expect((await cli(['--case', root, ...step], { env })).exitCode).toBe(0);
@@ -253,10 +306,14 @@ describe('doctor', () => {
     // A newer playbook revision: the migration gate would stop every run.
     const varsFile = join(root, 'inventory/host_vars/matrix.example.test/vars.yml');
     const before = readFileSync(varsFile, 'utf8');
-    const fetched = await cli(['--case', root, 'playbook', 'fetch', '--ref', NEXT_EXPECTED_VERSION], { env });
+    const fetched = await cli(['--case', root, 'playbook', 'fetch', '--ref', 'master'], { env });
     expect(fetched.exitCode).toBe(0);
     const r = await doctor(root);
     expect(r.exitCode).toBe(1);
+    expect(r.check('playbook-checkout')).toMatchObject({
+      status: 'pass',
+      summary: expect.stringContaining(' at master ('),
+    });
     const c = r.check('migration-version');
     expect(c.status).toBe('fail');
     expect(c.summary).toContain(

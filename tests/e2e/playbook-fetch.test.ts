@@ -11,19 +11,18 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { PINNED_COMMIT } from '../../src/playbook/pin.js';
 import { writeHandCase } from '../helpers/case-folder.js';
 import { runCli as cli } from '../helpers/cli.js';
-import { FIXTURE_EXPECTED_VERSION } from '../helpers/mdad-fixture.js';
-import { makeFixtureRepo, NEXT_EXPECTED_VERSION } from '../helpers/mdad-repo.js';
+import { makeFixtureRepo } from '../helpers/mdad-repo.js';
 
 // `matrix-oob playbook fetch` with real git and real ansible-galaxy against a local repository.
 describe('playbook fetch', () => {
   let tmp: string;
   let repo: ReturnType<typeof makeFixtureRepo>;
-  const head = (dir: string) =>
-    execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-  const tagCommit = (tag: string) =>
-    execFileSync('git', ['-C', repo.dir, 'rev-parse', `${tag}^{commit}`], { encoding: 'utf8' }).trim();
+  const git = (dir: string, ...args: string[]) =>
+    execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+  const head = (dir: string) => git(dir, 'rev-parse', 'HEAD');
 
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'matrix-oob-fetch-'));
@@ -42,7 +41,7 @@ describe('playbook fetch', () => {
       '--repo',
       repo.url,
       '--ref',
-      repo.tags[0],
+      repo.commits[0],
     ]);
     expect(r.stderr).toContain('[1/3] cloning');
     expect(r.stderr).toContain('[3/3] installing 1 galaxy role');
@@ -51,11 +50,11 @@ describe('playbook fetch', () => {
     expect(out).toMatchObject({
       path: join(root, 'playbook'),
       repo: repo.url,
-      ref: repo.tags[0],
+      ref: repo.commits[0],
       cloned: true,
       roles: 1,
     });
-    expect(head(join(root, 'playbook'))).toBe(tagCommit(repo.tags[0]));
+    expect(head(join(root, 'playbook'))).toBe(repo.commits[0]);
     expect(existsSync(join(root, 'playbook/roles/galaxy/playbook_help/tasks/main.yml'))).toBe(true);
     const text = readFileSync(join(root, 'matrix-oob.yml'), 'utf8');
     expect(text).toContain('# Case for tests: comments must survive edits.');
@@ -63,46 +62,55 @@ describe('playbook fetch', () => {
     expect(parse(text)).toMatchObject({
       domain: 'example.test',
       server: { address: '127.0.0.1' },
-      playbook: { path: 'playbook', repo: repo.url, ref: repo.tags[0] },
+      playbook: { path: 'playbook', repo: repo.url, ref: repo.commits[0] },
     });
     expect(statSync(join(root, 'matrix-oob.yml')).mode & 0o777).toBe(0o600);
     const journal = readFileSync(join(root, 'journal.jsonl'), 'utf8');
     expect(journal).toContain('"command":"playbook fetch","result":"ok"');
   });
 
-  it('updates an existing checkout to another ref, and uses the recorded ref by default', async () => {
+  it('updates an existing checkout to a branch, and uses the recorded ref by default', async () => {
     const { root } = writeHandCase(join(tmp, 'case-b'));
     expect(
-      (await cli(['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', repo.tags[0]])).exitCode,
+      (await cli(['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', repo.commits[0]]))
+        .exitCode,
     ).toBe(0);
-    const r = await cli(['--case', root, 'playbook', 'fetch', '--ref', repo.tags[1]]);
+    // The checkout is shallow: one commit, no tags.
+    expect(git(join(root, 'playbook'), 'rev-parse', '--is-shallow-repository')).toBe('true');
+    expect(git(join(root, 'playbook'), 'rev-list', '--count', 'HEAD')).toBe('1');
+    expect(git(join(root, 'playbook'), 'tag', '--list')).toBe('');
+    const r = await cli(['--case', root, 'playbook', 'fetch', '--ref', 'master']);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain('[1/3] fetching');
-    expect(r.stderr).toMatch(/checking out v2026\.08\.01\.0 \([0-9a-f]{12}\), was [0-9a-f]{12}/);
-    expect(head(join(root, 'playbook'))).toBe(tagCommit(repo.tags[1]));
-    expect(parse(readFileSync(join(root, 'matrix-oob.yml'), 'utf8')).playbook.ref).toBe(
-      NEXT_EXPECTED_VERSION,
-    );
+    expect(r.stderr).toContain('[1/3] fetching master');
+    expect(r.stderr).toMatch(/checking out master \([0-9a-f]{12}\), was [0-9a-f]{12}/);
+    expect(head(join(root, 'playbook'))).toBe(repo.commits[1]);
+    expect(parse(readFileSync(join(root, 'matrix-oob.yml'), 'utf8')).playbook.ref).toBe('master');
     // No --repo/--ref: the recorded repo and ref are used (and a note says it is not the pin).
     const again = await cli(['--case', root, 'playbook', 'fetch']);
     expect(again.exitCode).toBe(0);
-    expect(again.stderr).toContain(`using playbook.ref ${NEXT_EXPECTED_VERSION} from matrix-oob.yml`);
-    expect(head(join(root, 'playbook'))).toBe(tagCommit(repo.tags[1]));
+    expect(again.stderr).toContain(`using playbook.ref master from matrix-oob.yml`);
+    expect(again.stderr).toContain(`tested with ${PINNED_COMMIT}`);
+    expect(head(join(root, 'playbook'))).toBe(repo.commits[1]);
+    // An abbreviated commit id is found among the branches' history.
+    const short = await cli(['--case', root, 'playbook', 'fetch', '--ref', repo.commits[0].slice(0, 10)]);
+    expect(short.exitCode).toBe(0);
+    expect(head(join(root, 'playbook'))).toBe(repo.commits[0]);
   });
 
   it('refuses to update a checkout with local modifications, and changes nothing', async () => {
     const { root } = writeHandCase(join(tmp, 'case-c'));
     expect(
-      (await cli(['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', repo.tags[0]])).exitCode,
+      (await cli(['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', repo.commits[0]]))
+        .exitCode,
     ).toBe(0);
     appendFileSync(join(root, 'playbook/setup.yml'), '# local edit\n');
     const configBefore = readFileSync(join(root, 'matrix-oob.yml'), 'utf8');
-    const r = await cli(['--case', root, 'playbook', 'fetch', '--ref', repo.tags[1]]);
+    const r = await cli(['--case', root, 'playbook', 'fetch', '--ref', repo.commits[1]]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('has local modifications');
     expect(r.stderr).toContain('M setup.yml');
     expect(r.stderr).toMatch(/hint: .*git -C .* stash/);
-    expect(head(join(root, 'playbook'))).toBe(tagCommit(repo.tags[0]));
+    expect(head(join(root, 'playbook'))).toBe(repo.commits[0]);
     expect(readFileSync(join(root, 'matrix-oob.yml'), 'utf8')).toBe(configBefore);
   });
 
@@ -111,7 +119,8 @@ describe('playbook fetch', () => {
     const r = await cli(['--case', root, 'playbook', 'fetch', '--repo', repo.url, '--ref', 'v9999.01.01.0']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('revision "v9999.01.01.0" not found');
-    expect(r.stderr).toContain('git ls-remote --tags');
+    expect(r.stderr).toContain('git ls-remote --heads');
+    expect(r.stderr).not.toMatch(/\btags?\b/);
     expect(existsSync(join(root, 'playbook'))).toBe(false);
     expect(readFileSync(join(root, 'matrix-oob.yml'), 'utf8')).not.toContain('playbook:');
   });
@@ -143,7 +152,7 @@ describe('playbook fetch', () => {
       '--repo',
       repo.url,
       '--ref',
-      FIXTURE_EXPECTED_VERSION,
+      'master',
       '--dir',
       join(empty, 'new/folders/pb'),
     ]);

@@ -62,7 +62,6 @@ describe('init wizard on a real terminal', () => {
     await pty.answer('Homeserver:', `${KEY.down}${KEY.enter}`); // dendrite
     await pty.answer('Element Web at element.example.org?', KEY.enter);
     await pty.answer('Serve example.org itself from this server', `n${KEY.enter}`);
-    await pty.answer('SRV records?', KEY.enter);
     await pty.answer('audio/video', `y${KEY.enter}`);
     // An invalid answer shows the validator's message inline, then the prompt accepts a good one.
     await pty.answer('for TURN (audio/video relay): (198.51.100.7)', `300.1.1.1${KEY.enter}`);
@@ -155,7 +154,6 @@ describe('init wizard on a real terminal', () => {
         'Homeserver',
         'Element',
         'itself from this server',
-        'SRV',
         'audio/video',
       ]) {
         await pty.answer(q, KEY.enter);

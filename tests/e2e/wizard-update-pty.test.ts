@@ -28,7 +28,7 @@ const wizard = (args: readonly string[]) => {
 };
 const backspaces = (text: string) => '\x7f'.repeat(text.length);
 /** The yes/no and choice questions between the IPv6 and the e-mail ones, in order. */
-const MIDDLE = ['Homeserver', 'Element', 'itself from this server', 'SRV', 'audio/video'];
+const MIDDLE = ['Homeserver', 'Element', 'itself from this server', 'audio/video'];
 /** Enter (the default) at each of these questions. */
 const enterThrough = async (pty: Pty, questions: readonly string[]) => {
   for (const q of questions) await pty.answer(q, KEY.enter);

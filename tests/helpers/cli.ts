@@ -18,7 +18,14 @@ export interface CliResult {
 /** Run the built CLI (npm test builds dist/ first), never on a TTY, without colour. */
 export async function runCli(
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; extendEnv?: boolean } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    extendEnv?: boolean;
+    /** Default 120 s. */
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliResult> {
   const r = await execa('node', [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
@@ -28,7 +35,7 @@ export async function runCli(
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     reject: false,
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
   });
   return {
     exitCode: r.exitCode ?? -1,

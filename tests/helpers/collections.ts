@@ -3,32 +3,45 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Ansible collection paths for the doctor's community.docker check, built offline:
- * `good` holds a skeleton community.docker at `version` (ansible-galaxy collection build +
- * install), `empty` holds none. With ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false the system's
- * bundled collections are hidden too.
+ * Ansible collection paths for the doctor's collection checks, built offline with the real
+ * ansible-galaxy (collection init + build + install), so no test depends on Debian's full
+ * `ansible` package being installed (CI has only ansible-core):
+ * - `good`: community.docker at `docker` (3.6.0) and community.general,
+ * - `old`: community.docker 3.4.7 (older than MDAD's minimum) and community.general,
+ * - `noGeneral`: community.docker only,
+ * - `empty`: none.
+ * Use with ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false to hide whatever the system bundles.
  */
-export function makeCollectionPaths(dir: string, version = '3.6.0'): { good: string; empty: string } {
-  const skel = join(dir, 'skel');
-  execFileSync('ansible-galaxy', ['collection', 'init', 'community.docker', '--init-path', skel], {
-    stdio: 'pipe',
-  });
-  const galaxy = join(skel, 'community/docker/galaxy.yml');
-  writeFileSync(galaxy, readFileSync(galaxy, 'utf8').replace(/^version: .*$/m, `version: ${version}`));
-  execFileSync(
-    'ansible-galaxy',
-    ['collection', 'build', join(skel, 'community/docker'), '--output-path', dir],
-    {
-      stdio: 'pipe',
-    },
-  );
-  const good = join(dir, 'good');
-  execFileSync(
-    'ansible-galaxy',
-    ['collection', 'install', '-p', good, join(dir, `community-docker-${version}.tar.gz`)],
-    { stdio: 'pipe' },
-  );
-  const empty = join(dir, 'empty');
-  mkdirSync(join(empty, 'ansible_collections'), { recursive: true });
-  return { good, empty };
+export function makeCollectionPaths(
+  dir: string,
+  docker = '3.6.0',
+): { good: string; old: string; noGeneral: string; empty: string } {
+  const built = new Map<string, string>();
+  const tarball = (name: string, version: string): string => {
+    const key = `${name}-${version}`;
+    const existing = built.get(key);
+    if (existing) return existing;
+    const skel = join(dir, 'skel', key);
+    execFileSync('ansible-galaxy', ['collection', 'init', name, '--init-path', skel], { stdio: 'pipe' });
+    const src = join(skel, ...name.split('.'));
+    const galaxy = join(src, 'galaxy.yml');
+    writeFileSync(galaxy, readFileSync(galaxy, 'utf8').replace(/^version: .*$/m, `version: ${version}`));
+    execFileSync('ansible-galaxy', ['collection', 'build', src, '--output-path', dir], { stdio: 'pipe' });
+    const file = join(dir, `${name.replace('.', '-')}-${version}.tar.gz`);
+    built.set(key, file);
+    return file;
+  };
+  const install = (path: string, ...files: string[]) => {
+    mkdirSync(join(path, 'ansible_collections'), { recursive: true });
+    if (files.length > 0)
+      execFileSync('ansible-galaxy', ['collection', 'install', '-p', path, ...files], { stdio: 'pipe' });
+    return path;
+  };
+  const general = tarball('community.general', '10.0.0');
+  return {
+    good: install(join(dir, 'good'), tarball('community.docker', docker), general),
+    old: install(join(dir, 'old'), tarball('community.docker', '3.4.7'), general),
+    noGeneral: install(join(dir, 'no-general'), tarball('community.docker', docker)),
+    empty: install(join(dir, 'empty')),
+  };
 }

@@ -3,28 +3,30 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURE_EXPECTED_VERSION, makeFixtureCheckout } from './mdad-fixture.js';
 
-/** A later migration version the second tag of the fixture repository expects. */
+/** A later migration version the second commit of the fixture repository expects. */
 export const NEXT_EXPECTED_VERSION = 'v2026.08.01.0';
 export const NEXT_BREAKING_SUMMARY =
   'Synapse workers are now on by default; set matrix_synapse_workers_enabled: false to keep one process';
 
 /**
- * A local git repository of the fixture playbook (tests/fixtures/mdad) with two tags:
- * FIXTURE_EXPECTED_VERSION (as shipped) and NEXT_EXPECTED_VERSION (a later revision whose
- * migration defaults expect a newer version and list one more breaking change).
- * Use it as `--repo file://<dir>`. Roles come from a local tarball (no network).
+ * A local git repository of the fixture playbook (tests/fixtures/mdad) on one branch, `master`,
+ * and, like MDAD, without tags: commits[0] expects FIXTURE_EXPECTED_VERSION (as shipped),
+ * commits[1] (the branch head) NEXT_EXPECTED_VERSION and lists one more breaking change.
+ * Use it as `--repo file://<dir>` and pin a commit with `--ref`. Roles come from a local
+ * tarball (no network).
  */
-export function makeFixtureRepo(dir: string): { dir: string; url: string; tags: [string, string] } {
+export function makeFixtureRepo(dir: string): { dir: string; url: string; commits: [string, string] } {
   makeFixtureCheckout(dir, { roles: false });
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.email=tests@matrix-oob.invalid', '-c', 'user.name=tests', ...args], {
       cwd: dir,
       stdio: 'pipe',
     });
+  const head = () => git('rev-parse', 'HEAD').toString().trim();
   git('init', '-q', '-b', 'master');
   git('add', '-A');
   git('commit', '-q', '-m', 'fixture playbook');
-  git('tag', FIXTURE_EXPECTED_VERSION);
+  const first = head();
   const defaults = join(dir, 'roles/custom/matrix_playbook_migration/defaults/main.yml');
   const text = readFileSync(defaults, 'utf8')
     .replace(
@@ -36,6 +38,5 @@ export function makeFixtureRepo(dir: string): { dir: string; url: string; tags: 
     );
   writeFileSync(defaults, text);
   git('commit', '-q', '-am', 'next migration version');
-  git('tag', NEXT_EXPECTED_VERSION);
-  return { dir, url: `file://${dir}`, tags: [FIXTURE_EXPECTED_VERSION, NEXT_EXPECTED_VERSION] };
+  return { dir, url: `file://${dir}`, commits: [first, head()] };
 }

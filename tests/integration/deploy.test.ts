@@ -159,6 +159,73 @@ describe('deploy', () => {
     for (const s of secrets) expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).not.toContain(s);
   }, 120_000);
 
+  it("creates the case's users in the setup run (0600 extra-vars file, never argv or vars.yml)", async () => {
+    const data = join(dir, 'data-users');
+    const usersCase = writeCase(join(dir, 'users-case'), sshd, checkout, {
+      users: [{ name: 'lead1', admin: true }, { name: 'analyst1' }],
+    });
+    const r = await cli(['-C', usersCase, 'deploy'], { ...env, MDAD_FIXTURE_DATA: data });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('creating @lead1:example.test (admin), @analyst1:example.test in this run');
+    const creds = (u: string) => readFileSync(join(usersCase, 'credentials', `${u}.txt`), 'utf8');
+    for (const [u, admin] of [
+      ['lead1', 'yes'],
+      ['analyst1', 'no'],
+    ] as const) {
+      const got = JSON.parse(readFileSync(join(data, 'users', `${u}.json`), 'utf8'));
+      expect(got).toMatchObject({ username: u, admin, via: 'matrix-user-creator' });
+      const password = Buffer.from(got.password_b64, 'base64').toString();
+      expect(password).toMatch(/^[A-Za-z0-9]{64}$/);
+      expect(creds(u)).toContain(`password: ${password}\n`);
+      expect(statSync(join(usersCase, 'credentials', `${u}.txt`)).mode & 0o777).toBe(0o600);
+      expect(existsSync(join(usersCase, 'credentials', `${u}.pending`))).toBe(false);
+      expect(r.all).not.toContain(password);
+      expect(readFileSync(join(usersCase, 'journal.jsonl'), 'utf8')).not.toContain(password);
+      expect(
+        readFileSync(join(usersCase, 'inventory', 'host_vars', 'matrix.example.test', 'vars.yml'), 'utf8'),
+      ).not.toContain(password);
+      for (const f of readdirSync(join(usersCase, 'logs')))
+        expect(readFileSync(join(usersCase, 'logs', f), 'utf8')).not.toContain(password);
+    }
+    // The extra-vars file is gone; the next setup run creates nobody (credentials exist).
+    const caseTmp = join(usersCase, '.tmp');
+    expect(
+      existsSync(caseTmp) ? readdirSync(caseTmp).filter((f) => f.startsWith('matrix-oob-vars-')) : [],
+    ).toEqual([]);
+    const again = await cli(['-C', usersCase, 'deploy', '--from-start'], { ...env, MDAD_FIXTURE_DATA: data });
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).not.toContain('in this run');
+  }, 120_000);
+
+  it('runs setup-all once, saying why, when a component was switched off since the last setup', async () => {
+    const data = join(dir, 'data-off');
+    const offCase = writeCase(join(dir, 'off-case'), sshd, checkout);
+    const runEnv = { ...env, MDAD_FIXTURE_DATA: data };
+    expect((await cli(['-C', offCase, 'deploy'], runEnv)).exitCode).toBe(0);
+    expect(existsSync(join(data, 'setup-all'))).toBe(false);
+    const deployed = JSON.parse(readFileSync(join(offCase, 'state.json'), 'utf8')).deployed;
+    expect(deployed.switches).toMatchObject({ matrix_client_element_enabled: true, jitsi_enabled: false });
+    // Element off (as `init` writes it after element: false).
+    const vars = join(offCase, 'inventory', 'host_vars', 'matrix.example.test', 'vars.yml');
+    writeFileSync(
+      vars,
+      readFileSync(vars, 'utf8').replace(
+        'matrix_client_element_enabled: true',
+        'matrix_client_element_enabled: false',
+      ),
+    );
+    const off = await cli(['-C', offCase, 'deploy'], runEnv);
+    expect(off.exitCode).toBe(0);
+    expect(off.stderr).toContain('==> stage setup: --tags=setup-all,ensure-matrix-users-created');
+    expect(off.stderr).toContain(
+      'matrix_client_element_enabled went from true to false since the last setup: running setup-all, which uninstalls that component',
+    );
+    expect(readFileSync(join(data, 'setup-all'), 'utf8')).toBe('yes\n');
+    // Recorded: the next deploy is a plain install-all again.
+    const next = await cli(['-C', offCase, 'deploy', '--dry-run'], runEnv);
+    expect(next.stdout).toContain('--tags=install-all,ensure-matrix-users-created');
+  }, 120_000);
+
   it('Ctrl-C mid-run stops ansible-playbook and its children and exits 130', async () => {
     const { child, waitFor } = startCli(['-C', caseDir, 'deploy', '--stage', 'start'], {
       ...env,

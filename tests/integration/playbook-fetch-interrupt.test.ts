@@ -22,7 +22,7 @@ describe('playbook fetch interrupted', () => {
     const calls: string[][] = [];
     const stream: Stream = async (file, args, options) => {
       calls.push([file, ...args]);
-      // git has started writing the clone when the user presses Ctrl-C.
+      // git has started writing the fetched commit when the user presses Ctrl-C.
       mkdirSync(join(dir, '.git'), { recursive: true });
       writeFileSync(join(dir, '.git', 'HEAD'), 'ref: refs/heads/master\n');
       abort.abort();
@@ -31,12 +31,13 @@ describe('playbook fetch interrupted', () => {
     };
     await expect(
       fetchPlaybook(
-        { dir, repo: 'file:///nowhere', ref: 'v1' },
+        { dir, repo: 'file:///nowhere', ref: 'c0681e4bc2d55df19056f3d3a7b997f9e7335890' },
         { capture, stream, out: memoryOutput(), tty: false, signal: abort.signal },
       ),
     ).rejects.toBeInstanceOf(InterruptedError);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.slice(0, 2)).toEqual(['git', 'clone']);
+    expect(calls[0]!.slice(0, 2)).toEqual(['git', 'fetch']);
+    expect(calls[0]).toContain('--depth=1');
     expect(existsSync(dir)).toBe(false);
   });
 

@@ -47,6 +47,7 @@ describe('up: resume command and an honest card', () => {
       ...process.env,
       ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
       ANSIBLE_COLLECTIONS_PATH: cols.good,
+      ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
       MATRIX_OOB_MIN_ANSIBLE_CORE: '2.14',
       MDAD_FIXTURE_DATA: join(dir, 'data'),
       NO_COLOR: '1',
@@ -83,7 +84,8 @@ describe('up: resume command and an honest card', () => {
     expect(r.stderr).not.toContain('run "matrix-oob up" again');
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ok: false, exit_code: 1, stopped_at: 'doctor', case_dir: kase, next });
-    expect(doc.error).toContain('doctor found 1 problem');
+    // No collections: community.docker and community.general both fail.
+    expect(doc.error).toContain('doctor found 2 problems');
 
     // The command as printed, from another folder: the same case, not a new wizard or "no case".
     const again = await cli(next.split(' ').slice(1), failEnv, dir);

@@ -85,6 +85,7 @@ describe('up', () => {
       ...dns.env,
       ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
       ANSIBLE_COLLECTIONS_PATH: cols.good,
+      ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
       MATRIX_OOB_MIN_ANSIBLE_CORE: '2.14',
       MDAD_FIXTURE_DATA: data,
       NO_COLOR: '1',
@@ -178,8 +179,13 @@ describe('up', () => {
         sshd.hostFingerprint,
         '--skip-dns-check',
       ],
-      // No community.docker collection: doctor fails.
-      { ...env, MATRIX_OOB_PLAYBOOK_REPO: repo.url, ANSIBLE_COLLECTIONS_PATH: join(dir, 'nowhere') },
+      // No community.docker (nor community.general) collection: doctor fails.
+      {
+        ...env,
+        MATRIX_OOB_PLAYBOOK_REPO: repo.url,
+        MATRIX_OOB_PLAYBOOK_REF: repo.commits[0],
+        ANSIBLE_COLLECTIONS_PATH: join(dir, 'nowhere'),
+      },
     );
     expect(r.stderr).toContain('warning: DNS check skipped');
     expect(existsSync(join(kase, 'playbook', 'setup.yml'))).toBe(true);
@@ -187,8 +193,9 @@ describe('up', () => {
     expect(readFileSync(join(kase, 'known_hosts'), 'utf8')).toContain(sshd.hostPublicKey);
     expect(r.stderr).toContain(`pinned ED25519 ${sshd.hostFingerprint}`);
     expect(r.stderr).toMatch(/FAIL\s+community\.docker/);
+    expect(r.stderr).toMatch(/FAIL\s+community\.general/);
     expect(r.stderr).toContain(
-      'error: doctor found 1 problem (FAIL above): nothing was changed on the server',
+      'error: doctor found 2 problems (FAIL above): nothing was changed on the server',
     );
     expect(r.stderr).toContain('up stopped at step doctor (5/12)');
     expect(r.exitCode).toBe(1);
@@ -214,7 +221,7 @@ describe('up', () => {
     chmodSync(join(kase, 'hooks', 'post-start', '50-page-oncall'), 0o755);
     const file = configFile('main', 'example.test', [
       'users:',
-      // One user: each registration is an Ansible run (the card with several: tests/unit).
+      // One user, created by the setup run (the card with several: tests/unit).
       '  - name: alice',
       '    admin: true',
       `playbook:\n  path: ${checkout}`,
@@ -302,9 +309,15 @@ describe('up', () => {
       'post-setup:skipped',
       'start:ok',
       'post-start:ok',
-      'users:ok',
+      // The setup run created alice (MDAD's matrix-user-creator): no register-user run.
+      'users:skipped',
       'post-users:ok',
     ]);
+    expect(JSON.parse(readFileSync(join(data, 'users', 'alice.json'), 'utf8'))).toMatchObject({
+      username: 'alice',
+      admin: 'yes',
+      via: 'matrix-user-creator',
+    });
     expect(hs.violations).toEqual([]);
     expect(hs.count('createRoom')).toBe(1);
 

@@ -215,11 +215,27 @@ describe('user add', () => {
     expect(everythingStored()).not.toContain(got.password);
   }, 90_000);
 
-  it('refuses a homeserver without register-user, and a password with a line break', async () => {
+  it('creates a user on conduit through the user-creator role, in a 0600 extra-vars file', async () => {
     const conduit = writeCase(join(dir, 'conduit'), sshd, join(dir, 'mdad'), { homeserver: 'conduit' });
-    const r = await cli(['-C', conduit, 'user', 'add', 'x'], env);
+    const r = await cli(['-C', conduit, 'user', 'add', 'xavier', '--admin'], env);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(conduit, 'journal.jsonl'), 'utf8')).toContain(
+      '"stage":"ensure-matrix-users-created","user":"xavier"',
+    );
+    const got = JSON.parse(readFileSync(join(data, 'users', 'xavier.json'), 'utf8'));
+    expect(got).toMatchObject({ username: 'xavier', admin: 'yes', via: 'matrix-user-creator' });
+    const password = Buffer.from(got.password_b64, 'base64').toString();
+    expect(readFileSync(join(conduit, 'credentials', 'xavier.txt'), 'utf8')).toContain(
+      `password: ${password}\n`,
+    );
+    expect(r.stderr + r.stdout).not.toContain(password);
+  }, 90_000);
+
+  it('refuses a homeserver the playbook cannot create users on, and a password with a line break', async () => {
+    const tuwunel = writeCase(join(dir, 'tuwunel'), sshd, join(dir, 'mdad'), { homeserver: 'tuwunel' });
+    const r = await cli(['-C', tuwunel, 'user', 'add', 'x'], env);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('homeserver conduit has no register-user task');
+    expect(r.stderr).toContain('homeserver tuwunel has neither a register-user task nor a user-creator task');
     const pw = join(dir, 'two-lines.txt');
     writeFileSync(pw, 'one\ntwo\n');
     const r2 = await cli(['-C', caseDir, 'user', 'add', 'erin', '--password-file', pw], env);

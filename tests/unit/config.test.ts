@@ -147,22 +147,34 @@ describe('validateConfig', () => {
     });
   });
 
+  it('refuses srv_delegation: true (MDAD needs a DNS-01 wildcard certificate), accepts false', () => {
+    expect(problems({ ...valid(), srv_delegation: true })).toEqual([
+      expect.stringMatching(
+        /^srv_delegation: is not supported: SRV delegation needs a wildcard certificate from a DNS-01 challenge .* Remove srv_delegation: federation then uses https:\/\/<domain>\/\.well-known\/matrix\/server/,
+      ),
+    ]);
+    expect(validateConfig({ ...valid(), srv_delegation: false }).config.srv_delegation).toBe(false);
+  });
+
   it('converts an IDN domain to ASCII', () => {
     expect(validateConfig({ ...valid(), domain: 'bücher.example' }).config.domain).toBe(
       'xn--bcher-kva.example',
     );
   });
 
-  it('warns about matrix. prefixes, homeservers without register-user, and no admin', () => {
+  it('warns about matrix. prefixes, homeservers the playbook cannot create users on, and no admin', () => {
+    expect(validateConfig({ ...valid(), homeserver: 'conduit' }).warnings).toEqual([]);
     const { warnings } = validateConfig({
       domain: 'matrix.example.com',
       server: { address: '203.0.113.10' },
-      homeserver: 'conduit',
+      homeserver: 'tuwunel',
       users: [{ name: 'a' }],
     });
     expect(warnings).toEqual([
       expect.stringMatching(/^domain: "matrix\.example\.com" starts with "matrix\."/),
-      expect.stringMatching(/^homeserver: conduit has no register-user task/),
+      expect.stringMatching(
+        /^homeserver: the playbook cannot create users on tuwunel \(no register-user or user-creator task\)/,
+      ),
       expect.stringMatching(/^users: nobody is an admin/),
     ]);
   });

@@ -1,6 +1,13 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { findRenamed } from '../../src/doctor/inventory.js';
 import { renderTable, summarise } from '../../src/doctor/report.js';
-import { parseAnsibleCoreVersion, parseAnsibleVersionOutput } from '../../src/doctor/toolchain.js';
+import {
+  checkCollection,
+  parseAnsibleCoreVersion,
+  parseAnsibleVersionOutput,
+} from '../../src/doctor/toolchain.js';
 import { parseInventoryIni } from '../../src/inventory/parse-hosts.js';
 
 describe('ansible-playbook --version', () => {
@@ -20,6 +27,57 @@ describe('ansible-playbook --version', () => {
     expect(parseAnsibleCoreVersion('ansible-playbook 2.9.27')).toBe('2.9.27');
     expect(parseAnsibleCoreVersion('ansible-playbook [core 2.17.0rc1]')).toBe('2.17.0rc1');
     expect(parseAnsibleCoreVersion('garbage')).toBeUndefined();
+  });
+});
+
+describe('collection checks', () => {
+  // A collection folder as ansible-galaxy (MANIFEST.json) or a source checkout (galaxy.yml) leaves it.
+  const collection = (root: string, name: string, version: string, kind: 'manifest' | 'galaxy') => {
+    const dir = join(root, 'ansible_collections', ...name.split('.'));
+    mkdirSync(dir, { recursive: true });
+    if (kind === 'manifest')
+      writeFileSync(join(dir, 'MANIFEST.json'), JSON.stringify({ collection_info: { version } }));
+    else writeFileSync(join(dir, 'galaxy.yml'), `namespace: x\nversion: ${version}\n`);
+  };
+  it('uses the first copy in search order, then the full package bundle; names a shadowed newer copy', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'matrix-oob-collections-'));
+    try {
+      // The full "ansible" package: ansible_collections beside the ansible module.
+      collection(join(tmp, 'site'), 'community.docker', '3.4.7', 'manifest');
+      collection(join(tmp, 'site'), 'community.general', '6.6.2', 'manifest');
+      collection(join(tmp, 'user'), 'community.docker', '3.5.0', 'galaxy');
+      collection(join(tmp, 'later'), 'community.docker', '4.0.0', 'manifest');
+      const info = {
+        notFound: false,
+        exitCode: 0,
+        stderr: '',
+        coreVersion: '2.15.1',
+        collectionPaths: [join(tmp, 'user'), join(tmp, 'later')],
+        moduleLocation: join(tmp, 'site', 'ansible'),
+      };
+      const docker = await checkCollection(info, 'community.docker', '3.6.0', {});
+      expect(docker).toMatchObject({ status: 'fail', summary: '3.5.0 is older than 3.6.0' });
+      expect(docker.details).toEqual([
+        `found in ${join(tmp, 'user', 'ansible_collections')}`,
+        `4.0.0 in ${join(tmp, 'later', 'ansible_collections')} is not used: ${join(tmp, 'user', 'ansible_collections')} comes first`,
+      ]);
+      const general = await checkCollection(info, 'community.general', undefined, {});
+      expect(general).toMatchObject({ status: 'pass', summary: '6.6.2 (bundled with the ansible package)' });
+      const hidden = await checkCollection(info, 'community.general', undefined, {
+        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
+      });
+      expect(hidden.status).toBe('fail');
+      expect(hidden.fix).toContain('"pipx install ansible"');
+      const noAnsible = await checkCollection(
+        { ...info, notFound: true },
+        'community.general',
+        undefined,
+        {},
+      );
+      expect(noAnsible.status).toBe('skip');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

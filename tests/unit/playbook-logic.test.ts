@@ -1,7 +1,13 @@
 import { parseVars, setTopLevelString, VarsSyntaxError } from '../../src/inventory/vars-file.js';
 import { parseRequirements, roleName } from '../../src/playbook/galaxy-roles.js';
-import { changesSince, migrationState } from '../../src/playbook/migration.js';
-import { chooseSource, DEFAULT_REPO, displayUrl, PINNED_REF } from '../../src/playbook/pin.js';
+import { changesSince, migrationState, PINNED_MIGRATION_VERSION } from '../../src/playbook/migration.js';
+import {
+  chooseSource,
+  DEFAULT_REPO,
+  displayUrl,
+  isFullCommit,
+  PINNED_COMMIT,
+} from '../../src/playbook/pin.js';
 import { compareVersions, looksLikeVersion } from '../../src/util/version-compare.js';
 
 describe('compareVersions', () => {
@@ -46,9 +52,24 @@ describe('migration state', () => {
   });
 });
 
+describe('the pin', () => {
+  it('is a full 40-hex commit (MDAD has no tags), and its migration version is a separate label', () => {
+    expect(PINNED_COMMIT).toMatch(/^[0-9a-f]{40}$/);
+    expect(isFullCommit(PINNED_COMMIT)).toBe(true);
+    expect(isFullCommit('v2026.05.18.0')).toBe(false);
+    expect(isFullCommit('master')).toBe(false);
+    expect(isFullCommit(PINNED_COMMIT.slice(0, 12))).toBe(false);
+    expect(looksLikeVersion(PINNED_MIGRATION_VERSION)).toBe(true);
+  });
+});
+
 describe('chooseSource', () => {
   it('prefers the flag, then the config, then the env, then the pin', () => {
-    expect(chooseSource({}, undefined, {})).toEqual({ repo: DEFAULT_REPO, ref: PINNED_REF, refFrom: 'pin' });
+    expect(chooseSource({}, undefined, {})).toEqual({
+      repo: DEFAULT_REPO,
+      ref: PINNED_COMMIT,
+      refFrom: 'pin',
+    });
     expect(chooseSource({}, undefined, { MATRIX_OOB_PLAYBOOK_REF: 'x' }).ref).toBe('x');
     expect(chooseSource({}, { ref: 'c', repo: 'r' }, { MATRIX_OOB_PLAYBOOK_REF: 'x' })).toEqual({
       repo: 'r',

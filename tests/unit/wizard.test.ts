@@ -39,7 +39,6 @@ const MINIMAL: Script = [
   ['homeserver', ENTER],
   ['element', ENTER],
   ['serve_base_domain', ENTER],
-  ['srv_delegation', ENTER],
   ['audio_video.enabled', ENTER],
   ['letsencrypt_email', ENTER],
   ['users[0].name', ENTER],
@@ -61,7 +60,6 @@ describe('wizard: order and defaults', () => {
       'homeserver',
       'element',
       'serve_base_domain',
-      'srv_delegation',
       'audio_video',
       'letsencrypt_email',
       'users',
@@ -78,7 +76,6 @@ describe('wizard: order and defaults', () => {
       homeserver: 'synapse',
       element: true,
       serve_base_domain: true,
-      srv_delegation: false,
       audio_video: { enabled: false },
       users: [],
     });
@@ -89,7 +86,6 @@ describe('wizard: order and defaults', () => {
       homeserver: 'synapse',
       element: true,
       serve_base_domain: true,
-      srv_delegation: false,
       'audio_video.enabled': false,
       confirm: true,
     });
@@ -108,7 +104,6 @@ describe('wizard: order and defaults', () => {
       ['homeserver', 'dendrite'],
       ['element', false],
       ['serve_base_domain', false],
-      ['srv_delegation', true],
       ['audio_video.enabled', true],
       ['audio_video.external_ip', ENTER],
       ['letsencrypt_email', 'soc@example.org'],
@@ -133,7 +128,6 @@ describe('wizard: order and defaults', () => {
       homeserver: 'dendrite',
       element: false,
       serve_base_domain: false,
-      srv_delegation: true,
       // dendrite cannot run Element Call: jitsi is the only stack, so it is not asked.
       audio_video: { enabled: true, stack: 'jitsi', external_ip: '198.51.100.7' },
       letsencrypt_email: 'soc@example.org',
@@ -175,7 +169,7 @@ describe('wizard: order and defaults', () => {
     expect(config.audio_video).toEqual({ enabled: true, stack: 'jitsi', external_ip: '192.0.2.5' });
   });
 
-  it('notes which homeservers lack register-user', () => {
+  it('notes which homeservers the playbook cannot create users on', () => {
     const choices = homeserverChoices();
     expect(choices.map((c) => c.value)).toEqual([
       'synapse',
@@ -185,8 +179,8 @@ describe('wizard: order and defaults', () => {
       'tuwunel',
     ]);
     for (const c of choices) {
-      const lacks = !['synapse', 'dendrite'].includes(c.value);
-      expect(c.name.includes('no register-user')).toBe(lacks);
+      const lacks = c.value === 'tuwunel';
+      expect(c.name.includes('no user creation')).toBe(lacks);
     }
   });
 });
@@ -209,7 +203,6 @@ describe('wizard: questions answered by flags are skipped', () => {
         ['server.become', ENTER],
         ['server.ipv6', ENTER],
         ['serve_base_domain', ENTER],
-        ['srv_delegation', ENTER],
         ['audio_video.external_ip', ENTER],
         ['letsencrypt_email', ENTER],
         ['playbook.path', ENTER],
@@ -304,14 +297,14 @@ describe('wizard: inline validation uses the config validators', () => {
 
   it('rejects a user listed twice with the schema message', async () => {
     const script: Script = [
-      ...MINIMAL.slice(0, 11),
+      ...MINIMAL.slice(0, 10),
       ['users[0].name', 'alice'],
       ['users[0].admin', ENTER],
       ['users[0].another', true],
       ['users[1].name', { attempts: ['alice', 'bob'] }],
       ['users[1].admin', ENTER],
       ['users[1].another', ENTER],
-      ...MINIMAL.slice(12),
+      ...MINIMAL.slice(11),
     ];
     const { config, prompt } = await wizard(script);
     expect(prompt.rejected['users[1].name']).toEqual(['"alice" is listed twice: remove one']);
@@ -323,14 +316,14 @@ describe('wizard: inline validation uses the config validators', () => {
 
   it('a second user name cannot be empty', async () => {
     const script: Script = [
-      ...MINIMAL.slice(0, 11),
+      ...MINIMAL.slice(0, 10),
       ['users[0].name', 'alice'],
       ['users[0].admin', ENTER],
       ['users[0].another', true],
       ['users[1].name', { attempts: [ENTER, 'bob'] }],
       ['users[1].admin', ENTER],
       ['users[1].another', ENTER],
-      ...MINIMAL.slice(12),
+      ...MINIMAL.slice(11),
     ];
     const { prompt } = await wizard(script);
     expect(prompt.rejected['users[1].name']).toEqual([localpartProblem('', 'example.com')]);
@@ -408,7 +401,6 @@ describe('wizard: summary and confirmation', () => {
         homeserver: 'synapse',
         element: true,
         serve_base_domain: true,
-        srv_delegation: false,
         audio_video: { enabled: false },
         letsencrypt_email: 'a@example.com',
         playbook: { path: '/x' },
@@ -440,7 +432,6 @@ describe('wizard: non-interactive rule', () => {
       homeserver: 'synapse',
       element: true,
       serve_base_domain: true,
-      srv_delegation: false,
       audio_video: { enabled: false },
       users: [],
     });

@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
-import { caseRedactor, openAnsibleCase } from '../../ansible/case.js';
+import { addSecret, caseRedactor, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
+import { userCreatorYaml, withExtraVarsText } from '../../ansible/extra-vars.js';
 import { failedHosts, limitArgs, resumeLimit } from '../../ansible/host-limit.js';
 import { type PlaybookResult, playbookCommand, runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
@@ -18,7 +19,8 @@ import {
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
-import { acquireCaseLock } from '../../case/lock.js';
+import { acquireCaseLock, caseTempDir } from '../../case/lock.js';
+import { finishSetupUsers, prepareSetupUsers } from '../../case/setup-users.js';
 import { readState, stagesToRun, writeSection } from '../../case/state.js';
 import { FailureError, InterruptedError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
@@ -26,8 +28,15 @@ import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { GlobalOptions } from '../context.js';
 import type { DeployOptions } from './command.js';
+import {
+  DEPLOYED_SECTION,
+  type DeployedRecord,
+  lastDeployed,
+  readSwitches,
+  switchedOff,
+} from './components.js';
 import { dnsGate, skipDnsRequested } from './dns-gate.js';
-import { deployStages } from './stages.js';
+import { deployStages, USERS_TAG } from './stages.js';
 
 export interface DeployRequest {
   opts: DeployOptions;
@@ -63,9 +72,12 @@ async function deployLocked(req: DeployRequest): Promise<void> {
   for (const w of opened.warnings) out.warn(w);
   const { paths } = opened;
   const caseCtx = opened.ansible;
-  const allStages = deployStages({ full: opts.full });
-  const plan = allStages.map((s) => s.name);
   const state = await readState(paths.state);
+  // A component switched off since the last setup is uninstalled only by setup-all.
+  const switches = await readSwitches(paths.vars);
+  const turnedOff = opts.full ? [] : switchedOff(lastDeployed(state), switches);
+  const allStages = deployStages({ full: opts.full || turnedOff.length > 0 });
+  const plan = allStages.map((s) => s.name);
 
   let toRun = allStages;
   let skipped: string[] = [];
@@ -159,26 +171,48 @@ async function deployLocked(req: DeployRequest): Promise<void> {
           );
         }
         out.info(`==> stage ${stage.name}: --tags=${stage.tags.join(',')}${rehearsal ? ' (rehearsal)' : ''}`);
+        const setup = stage.tags.includes(USERS_TAG);
+        if (setup && turnedOff.length > 0) {
+          out.info(
+            `    ${turnedOff.join(', ')} went from true to false since the last setup: running setup-all, which uninstalls ${turnedOff.length === 1 ? 'that component' : 'those components'} (install-all would leave ${turnedOff.length === 1 ? 'it' : 'them'} running)`,
+          );
+        }
+        // The case's users are created by this run (MDAD's matrix-user-creator), not one run each.
+        const users = setup && !rehearsal ? await prepareSetupUsers(opened.config, paths) : [];
+        for (const u of users) addSecret(redactor, u.password);
+        if (users.length > 0) {
+          out.info(
+            `    creating ${users.map((u) => `${u.userId}${u.admin ? ' (admin)' : ''}`).join(', ')} in this run`,
+          );
+        }
         const limit = limitOf(stage);
         if (limit) {
           out.info(
             `stage ${stage.name}: resuming on ${limit.join(', ')} only (it failed there last time; the other servers finished it)`,
           );
         }
-        const result = await runPlaybook({
-          caseCtx,
-          tags: stage.tags,
-          extraArgs: [...req.ansibleArgs, ...limitArgs(limit)],
-          stage: stage.name,
-          terminal,
-          redactor,
-          signal: interrupt.signal,
-          forceSignal: interrupt.force,
-          env: baseEnv,
-          clock,
-          killGraceMs: killGrace(baseEnv),
-          controlDir,
-        });
+        const run = (extraVarsFile?: string) =>
+          runPlaybook({
+            caseCtx,
+            tags: stage.tags,
+            extraArgs: [...req.ansibleArgs, ...limitArgs(limit)],
+            ...(extraVarsFile ? { extraVarsFile } : {}),
+            stage: stage.name,
+            terminal,
+            redactor,
+            signal: interrupt.signal,
+            forceSignal: interrupt.force,
+            // One JSON line per result when passwords are in play: YAML folds long values.
+            env: users.length > 0 ? { ...baseEnv, ANSIBLE_CALLBACK_RESULT_FORMAT: 'json' } : baseEnv,
+            clock,
+            killGraceMs: killGrace(baseEnv),
+            controlDir,
+          });
+        // The file lives inside the case (0700), swept by the next command if this one is killed.
+        const result =
+          users.length > 0
+            ? await withExtraVarsText(userCreatorYaml(users), run, await caseTempDir(paths.root))
+            : await run();
         results.push({ stage: stage.name, result });
         const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'finished' : 'failed';
         if (!rehearsal) {
@@ -191,6 +225,10 @@ async function deployLocked(req: DeployRequest): Promise<void> {
             ...hostFields(result, limit),
           };
           await writeSection(paths.state, 'deploy', current);
+          if (setup && status === 'finished') {
+            const record: DeployedRecord = { at: clock.now().toISOString(), tags: [...stage.tags], switches };
+            await writeSection(paths.state, DEPLOYED_SECTION, record);
+          }
         }
         await journal(
           paths.journal,
@@ -198,6 +236,7 @@ async function deployLocked(req: DeployRequest): Promise<void> {
             command: commandName(req),
             stage: stage.name,
             result: status === 'finished' ? 'ok' : status,
+            ...(users.length > 0 ? { users: users.map((u) => u.username) } : {}),
             ...runJournalFields(result),
           },
           redactor,
@@ -228,6 +267,11 @@ async function deployLocked(req: DeployRequest): Promise<void> {
           );
         }
         out.info(successLine(stage.name, result));
+        if (users.length > 0) {
+          await finishSetupUsers(opened.config, users);
+          for (const u of users)
+            out.info(`${u.userId}: registered; credentials in ${u.credFile} (hand them over out of band)`);
+        }
       }
     }, req.capture);
   } finally {

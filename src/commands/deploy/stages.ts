@@ -4,6 +4,9 @@ export interface Stage {
   tags: readonly string[];
 }
 
+/** MDAD's tag for user creation (matrix-user-creator, and the bots' own users); in the setup stage. */
+export const USERS_TAG = 'ensure-matrix-users-created';
+
 export const DEPLOY_STAGE_NAMES = ['setup', 'start'] as const;
 export type DeployStageName = (typeof DEPLOY_STAGE_NAMES)[number];
 
@@ -12,7 +15,7 @@ export function deployStages(options: { full: boolean }): Stage[] {
     {
       name: 'setup',
       // setup-all also uninstalls components removed from vars.yml (slower).
-      tags: [options.full ? 'setup-all' : 'install-all', 'ensure-matrix-users-created'],
+      tags: [options.full ? 'setup-all' : 'install-all', USERS_TAG],
     },
     { name: 'start', tags: ['start'] },
   ];

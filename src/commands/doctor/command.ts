@@ -11,7 +11,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
   program
     .command('doctor')
     .description(
-      'preflight: Ansible and community.docker versions, playbook checkout and roles, inventory, migration version, SSH host key',
+      'preflight: Ansible, community.docker and community.general, playbook checkout and roles, inventory, migration version, SSH host key',
     )
     .addOption(
       new Option('--min-ansible-core <version>', 'lowest ansible-core accepted')

@@ -51,7 +51,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--no-element', 'do not serve Element Web')
     .option('--serve-base-domain', 'the base domain points at this server (default)')
     .option('--no-serve-base-domain', 'the base domain is served elsewhere')
-    .option('--srv-delegation', 'delegate federation with SRV records')
+    .option('--srv-delegation', 'not supported: refused with the reason (docs/config.md, srv_delegation)')
     .option('--audio-video', 'enable audio/video calls (see --call-stack)')
     .option('--call-stack <stack>', 'element-call (default on synapse), jitsi, or both (docs/calls.md)')
     .option('--external-ip <ipv4>', 'public IPv4 for TURN (default: the server address)')

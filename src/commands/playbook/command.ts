@@ -20,7 +20,7 @@ export function registerPlaybook(program: Command, ctx: CommandContext): void {
       '--repo <url>',
       'git URL of the playbook (default: playbook.repo, then the public MDAD repository)',
     )
-    .option('--ref <rev>', 'tag, branch or commit (default: playbook.ref, then the tested pin)')
+    .option('--ref <rev>', 'branch or commit (default: playbook.ref, then the tested pin commit)')
     .option('--dir <dir>', 'where the checkout lives (default: playbook.path, then <case>/playbook)')
     .action(async (flags: FetchFlags) => {
       const { runFetch } = await import('./fetch.js');

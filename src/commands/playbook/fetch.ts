@@ -6,7 +6,7 @@ import { journal } from '../../case/journal.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { InterruptedError, UserError } from '../../errors.js';
 import { fetchPlaybook } from '../../playbook/fetch.js';
-import { checkoutPath, chooseSource, displayUrl, PINNED_REF } from '../../playbook/pin.js';
+import { checkoutPath, chooseSource, displayUrl, PINNED_COMMIT } from '../../playbook/pin.js';
 import { recordCheckout } from '../../playbook/record.js';
 import type { Output } from '../../ui/output.js';
 import type { GlobalOptions } from '../context.js';
@@ -45,9 +45,9 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
   }
   const source = chooseSource(flags, loaded?.config.playbook, env);
   const dir = flags.dir ? resolve(flags.dir) : checkoutPath(loaded!);
-  if (source.refFrom === 'config' && source.ref !== PINNED_REF) {
+  if (source.refFrom === 'config' && source.ref !== PINNED_COMMIT) {
     out.info(
-      `note: using playbook.ref ${source.ref} from matrix-oob.yml; this matrix-oob is tested with ${PINNED_REF} (--ref ${PINNED_REF} to move to it).`,
+      `note: using playbook.ref ${source.ref} from matrix-oob.yml; this matrix-oob is tested with ${PINNED_COMMIT} (--ref ${PINNED_COMMIT} to move to it).`,
     );
   }
   if (displayUrl(source.repo) !== source.repo) {
@@ -103,6 +103,6 @@ export async function runFetch(req: FetchCommandRequest): Promise<void> {
 
 function example(flag: string): string {
   if (flag === '--repo') return '--repo https://github.com/spantaleev/matrix-docker-ansible-deploy.git';
-  if (flag === '--ref') return `--ref ${PINNED_REF}`;
+  if (flag === '--ref') return `--ref ${PINNED_COMMIT}`;
   return '--dir ./playbook';
 }

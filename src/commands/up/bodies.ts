@@ -5,8 +5,9 @@ import type { Capture } from '../../adapters/process.js';
 import type { Interrupt } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
+import { credentialsPath } from '../../case/credentials.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
-import { HOMESERVERS_WITH_REGISTER_USER } from '../../config/validators.js';
+import { USER_CREATOR_HOMESERVERS } from '../../config/validators.js';
 import { FailureError } from '../../errors.js';
 import type { HookEvent } from '../../hooks/discover.js';
 import { checkoutPath } from '../../playbook/pin.js';
@@ -140,9 +141,15 @@ export async function deployStep(c: StepContext, name: 'setup' | 'start'): Promi
 export async function usersStep(c: StepContext): Promise<Outcome | undefined> {
   const { config } = c.loaded;
   if (config.users.length === 0) return { skipped: 'no users in the config' };
-  if (!HOMESERVERS_WITH_REGISTER_USER.includes(config.homeserver)) {
+  // The setup run created them (MDAD's matrix-user-creator): only stragglers remain, e.g.
+  // users added to the config after that run finished.
+  const missing: string[] = [];
+  for (const u of config.users)
+    if (!(await exists(credentialsPath(c.loaded.paths.credentialsDir, u.name)))) missing.push(u.name);
+  if (missing.length === 0) return { skipped: 'created by the setup run' };
+  if (!USER_CREATOR_HOMESERVERS.includes(config.homeserver)) {
     c.out.warn(
-      `homeserver ${config.homeserver} has no register-user task: create the users with its own tools`,
+      `the playbook cannot create users on ${config.homeserver}: create ${missing.join(', ')} with its own tools`,
     );
     return { skipped: `not supported for ${config.homeserver}` };
   }

@@ -1,19 +1,19 @@
 import { resolve } from 'node:path';
-import { generate } from 'generate-password';
 import { type Clock, systemClock } from '../../adapters/clock.js';
 import { exists } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { addSecret, caseRedactor, type OpenedCase, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
-import { withExtraVarsFile } from '../../ansible/extra-vars.js';
+import { userCreatorYaml, withExtraVarsFile, withExtraVarsText } from '../../ansible/extra-vars.js';
 import { runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { checkExtraArgs, failureDetails, runJournalFields, successLine } from '../../ansible/summary.js';
-import { assertTags, listTags } from '../../ansible/tags.js';
+import { assertTags, listTags, USER_TAGS } from '../../ansible/tags.js';
 import {
   credentialsFor,
   credentialsPath,
+  generatePassword,
   passwordFromFile,
   pendingPath,
   readPassword,
@@ -23,7 +23,11 @@ import {
 import { journal } from '../../case/journal.js';
 import { acquireCaseLock, caseTempDir } from '../../case/lock.js';
 import { editConfigUsers } from '../../config/users-edit.js';
-import { HOMESERVERS_WITH_REGISTER_USER, localpartProblem } from '../../config/validators.js';
+import {
+  HOMESERVERS_WITH_REGISTER_USER,
+  localpartProblem,
+  USER_CREATOR_HOMESERVERS,
+} from '../../config/validators.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { readJitsiPasswords } from '../../inventory/jitsi-accounts.js';
 import { nextCommand } from '../../ui/next.js';
@@ -31,6 +35,7 @@ import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { GlobalOptions } from '../context.js';
 import { killGrace } from '../deploy/run.js';
+import { USERS_TAG } from '../deploy/stages.js';
 import type { UserAddOptions } from './command.js';
 
 export interface UserAddRequest {
@@ -54,17 +59,7 @@ interface Target {
   admin: boolean;
 }
 
-/** 64 characters from a CSPRNG (generate-password uses crypto.randomBytes), letters and digits. */
-export function generatePassword(): string {
-  return generate({
-    length: 64,
-    numbers: true,
-    uppercase: true,
-    lowercase: true,
-    symbols: false,
-    strict: true,
-  });
-}
+export { generatePassword };
 
 /** One command per case at a time (src/case/lock.ts). */
 export async function runUserAdd(req: UserAddRequest): Promise<void> {
@@ -82,9 +77,12 @@ async function userAddLocked(req: UserAddRequest): Promise<void> {
   checkExtraArgs(req.ansibleArgs);
   const opened = await openAnsibleCase(req.globals.case);
   const { config, paths } = opened;
-  if (!HOMESERVERS_WITH_REGISTER_USER.includes(config.homeserver)) {
+  // synapse and dendrite have MDAD's register-user tag; conduit and continuwuity are reached
+  // through its matrix-user-creator role (tag ensure-matrix-users-created).
+  const viaCreator = !HOMESERVERS_WITH_REGISTER_USER.includes(config.homeserver);
+  if (viaCreator && !USER_CREATOR_HOMESERVERS.includes(config.homeserver)) {
     throw new UserError(
-      `homeserver ${config.homeserver} has no register-user task in the playbook; "user add" works with synapse or dendrite only`,
+      `homeserver ${config.homeserver} has neither a register-user task nor a user-creator task in the playbook; "user add" works with ${[...new Set([...HOMESERVERS_WITH_REGISTER_USER, ...USER_CREATOR_HOMESERVERS])].join(', ')}`,
       {
         hint: `create users with ${config.homeserver}'s own tools (see its documentation), or use homeserver: synapse for a new case.`,
       },
@@ -103,7 +101,7 @@ async function userAddLocked(req: UserAddRequest): Promise<void> {
   const targets = chooseTargets(req.name, opts, opened);
   const givenPassword = opts.passwordFile ? await passwordFromFile(opts.passwordFile, req.stdin) : undefined;
 
-  const tag = opts.reset ? 'update-user-password' : 'register-user';
+  const tag = opts.reset ? USER_TAGS.reset : viaCreator ? USERS_TAG : USER_TAGS.register;
   const baseEnv = req.env ?? process.env;
   for (const w of ansibleEnvWarnings(baseEnv, opened.ansible.checkout)) out.warn(w);
   const available = await listTags({
@@ -166,30 +164,33 @@ async function userAddLocked(req: UserAddRequest): Promise<void> {
         const vars: Record<string, string> = opts.reset
           ? { username: target.name, password }
           : { username: target.name, password, admin: target.admin ? 'yes' : 'no' };
-        const result = await withExtraVarsFile(
-          vars,
-          ['password'],
-          (file) =>
-            runPlaybook({
-              caseCtx: opened.ansible,
-              tags: [tag],
-              extraVarsFile: file,
-              extraArgs: req.ansibleArgs,
-              stage: `${tag}-${target.name.replace(/[^a-z0-9._=-]/g, '_')}`,
-              terminal,
-              redactor,
-              signal: interrupt.signal,
-              forceSignal: interrupt.force,
-              // One JSON line per result: the YAML format folds long values at spaces, and a
-              // passphrase split over two lines would escape line-by-line redaction.
-              env: { ...baseEnv, ANSIBLE_CALLBACK_RESULT_FORMAT: 'json' },
-              clock,
-              killGraceMs: killGrace(baseEnv),
-              controlDir,
-            }),
-          // Inside the case (0700), swept by the next command if this one is killed.
-          await caseTempDir(paths.root),
-        );
+        const run = (file: string) =>
+          runPlaybook({
+            caseCtx: opened.ansible,
+            tags: [tag],
+            extraVarsFile: file,
+            extraArgs: req.ansibleArgs,
+            stage: `${tag}-${target.name.replace(/[^a-z0-9._=-]/g, '_')}`,
+            terminal,
+            redactor,
+            signal: interrupt.signal,
+            forceSignal: interrupt.force,
+            // One JSON line per result: the YAML format folds long values at spaces, and a
+            // passphrase split over two lines would escape line-by-line redaction.
+            env: { ...baseEnv, ANSIBLE_CALLBACK_RESULT_FORMAT: 'json' },
+            clock,
+            killGraceMs: killGrace(baseEnv),
+            controlDir,
+          });
+        const result =
+          viaCreator && !opts.reset
+            ? await withExtraVarsText(
+                userCreatorYaml([{ username: target.name, password, type: target.admin ? 'admin' : 'user' }]),
+                run,
+                await caseTempDir(paths.root),
+              )
+            : // Inside the case (0700), swept by the next command if this one is killed.
+              await withExtraVarsFile(vars, ['password'], run, await caseTempDir(paths.root));
         const status = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'ok' : 'failed';
         await journal(
           paths.journal,

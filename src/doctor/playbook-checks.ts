@@ -1,0 +1,89 @@
+import { relative } from 'node:path';
+import { type LocalChecksResult, runLocalChecks } from '../playbook/checks/run.js';
+import { VALIDATED_VERSION_VAR } from '../playbook/migration.js';
+import { checkoutPath } from '../playbook/pin.js';
+import { secretValuesOf } from '../secrets/keys.js';
+import { Redactor } from '../secrets/redact.js';
+import { checkoutUsable } from './checkout.js';
+import type { DoctorContext } from './context.js';
+import type { CheckResult } from './report.js';
+
+/**
+ * The checkout's own configuration checks (every role's validate_*.yml that a setup run would
+ * execute), run here against the case's inventory: what MDAD would refuse after SSH and fact
+ * gathering on the server is reported before anything touches it.
+ */
+export async function playbookChecks(ctx: DoctorContext): Promise<CheckResult> {
+  const base = { id: 'playbook-checks', title: "playbook's own checks" };
+  if (!ctx.loaded) return { ...base, status: 'skip', summary: 'needs a case' };
+  const path = checkoutPath(ctx.loaded);
+  const [usable, inv] = await Promise.all([checkoutUsable(path), ctx.inventory]);
+  if (!usable) return { ...base, status: 'skip', summary: 'needs the playbook checkout' };
+  if (!inv?.vars) return { ...base, status: 'skip', summary: "needs the host's vars.yml" };
+  const { paths } = ctx.loaded;
+  const redactor = new Redactor(secretValuesOf(inv.vars));
+  const result = await runLocalChecks({
+    checkout: path,
+    inventory: paths.hosts,
+    capture: ctx.capture,
+    env: ctx.env,
+    cacheFile: paths.checksCache,
+    redact: (t) => redactor.redact(t),
+  });
+  return judge(result, relative(paths.root, paths.vars) || paths.vars, base);
+}
+
+export function judge(
+  result: LocalChecksResult,
+  varsFile: string,
+  base: { id: string; title: string },
+): CheckResult {
+  const when = result.cached ? 'cached' : `${result.seconds}s`;
+  switch (result.status) {
+    case 'none':
+      return { ...base, status: 'skip', summary: 'the checkout has no validate_*.yml checks' };
+    case 'pass':
+      return {
+        ...base,
+        status: 'pass',
+        summary: `${result.checks} checks of the checkout's roles pass on this inventory (${when}, run here, no SSH)`,
+      };
+    case 'error':
+      return {
+        ...base,
+        status: 'warn',
+        summary: `the checks could not run: ${result.error ?? 'unknown error'}`,
+        fix: 'run "matrix-oob doctor" again; if it persists, the playbook run would fail the same way: read the message above.',
+      };
+    case 'fail': {
+      const variables = [...new Set(result.failures.flatMap((f) => f.variables.slice(0, 1)))];
+      const details = result.failures.flatMap((f) => [
+        `${f.task}: ${firstLines(f.message)}`,
+        ...(f.variables[0] ? [`  variable: ${f.variables[0]}`] : []),
+      ]);
+      const migration = variables.includes(VALIDATED_VERSION_VAR);
+      const others = variables.filter((v) => v !== VALIDATED_VERSION_VAR);
+      const fixes = [
+        ...(migration ? ['review the breaking changes with "matrix-oob playbook acknowledge"'] : []),
+        ...(others.length > 0 ? [`fix ${others.join(', ')} in ${varsFile}`] : []),
+      ];
+      return {
+        ...base,
+        status: 'fail',
+        summary: `${result.failures.length} of the playbook's own check${result.failures.length === 1 ? '' : 's'} fail${result.failures.length === 1 ? 's' : ''} on this inventory (${when}): the run would stop there`,
+        details,
+        fix: `${fixes.join('; ') || `fix ${varsFile} as the message says`}, then run "matrix-oob doctor" again.`,
+      };
+    }
+  }
+}
+
+/** The first two non-empty lines of a message, on one line. */
+function firstLines(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const text = lines.slice(0, 2).join(' ');
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+}

@@ -1,0 +1,2 @@
+export declare const REAL_MDAD_FILES: string[];
+export declare function locateRealMdad(): { dir?: string; reason?: string };
