@@ -5,6 +5,7 @@ import { registerDns } from './commands/dns/command.js';
 import { registerDoctor } from './commands/doctor/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
+import { registerRecord } from './commands/record/command.js';
 import { registerTeardown } from './commands/teardown/command.js';
 import { registerTrustHost } from './commands/trust-host/command.js';
 import { registerUp } from './commands/up/command.js';
@@ -74,5 +75,6 @@ export function buildProgram(out: Output): Command {
   registerControlRoom(program, ctx);
   registerTeardown(program, ctx);
   registerUp(program, ctx);
+  registerRecord(program, ctx);
   return program;
 }

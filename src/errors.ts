@@ -8,6 +8,8 @@ export const ExitCode = {
   USAGE: 2,
   /** `dns check`: the check ran and DNS is not ready yet. */
   NOT_READY: 3,
+  /** `record verify`: a hash chain of the case record is broken. */
+  TAMPERED: 4,
   INTERRUPTED: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -278,6 +278,8 @@ export async function runTeardown(req: TeardownRequest): Promise<void> {
   out.info(
     `teardown finished: ${opts.localOnly ? 'local secrets removed (server skipped)' : `the server's data is gone and the local secrets removed`}. The case record stays in ${paths.root} (journal.jsonl, logs/).`,
   );
+  for (const line of await (await import('../../record/heads.js')).headLines(paths.root, paths.journal))
+    out.info(line);
 }
 
 /** One journal line of this run (the command name is added). */

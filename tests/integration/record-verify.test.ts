@@ -1,0 +1,71 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+
+const EXAMPLE = join(ROOT, 'examples/case.yml');
+
+// `matrix-oob record verify` on a real case folder written by the built CLI.
+describe('matrix-oob record verify', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let caseDir: string;
+  beforeEach(async () => {
+    tmp = tempDir();
+    caseDir = join(tmp.dir, 'case');
+    const r = await runCli(['init', '--config', EXAMPLE, '--yes', caseDir]);
+    expect(r.exitCode).toBe(0);
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('a case with only init in its journal verifies (exit 0), with --json', async () => {
+    const r = await runCli(['--case', caseDir, '--json', 'record', 'verify']);
+    expect(r.stderr).toContain('record verify: all 1 chains intact');
+    expect(r.exitCode).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.ok).toBe(true);
+    expect(json.files[0]).toMatchObject({ file: 'journal.jsonl', lines: 1, head: { seq: 1 } });
+  });
+
+  it('one changed byte of journal.jsonl: exit 4, naming the file and the line, nothing written', async () => {
+    // A second line, so the edited one is not the first.
+    expect((await runCli(['--case', caseDir, 'record', 'verify'])).exitCode).toBe(0);
+    const init2 = await runCli(['init', '--config', EXAMPLE, '--yes', caseDir]);
+    expect(init2.exitCode).toBe(0);
+    const path = join(caseDir, 'journal.jsonl');
+    const text = readFileSync(path, 'utf8');
+    const firstEnd = text.indexOf('\n');
+    const i = firstEnd + 20; // a byte inside line 2
+    const edited = text.slice(0, i) + (text[i] === 'a' ? 'b' : 'a') + text.slice(i + 1);
+    writeFileSync(path, edited);
+    const r = await runCli(['--case', caseDir, 'record', 'verify']);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain('BROKEN  journal.jsonl: line 2 was edited');
+    expect(readFileSync(path, 'utf8')).toBe(edited);
+  });
+
+  it('teardown prints the heads; verify --head checks them and catches a cut journal', async () => {
+    const td = await runCli(['--case', caseDir, 'teardown', '--local-only', '--confirm', 'example.com']);
+    expect(td.exitCode).toBe(0);
+    const m = /^ {2}(journal\.jsonl=\d+:[0-9a-f]{64})$/m.exec(td.stderr);
+    expect(m).not.toBeNull();
+    const head = (m as RegExpExecArray)[1] as string;
+    const ok = await runCli(['--case', caseDir, 'record', 'verify', '--head', head]);
+    expect(ok.exitCode).toBe(0);
+    const path = join(caseDir, 'journal.jsonl');
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    writeFileSync(path, `${lines.slice(0, -1).join('\n')}\n`);
+    const cut = await runCli(['--case', caseDir, 'record', 'verify', '--head', head]);
+    expect(cut.exitCode).toBe(4);
+    expect(cut.stderr).toMatch(
+      /BROKEN {2}journal\.jsonl: the file ends at entry \d+, but entry \d+ was checkpointed/,
+    );
+  });
+
+  it('bad usage: a malformed --head or a folder without a journal exits 2 with a hint', async () => {
+    const bad = await runCli(['--case', caseDir, 'record', 'verify', '--head', 'journal.jsonl=x']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('error: --head "journal.jsonl=x" is not FILE=SEQ:HASH');
+    const none = await runCli(['--case', tmp.dir, 'record', 'verify']);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('has no journal.jsonl: not a case folder');
+  });
+});
