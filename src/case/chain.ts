@@ -52,7 +52,11 @@ export type ParsedLine =
 
 export function parseChainLine(line: string): ParsedLine {
   const m = HASH_SUFFIX.exec(line);
-  if (!m) return { ok: false, reason: 'it does not end with a valid "hash" member (edited, or written before the chain existed)' };
+  if (!m)
+    return {
+      ok: false,
+      reason: 'it does not end with a valid "hash" member (edited, or written before the chain existed)',
+    };
   const body = `${line.slice(0, m.index)}}`;
   const hash = m[1] as string;
   if (sha256Hex(body) !== hash) return { ok: false, reason: 'its content does not match its hash' };

@@ -1,3 +1,4 @@
+import { caseAccounts } from '../config/accounts.js';
 import type { Config } from '../config/schema.js';
 import { FailureError, UserError } from '../errors.js';
 import {
@@ -18,7 +19,7 @@ export const CONTROL_ALIAS_LOCALPART = 'control';
 export const MEGOLM = 'm.megolm.v1.aes-sha2';
 export const DEVICE_NAME = 'matrix-oob control-room';
 
-export type ControlRoomConfig = Pick<Config, 'domain' | 'users'>;
+export type ControlRoomConfig = Pick<Config, 'domain' | 'users'> & Partial<Pick<Config, 'recorder'>>;
 
 export interface ControlRoomResult {
   room_id: string;
@@ -173,7 +174,7 @@ async function withRoom(
   const invited: string[] = [];
   const already: string[] = [];
   const failed: { user_id: string; reason: string }[] = [];
-  for (const u of config.users) {
+  for (const u of caseAccounts(config)) {
     if (u.name === options.admin) continue;
     const id = userId(u.name, config.domain);
     const membership = members.get(id);

@@ -173,8 +173,15 @@ describe('user add', () => {
     expect(out.users.map((u: { name: string; status: string }) => [u.name, u.status])).toEqual([
       ['alice', 'skipped'],
       ['bob', 'registered'],
+      ['recorder', 'registered'],
     ]);
     expect(received('bob')).toMatchObject({ password: bobPassword, admin: 'no' });
+    // The recorder's account comes with the users: a generated password, kept 0600 in the case.
+    const rec = received('recorder');
+    expect(rec).toMatchObject({ admin: 'no' });
+    expect(rec.password).toMatch(/^[A-Za-z0-9]{64}$/);
+    expect(statSync(join(caseDir, 'credentials', 'recorder.txt')).mode & 0o777).toBe(0o600);
+    expect(r.stdout + r.stderr).not.toContain(rec.password);
     expect(r.stdout + r.stderr).not.toContain(bobPassword);
     expect(readFileSync(join(caseDir, 'credentials', 'bob.txt'), 'utf8')).toContain(
       `password: ${bobPassword}\n`,

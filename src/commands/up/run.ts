@@ -9,6 +9,7 @@ import { checkExtraArgs } from '../../ansible/summary.js';
 import { journal } from '../../case/journal.js';
 import { CONFIG_FILE } from '../../case/paths.js';
 import type { GlobalOptions } from '../../cli.js';
+import { caseAccounts } from '../../config/accounts.js';
 import { type LoadedCase, loadCase, loadConfigFile } from '../../config/load.js';
 import { HOMESERVERS_WITH_REGISTER_USER } from '../../config/validators.js';
 import { MIN_ANSIBLE_CORE, MIN_COMMUNITY_DOCKER } from '../../doctor/toolchain.js';
@@ -347,7 +348,7 @@ export async function runUp(req: UpRequest): Promise<void> {
     await step('post-start', () => hooks('post-start'));
     await step('users', async () => {
       const { config } = loaded;
-      if (config.users.length === 0) return { skipped: 'no users in the config' };
+      if (caseAccounts(config).length === 0) return { skipped: 'no users in the config' };
       if (!HOMESERVERS_WITH_REGISTER_USER.includes(config.homeserver)) {
         out.warn(
           `homeserver ${config.homeserver} has no register-user task: create the users with its own tools`,
