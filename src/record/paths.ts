@@ -8,7 +8,8 @@ export interface RecordPaths {
   /** The recorder's login and keys: 0600, needed to restart (record/recorder/). */
   secrets: string;
   session: string;
-  backupKey: string;
+  secretsFile: string;
+  cryptoStore: string;
   state: string;
   lock: string;
 }
@@ -22,7 +23,8 @@ export function recordPaths(caseRoot: string): RecordPaths {
     media: join(root, 'media'),
     secrets,
     session: join(secrets, 'session.json'),
-    backupKey: join(secrets, 'backup-key.txt'),
+    secretsFile: join(secrets, 'secrets.json'),
+    cryptoStore: join(secrets, 'crypto-store.bin'),
     state: join(root, 'state.json'),
     lock: join(root, 'record.lock'),
   };

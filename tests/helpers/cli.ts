@@ -28,7 +28,7 @@ export async function runCli(
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     reject: false,
-    timeout: 120_000,
+    timeout: Number(process.env.CLI_TIMEOUT_MS ?? 120_000),
   });
   return {
     exitCode: r.exitCode ?? -1,

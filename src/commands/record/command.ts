@@ -1,5 +1,12 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CommandContext } from '../../cli.js';
+
+export interface RecordOptions {
+  homeserverUrl?: string;
+  once: boolean;
+  importKeys?: string;
+  passphraseFile?: string;
+}
 
 export interface RecordVerifyOptions {
   head: string[];
@@ -10,7 +17,28 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerRecord(program: Command, ctx: CommandContext): void {
   const record = program
     .command('record')
-    .description('the case record: the recorder (docs/record.md) and the hash chains of the case');
+    .description(
+      'run the recorder on this machine: log in as the recorder, join every room it is invited to, store every event (encrypted as received, and decrypted) hash-chained in record/',
+    )
+    .addOption(
+      new Option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)').env(
+        'MATRIX_OOB_RECORD_URL',
+      ),
+    )
+    .option('--once', 'catch up once (join, fill gaps, decrypt, download) and stop', false)
+    .option(
+      '--import-keys <file>',
+      'a key export from a client ("Export E2E room keys"): decrypt what is stored and could not be read; works offline',
+    )
+    .option('--passphrase-file <file>', "the key export's passphrase (default: asked on the terminal)")
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 stopped after catching up (--once, --import-keys), 1 the homeserver failed or refused, 2 bad usage or config, 130 stopped with Ctrl-C (everything received is stored and checkpointed). See docs/record.md.\n',
+    )
+    .action(async (opts: RecordOptions) => {
+      const { runRecord } = await import('./run.js');
+      await runRecord({ opts, globals: ctx.globals(), out: ctx.out, exitWhenDone: true });
+    });
 
   record
     .command('verify')

@@ -1,0 +1,181 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { OnlySignedDevicesIsolationMode } from 'matrix-js-sdk/lib/crypto-api/index.js';
+import { ensurePrivateDir } from '../../src/adapters/files.js';
+import { makeCase } from '../helpers/case.js';
+import { runCli } from '../helpers/cli.js';
+import { type E2eeHomeserver, startE2eeHomeserver } from '../helpers/e2ee-homeserver.js';
+import { encryptAttachment, type Participant, startParticipant, waitFor } from '../helpers/participant.js';
+
+const DOMAIN = 'rec.test';
+const REC_PASSWORD = 'Recorder-password-0123456789';
+
+// `matrix-oob record` end to end: the built CLI (matrix-js-sdk + Rust crypto) against a test
+// homeserver on loopback, with a real participant client (the same SDK) encrypting.
+describe('matrix-oob record', () => {
+  let hs: E2eeHomeserver;
+  let alice: Participant;
+  let kase: { dir: string; cleanup(): Promise<void> };
+  let roomId: string;
+  const record = (...args: string[]) =>
+    runCli(['--case', kase.dir, ...args], {
+      env: {
+        MATRIX_OOB_RECORD_URL: hs.url,
+        ...(process.env.DEBUG_SDK ? { MATRIX_OOB_SDK_LOG: 'debug' } : {}),
+      },
+    });
+  const journal = () =>
+    readFileSync(join(kase.dir, 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+  const roomDir = () =>
+    join(kase.dir, 'record', 'rooms', readdirSync(join(kase.dir, 'record', 'rooms'))[0] as string);
+  const lines = (file: string) =>
+    readFileSync(join(roomDir(), file), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+
+  beforeAll(async () => {
+    // The participant's SDK and crypto log a lot at debug and info level.
+    jest.spyOn(console, 'debug').mockImplementation(() => {});
+    jest.spyOn(console, 'info').mockImplementation(() => {});
+    hs = await startE2eeHomeserver(DOMAIN);
+    hs.addUser('alice', 'Alice-password-0123456789');
+    hs.addUser('recorder', REC_PASSWORD);
+    kase = await makeCase({
+      domain: DOMAIN,
+      server: { address: '203.0.113.10' },
+      users: [{ name: 'alice', admin: true }],
+    });
+    await ensurePrivateDir(join(kase.dir, 'credentials'));
+    writeFileSync(
+      join(kase.dir, 'credentials', 'recorder.txt'),
+      `user_id: @recorder:${DOMAIN}\npassword: ${REC_PASSWORD}\n`,
+      {
+        mode: 0o600,
+      },
+    );
+    alice = await startParticipant(hs.url, 'alice', 'Alice-password-0123456789');
+    // As Element since April 2026: room keys only for devices cross-signed by their owner.
+    alice.client.getCrypto()?.setDeviceIsolationMode(new OnlySignedDevicesIsolationMode());
+    const r = await alice.client.createRoom({
+      name: 'control',
+      initial_state: [
+        { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } },
+      ],
+      invite: [`@recorder:${DOMAIN}`],
+    } as never);
+    roomId = r.room_id;
+  }, 60_000);
+
+  afterAll(async () => {
+    await alice?.stop();
+    await hs?.close();
+    await kase?.cleanup();
+  });
+
+  it('--once joins the room it is invited to, cross-signs its device and sets up key backup', async () => {
+    const r = await record('record', '--once');
+    if (process.env.DEBUG_RECORD) console.log(r.all);
+    expect(r.stderr).not.toMatch(/error|bug/i);
+    expect(r.exitCode).toBe(0);
+    expect(alice.client.getRoom(roomId)).toBeDefined();
+    await waitFor(
+      () => alice.client.getRoom(roomId)?.getMember(`@recorder:${DOMAIN}`)?.membership === 'join',
+      'recorder joined',
+    );
+    expect(hs.state.crossSigning.get(`@recorder:${DOMAIN}`)?.master).toBeDefined();
+    expect(hs.state.backups.get(`@recorder:${DOMAIN}`)).toHaveLength(1);
+    const secrets = join(kase.dir, 'record', 'recorder');
+    for (const f of ['session.json', 'secrets.json', 'crypto-store.bin']) {
+      expect(statSync(join(secrets, f)).mode & 0o777).toBe(0o600);
+    }
+    expect(statSync(secrets).mode & 0o777).toBe(0o700);
+    expect(journal().map((j) => j.stage)).toEqual(expect.arrayContaining(['start', 'join', 'checkpoint']));
+    expect(hs.unrecognized).toEqual([]);
+  }, 90_000);
+
+  it('--once stores and decrypts what a real client sent meanwhile: text, hostile body, edit, reply, redaction, encrypted file', async () => {
+    const c = alice.client;
+    // Alice's client must see the recorder's device as cross-signed before it shares keys with it.
+    await waitFor(async () => {
+      const devices = await c.getCrypto()!.getUserDeviceInfo([`@recorder:${DOMAIN}`], true);
+      const ids = [...(devices.get(`@recorder:${DOMAIN}`)?.keys() ?? [])];
+      for (const id of ids) {
+        const st = await c.getCrypto()!.getDeviceVerificationStatus(`@recorder:${DOMAIN}`, id);
+        if (st?.signedByOwner) return true;
+      }
+      return false;
+    }, 'recorder device cross-signed, seen by alice');
+    const first = await c.sendMessage(roomId, { msgtype: 'm.text', body: 'first message' } as never);
+    const hostile = '<script>document.title="pwned"</script><img src=x onerror=alert(1)> \u202Egnp.exe';
+    await c.sendMessage(roomId, { msgtype: 'm.text', body: hostile } as never);
+    await c.sendMessage(roomId, {
+      msgtype: 'm.text',
+      body: '* first message (edited)',
+      'm.new_content': { msgtype: 'm.text', body: 'first message (edited)' },
+      'm.relates_to': { rel_type: 'm.replace', event_id: first.event_id },
+    } as never);
+    await c.sendMessage(roomId, {
+      msgtype: 'm.text',
+      body: 'a reply',
+      'm.relates_to': { 'm.in_reply_to': { event_id: first.event_id } },
+    } as never);
+    const doomed = await c.sendMessage(roomId, { msgtype: 'm.text', body: 'to be redacted' } as never);
+    await c.redactEvent(roomId, doomed.event_id, undefined, { reason: 'oops' });
+    const plain = Buffer.from('evidence: the attacker IP is 198.51.100.7\n');
+    const enc = encryptAttachment(plain);
+    const up = await c.uploadContent(enc.data as never, { type: 'application/octet-stream' });
+    await c.sendMessage(roomId, {
+      msgtype: 'm.file',
+      body: 'ioc.txt',
+      file: { ...enc.file, url: up.content_uri },
+    } as never);
+
+    const r = await record('--json', 'record', '--once');
+    if (process.env.DEBUG_RECORD) console.error(r.stdout.slice(0, 3000), r.stderr.slice(0, 3000));
+    expect(r.stderr).not.toMatch(/error|bug/i);
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    if (out.undecryptable) console.error(readFileSync(join(roomDir(), 'decrypted.jsonl'), 'utf8'));
+    expect(out.undecryptable).toBe(0);
+
+    const events = lines('events.jsonl');
+    if (process.env.DEBUG_RECORD) {
+      console.error(
+        hs.state.rooms
+          .get(roomId)!
+          .events.map((e) => `${e.pos} ${e.type} ${e.event_id}`)
+          .join('\n'),
+      );
+      console.error(events.map((l) => `${l.source} ${l.event.type} ${l.event.event_id}`).join('\n'));
+      console.error(r.stderr);
+    }
+    const stored = events.map((l) => l.event);
+    // Stored as received: the messages are ciphertext in events.jsonl.
+    const encrypted = stored.filter((e) => e.type === 'm.room.encrypted');
+    expect(encrypted.length).toBeGreaterThanOrEqual(6);
+    expect(JSON.stringify(stored)).not.toContain('first message');
+    expect(stored.some((e) => e.type === 'm.room.redaction' && e.redacts === doomed.event_id)).toBe(true);
+    const decrypted = lines('decrypted.jsonl');
+    const bodies = decrypted.filter((d) => d.kind === 'decrypted').map((d) => d.content.body);
+    expect(bodies).toEqual(
+      expect.arrayContaining(['first message', hostile, '* first message (edited)', 'a reply', 'ioc.txt']),
+    );
+    // Redacted before the recorder saw it: the server served it pruned, and the record says so.
+    expect(decrypted.find((d) => d.event_id === doomed.event_id)).toMatchObject({
+      kind: 'undecryptable',
+      code: 'REDACTED_BEFORE_RECEIVED',
+    });
+    for (const e of encrypted) expect(decrypted.some((d) => d.event_id === e.event_id)).toBe(true);
+    const media = decrypted.find((d) => d.kind === 'media');
+    expect(media).toMatchObject({ encrypted: true, size: plain.length });
+    expect(readFileSync(join(kase.dir, 'record', 'media', media.sha256))).toEqual(plain);
+    // The chains verify.
+    const v = await runCli(['--case', kase.dir, 'record', 'verify']);
+    expect(v.exitCode).toBe(0);
+  }, 90_000);
+});
