@@ -417,6 +417,11 @@ export class Recorder {
     }
     await waitForBackup(client);
     const heads = await this.checkpoint();
+    await this.note({
+      stage: 'stop',
+      reason: this.opts.signal.aborted ? 'interrupted' : 'caught up (--once)',
+      undecryptable,
+    });
     const s = this.session as RecorderSession;
     return {
       ...this.status(),

@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { execa } from 'execa';
 import { OnlySignedDevicesIsolationMode } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import { ensurePrivateDir } from '../../src/adapters/files.js';
 import { makeCase } from '../helpers/case.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { type E2eeHomeserver, startE2eeHomeserver } from '../helpers/e2ee-homeserver.js';
 import { encryptAttachment, type Participant, startParticipant, waitFor } from '../helpers/participant.js';
 
@@ -178,4 +179,171 @@ describe('matrix-oob record', () => {
     const v = await runCli(['--case', kase.dir, 'record', 'verify']);
     expect(v.exitCode).toBe(0);
   }, 90_000);
+});
+
+describe('matrix-oob record: running, restarting, importing keys', () => {
+  let hs: E2eeHomeserver;
+  let alice: Participant;
+  let kase: { dir: string; cleanup(): Promise<void> };
+  let roomId: string;
+  const env = () => ({ NO_COLOR: '1', MATRIX_OOB_RECORD_URL: hs.url });
+  const record = (...args: string[]) => runCli(['--case', kase.dir, ...args], { env: env() });
+  const journal = (): Record<string, any>[] => {
+    try {
+      return readFileSync(join(kase.dir, 'journal.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    } catch {
+      return []; // not written yet
+    }
+  };
+  const roomFile = (f: string) => {
+    const rooms = join(kase.dir, 'record', 'rooms');
+    return join(rooms, readdirSync(rooms)[0] as string, f);
+  };
+  const lines = (f: string): Record<string, any>[] => {
+    try {
+      return readFileSync(roomFile(f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    } catch {
+      return []; // not written yet
+    }
+  };
+  const said = (body: string) => lines('decrypted.jsonl').find((d) => d.content?.body === body);
+
+  beforeAll(async () => {
+    jest.spyOn(console, 'debug').mockImplementation(() => {});
+    jest.spyOn(console, 'info').mockImplementation(() => {});
+    hs = await startE2eeHomeserver(DOMAIN);
+    hs.addUser('alice', 'Alice-password-0123456789');
+    hs.addUser('recorder', REC_PASSWORD);
+    kase = await makeCase({
+      domain: DOMAIN,
+      server: { address: '203.0.113.10' },
+      users: [{ name: 'alice', admin: true }],
+    });
+    await ensurePrivateDir(join(kase.dir, 'credentials'));
+    writeFileSync(join(kase.dir, 'credentials', 'recorder.txt'), `password: ${REC_PASSWORD}\n`, {
+      mode: 0o600,
+    });
+    alice = await startParticipant(hs.url, 'alice', 'Alice-password-0123456789');
+    const r = await alice.client.createRoom({
+      initial_state: [
+        { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } },
+      ],
+      invite: [`@recorder:${DOMAIN}`],
+    } as never);
+    roomId = r.room_id;
+  }, 60_000);
+
+  afterAll(async () => {
+    await alice?.stop();
+    await hs?.close();
+    await kase?.cleanup();
+  });
+
+  it('runs until Ctrl-C: records a message before it is redacted, then stops cleanly (exit 130) with a checkpoint', async () => {
+    const child = execa('node', [BIN, '--case', kase.dir, 'record'], {
+      env: env(),
+      reject: false,
+      stdin: 'ignore',
+    });
+    try {
+      await waitFor(
+        () => alice.client.getRoom(roomId)?.getMember(`@recorder:${DOMAIN}`)?.membership === 'join',
+        'recorder joined',
+        30_000,
+      );
+      await waitFor(() => journal().some((j) => j.stage === 'start'), 'recorder started', 30_000);
+      const sent = await alice.client.sendMessage(roomId, {
+        msgtype: 'm.text',
+        body: 'said, then retracted',
+      } as never);
+      await waitFor(
+        () => said('said, then retracted') !== undefined,
+        'message decrypted by the running recorder',
+        30_000,
+      );
+      await alice.client.redactEvent(roomId, sent.event_id);
+      await waitFor(
+        () =>
+          lines('events.jsonl').some(
+            (l) => l.event.type === 'm.room.redaction' && l.event.redacts === sent.event_id,
+          ),
+        'redaction recorded',
+        30_000,
+      );
+    } catch (err) {
+      child.kill('SIGINT');
+      const r = await child;
+      throw new Error(
+        `${(err as Error).message}; recorder exit ${r.exitCode}: ${String(r.stderr).slice(-2000)}`,
+      );
+    }
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toContain('recorder stopped: everything received is stored and checkpointed.');
+    // What was said stays in the record, the redaction beside it.
+    expect(said('said, then retracted')).toMatchObject({ kind: 'decrypted', via: 'live' });
+    const j = journal();
+    expect(j.at(-1)).toMatchObject({ command: 'record', stage: 'stop', reason: 'interrupted' });
+    expect(j.some((e) => e.stage === 'checkpoint')).toBe(true);
+    expect((await record('record', 'verify')).exitCode).toBe(0);
+  }, 120_000);
+
+  it('a restart that lost its device restores keys from the backup, journals the downtime; --import-keys decrypts the rest offline', async () => {
+    // The crypto store is lost (a crash before its snapshot, another machine): the next run is a new device.
+    rmSync(join(kase.dir, 'record', 'recorder', 'crypto-store.bin'));
+    // Sent while the recorder is down: one in the Megolm session it had backed up, one in a new session.
+    await alice.client.sendMessage(roomId, { msgtype: 'm.text', body: 'while down, same session' } as never);
+    await alice.client.getCrypto()!.forceDiscardSession(roomId);
+    await alice.client.sendMessage(roomId, { msgtype: 'm.text', body: 'while down, new session' } as never);
+
+    const r = await record('--json', 'record', '--once');
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.keys_restored).toBeGreaterThanOrEqual(1);
+    expect(out.downtime).toBeDefined();
+    const j = journal();
+    expect(j.find((e) => e.stage === 'downtime' && e.to === out.downtime.to)).toMatchObject({
+      note: 'the recorder was not running: keys for messages sent then may be missing',
+    });
+    expect(j.filter((e) => e.stage === 'start').at(-1)).toMatchObject({ device: 'new', keys: 'restored' });
+    expect(said('while down, same session')).toMatchObject({ kind: 'decrypted' });
+    expect(said('while down, new session')).toBeUndefined();
+    expect(lines('decrypted.jsonl').filter((d) => d.kind === 'undecryptable')).toHaveLength(1);
+
+    // After the case: a participant's key export decrypts what is stored, without the server.
+    const exported = await alice.client.getCrypto()!.exportRoomKeysAsJson();
+    const wasm = await import('@matrix-org/matrix-sdk-crypto-wasm');
+    const file = join(kase.dir, '..', `keys-${process.pid}.txt`);
+    const pass = join(kase.dir, '..', `pass-${process.pid}.txt`);
+    writeFileSync(file, wasm.OlmMachine.encryptExportedRoomKeys(exported, 'correct horse battery', 1000));
+    writeFileSync(pass, 'wrong passphrase\n');
+    const bad = await runCli(
+      ['--case', kase.dir, 'record', '--import-keys', file, '--passphrase-file', pass],
+      {
+        env: { MATRIX_OOB_RECORD_URL: 'http://127.0.0.1:9' },
+      },
+    );
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('the passphrase is wrong');
+    writeFileSync(pass, 'correct horse battery\n');
+    const imp = await runCli(
+      ['--case', kase.dir, 'record', '--import-keys', file, '--passphrase-file', pass],
+      {
+        env: { MATRIX_OOB_RECORD_URL: 'http://127.0.0.1:9' },
+      },
+    );
+    rmSync(file);
+    rmSync(pass);
+    expect(imp.stderr).toMatch(/imported \d+ room keys; 1 stored messages decrypted, 0 still undecryptable/);
+    expect(imp.exitCode).toBe(0);
+    expect(said('while down, new session')).toMatchObject({ kind: 'decrypted', via: 'import' });
+    expect((await record('record', 'verify')).exitCode).toBe(0);
+  }, 120_000);
 });
