@@ -8,9 +8,10 @@
 #   sudo            present on the loopback "server", as MDAD requires (server preflight hook)
 #   bsdutils, tar   `script` (a real pseudo-terminal for the wizard tests) and role tarballs
 #   iproute2        `ss`, which the server preflight hook reads on the loopback "server"
+#   chromium        headless, opens the transcript HTML (hostile bodies must stay inert)
 # Idempotent; runs as root (or via sudo when available).
 set -euo pipefail
-packages=(ansible-core openssh-server openssh-client knot git openssl sudo bsdutils tar iproute2)
+packages=(ansible-core openssh-server openssh-client knot git openssl sudo bsdutils tar iproute2 chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -7,6 +7,7 @@ import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
 import { registerRecord } from './commands/record/command.js';
 import { registerTeardown } from './commands/teardown/command.js';
+import { registerTranscript } from './commands/transcript/command.js';
 import { registerTrustHost } from './commands/trust-host/command.js';
 import { registerUp } from './commands/up/command.js';
 import { registerUser } from './commands/user/command.js';
@@ -76,5 +77,6 @@ export function buildProgram(out: Output): Command {
   registerTeardown(program, ctx);
   registerUp(program, ctx);
   registerRecord(program, ctx);
+  registerTranscript(program, ctx);
   return program;
 }

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { OnlySignedDevicesIsolationMode } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import { ensurePrivateDir } from '../../src/adapters/files.js';
 import { makeCase } from '../helpers/case.js';
+import { openInChromium } from '../helpers/chromium.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { type E2eeHomeserver, startE2eeHomeserver } from '../helpers/e2ee-homeserver.js';
 import { encryptAttachment, type Participant, startParticipant, waitFor } from '../helpers/participant.js';
@@ -178,6 +179,19 @@ describe('matrix-oob record', () => {
     // The chains verify.
     const v = await runCli(['--case', kase.dir, 'record', 'verify']);
     expect(v.exitCode).toBe(0);
+    // And the transcript shows it all in Chromium, the hostile body as inert text.
+    expect((await runCli(['--case', kase.dir, 'transcript'])).exitCode).toBe(0);
+    const dom = await openInChromium(join(kase.dir, 'record', 'transcript.html'));
+    expect(dom).toContain('every hash chain of the case is intact');
+    expect(dom).toContain(
+      '&lt;script&gt;document.title="pwned"&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; [U+202E]gnp.exe',
+    );
+    expect(dom).toMatch(/<title>Transcript of case rec\.test<\/title>/);
+    expect(dom).toContain('edited at');
+    expect(dom).toContain('to: <bdi class="b">first message (edited)</bdi>');
+    expect(dom).toContain(`in reply to <code>${first.event_id}</code>`);
+    expect(dom).toContain('[undecryptable: REDACTED_BEFORE_RECEIVED:');
+    expect(dom).toContain(`<a href="media/${media.sha256}">`);
   }, 90_000);
 });
 
