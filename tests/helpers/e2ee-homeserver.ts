@@ -13,7 +13,7 @@ import { syncRoutes } from './e2ee-sync.js';
  * client-server API (login, sync with long polling, rooms, to-device, device keys, cross-signing,
  * key backup, authenticated media) for real matrix-js-sdk clients with Rust crypto to encrypt
  * and decrypt through it. One process, in memory. Every route is a (method, spec path template)
- * pair that tests/contract/e2ee-homeserver.test.ts checks against ../shared/matrix-spec; a
+ * pair that tests/integration/e2ee-homeserver-contract.test.ts checks against ../shared/matrix-spec; a
  * request to anything else is answered 404 M_UNRECOGNIZED and listed in `unrecognized`.
  */
 export interface E2eeHomeserver {

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ChainWriter } from '../../src/case/chain.js';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 
 const EXAMPLE = join(ROOT, 'examples/case.yml');
@@ -43,8 +44,19 @@ describe('matrix-oob record verify', () => {
   });
 
   it('teardown prints the heads; verify --head checks them and catches a cut journal', async () => {
+    // The recorder's keys go with the other local secrets; what it recorded stays.
+    mkdirSync(join(caseDir, 'record', 'recorder'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(caseDir, 'record', 'recorder', 'secrets.json'), '{}\n', { mode: 0o600 });
+    const chained = await ChainWriter.open(
+      join(caseDir, 'record', 'rooms', '!r%3Aexample.com', 'events.jsonl'),
+    );
+    chained.add({ event: { event_id: '$1' } });
+    await chained.flush();
     const td = await runCli(['--case', caseDir, 'teardown', '--local-only', '--confirm', 'example.com']);
     expect(td.exitCode).toBe(0);
+    expect(existsSync(join(caseDir, 'record', 'recorder'))).toBe(false);
+    expect(existsSync(join(caseDir, 'record', 'rooms', '!r%3Aexample.com', 'events.jsonl'))).toBe(true);
+    expect(td.stderr).toMatch(/^ {2}record\/rooms\/!r%3Aexample\.com\/events\.jsonl=1:[0-9a-f]{64}$/m);
     const m = /^ {2}(journal\.jsonl=\d+:[0-9a-f]{64})$/m.exec(td.stderr);
     expect(m).not.toBeNull();
     const head = (m as RegExpExecArray)[1] as string;
