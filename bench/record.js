@@ -8,7 +8,7 @@
 //
 // Run: npm run bench -- record   (or node bench/record.js after npm run build)
 // Env: BENCH_MESSAGES (default 10000).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

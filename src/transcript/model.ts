@@ -126,8 +126,9 @@ export async function loadRoom(paths: RecordPaths, roomId: string): Promise<Room
   const byId = new Map(items.map((i) => [i.event_id, i]));
   for (const i of items) {
     const target = i.edits ? byId.get(i.edits) : undefined;
-    if (target && i.body !== undefined)
-      (target.edited_by ??= []).push({ event_id: i.event_id, body: i.body, time: i.time });
+    if (target && i.body !== undefined) {
+      target.edited_by = [...(target.edited_by ?? []), { event_id: i.event_id, body: i.body, time: i.time }];
+    }
     const red = i.redacts ? byId.get(i.redacts) : undefined;
     if (red) red.redacted_by = { event_id: i.event_id, sender: i.sender, time: i.time };
   }

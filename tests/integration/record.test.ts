@@ -10,6 +10,9 @@ import { BIN, runCli } from '../helpers/cli.js';
 import { type E2eeHomeserver, startE2eeHomeserver } from '../helpers/e2ee-homeserver.js';
 import { encryptAttachment, type Participant, startParticipant, waitFor } from '../helpers/participant.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: recorded JSON lines, read back in assertions
+type Json = Record<string, any>;
+
 const DOMAIN = 'rec.test';
 const REC_PASSWORD = 'Recorder-password-0123456789';
 
@@ -202,7 +205,7 @@ describe('matrix-oob record: running, restarting, importing keys', () => {
   let roomId: string;
   const env = () => ({ NO_COLOR: '1', MATRIX_OOB_RECORD_URL: hs.url });
   const record = (...args: string[]) => runCli(['--case', kase.dir, ...args], { env: env() });
-  const journal = (): Record<string, any>[] => {
+  const journal = (): Json[] => {
     try {
       return readFileSync(join(kase.dir, 'journal.jsonl'), 'utf8')
         .trim()
@@ -216,7 +219,7 @@ describe('matrix-oob record: running, restarting, importing keys', () => {
     const rooms = join(kase.dir, 'record', 'rooms');
     return join(rooms, readdirSync(rooms)[0] as string, f);
   };
-  const lines = (f: string): Record<string, any>[] => {
+  const lines = (f: string): Json[] => {
     try {
       return readFileSync(roomFile(f), 'utf8')
         .trim()
