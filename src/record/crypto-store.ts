@@ -1,7 +1,6 @@
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { deserialize, serialize } from 'node:v8';
-import { ensurePrivateDir, exists, FILE_MODE } from '../adapters/files.js';
+import { exists, writeFileAtomic } from '../adapters/files.js';
 
 /**
  * The recorder's crypto store across runs. matrix-js-sdk's Rust crypto keeps its store (the
@@ -119,22 +118,7 @@ export async function restoreDatabases(dumps: DbDump[]): Promise<void> {
 
 /** Snapshot to `path` atomically (0600). */
 export async function saveSnapshot(path: string, prefix: string): Promise<void> {
-  const bytes = serialize(await dumpDatabases(prefix));
-  await ensurePrivateDir(dirname(path));
-  const tmp = `${path}.tmp-${process.pid}`;
-  const h = await open(tmp, 'w', FILE_MODE);
-  try {
-    await h.writeFile(bytes);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, serialize(await dumpDatabases(prefix)));
 }
 
 /** Load a snapshot written by saveSnapshot; false if there is none. */

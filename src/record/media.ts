@@ -1,7 +1,6 @@
 import { createDecipheriv, createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir, exists, FILE_MODE } from '../adapters/files.js';
+import { exists, writeFileAtomic } from '../adapters/files.js';
 
 /** `content.file` of an encrypted attachment (spec: EncryptedFile). */
 export interface EncryptedFile {
@@ -60,24 +59,6 @@ export async function fetchMedia(
   const plain = source.file ? decryptAttachment(data, source.file) : data;
   const sha256 = createHash('sha256').update(plain).digest('hex');
   const path = join(mediaDir, sha256);
-  if (!(await exists(path))) await writeBytesAtomic(path, mediaDir, plain);
+  if (!(await exists(path))) await writeFileAtomic(path, plain);
   return { sha256, size: plain.length };
-}
-
-async function writeBytesAtomic(path: string, dir: string, bytes: Buffer): Promise<void> {
-  await ensurePrivateDir(dir);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const h = await open(tmp, 'w', FILE_MODE);
-  try {
-    await h.writeFile(bytes);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }

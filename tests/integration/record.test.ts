@@ -16,6 +16,47 @@ type Json = Record<string, any>;
 const DOMAIN = 'rec.test';
 const REC_PASSWORD = 'Recorder-password-0123456789';
 
+/**
+ * A test homeserver with alice (a real client, cross-signed) and the recorder's account, a case
+ * folder holding the recorder's password as `user add` writes it, and an encrypted room alice
+ * created with the recorder invited.
+ */
+async function startRecordCase(): Promise<{
+  hs: E2eeHomeserver;
+  alice: Participant;
+  kase: { dir: string; cleanup(): Promise<void> };
+  roomId: string;
+}> {
+  // The participant's SDK and crypto log a lot at debug and info level.
+  jest.spyOn(console, 'debug').mockImplementation(() => {});
+  jest.spyOn(console, 'info').mockImplementation(() => {});
+  const hs = await startE2eeHomeserver(DOMAIN);
+  hs.addUser('alice', 'Alice-password-0123456789');
+  hs.addUser('recorder', REC_PASSWORD);
+  const kase = await makeCase({
+    domain: DOMAIN,
+    server: { address: '203.0.113.10' },
+    users: [{ name: 'alice', admin: true }],
+  });
+  await ensurePrivateDir(join(kase.dir, 'credentials'));
+  writeFileSync(
+    join(kase.dir, 'credentials', 'recorder.txt'),
+    `user_id: @recorder:${DOMAIN}\npassword: ${REC_PASSWORD}\n`,
+    {
+      mode: 0o600,
+    },
+  );
+  const alice = await startParticipant(hs.url, 'alice', 'Alice-password-0123456789');
+  const r = await alice.client.createRoom({
+    name: 'control',
+    initial_state: [
+      { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } },
+    ],
+    invite: [`@recorder:${DOMAIN}`],
+  } as never);
+  return { hs, alice, kase, roomId: r.room_id };
+}
+
 // `matrix-oob record` end to end: the built CLI (matrix-js-sdk + Rust crypto) against a test
 // homeserver on loopback, with a real participant client (the same SDK) encrypting.
 describe('matrix-oob record', () => {
@@ -44,36 +85,9 @@ describe('matrix-oob record', () => {
       .map((l) => JSON.parse(l));
 
   beforeAll(async () => {
-    // The participant's SDK and crypto log a lot at debug and info level.
-    jest.spyOn(console, 'debug').mockImplementation(() => {});
-    jest.spyOn(console, 'info').mockImplementation(() => {});
-    hs = await startE2eeHomeserver(DOMAIN);
-    hs.addUser('alice', 'Alice-password-0123456789');
-    hs.addUser('recorder', REC_PASSWORD);
-    kase = await makeCase({
-      domain: DOMAIN,
-      server: { address: '203.0.113.10' },
-      users: [{ name: 'alice', admin: true }],
-    });
-    await ensurePrivateDir(join(kase.dir, 'credentials'));
-    writeFileSync(
-      join(kase.dir, 'credentials', 'recorder.txt'),
-      `user_id: @recorder:${DOMAIN}\npassword: ${REC_PASSWORD}\n`,
-      {
-        mode: 0o600,
-      },
-    );
-    alice = await startParticipant(hs.url, 'alice', 'Alice-password-0123456789');
+    ({ hs, alice, kase, roomId } = await startRecordCase());
     // As Element since April 2026: room keys only for devices cross-signed by their owner.
     alice.client.getCrypto()?.setDeviceIsolationMode(new OnlySignedDevicesIsolationMode());
-    const r = await alice.client.createRoom({
-      name: 'control',
-      initial_state: [
-        { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } },
-      ],
-      invite: [`@recorder:${DOMAIN}`],
-    } as never);
-    roomId = r.room_id;
   }, 60_000);
 
   afterAll(async () => {
@@ -232,28 +246,7 @@ describe('matrix-oob record: running, restarting, importing keys', () => {
   const said = (body: string) => lines('decrypted.jsonl').find((d) => d.content?.body === body);
 
   beforeAll(async () => {
-    jest.spyOn(console, 'debug').mockImplementation(() => {});
-    jest.spyOn(console, 'info').mockImplementation(() => {});
-    hs = await startE2eeHomeserver(DOMAIN);
-    hs.addUser('alice', 'Alice-password-0123456789');
-    hs.addUser('recorder', REC_PASSWORD);
-    kase = await makeCase({
-      domain: DOMAIN,
-      server: { address: '203.0.113.10' },
-      users: [{ name: 'alice', admin: true }],
-    });
-    await ensurePrivateDir(join(kase.dir, 'credentials'));
-    writeFileSync(join(kase.dir, 'credentials', 'recorder.txt'), `password: ${REC_PASSWORD}\n`, {
-      mode: 0o600,
-    });
-    alice = await startParticipant(hs.url, 'alice', 'Alice-password-0123456789');
-    const r = await alice.client.createRoom({
-      initial_state: [
-        { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } },
-      ],
-      invite: [`@recorder:${DOMAIN}`],
-    } as never);
-    roomId = r.room_id;
+    ({ hs, alice, kase, roomId } = await startRecordCase());
   }, 60_000);
 
   afterAll(async () => {
