@@ -80,4 +80,25 @@ describe('matrix-oob record verify', () => {
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('has no journal.jsonl: not a case folder');
   });
+
+  it('record: without the recorder registered, or with a bad key export, exits 2 with a hint and writes nothing', async () => {
+    const r = await runCli(['--case', caseDir, 'record', '--once'], {
+      env: { MATRIX_OOB_RECORD_URL: 'http://127.0.0.1:9' },
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/error: no password for the recorder: .*credentials\/recorder\.txt is missing/);
+    expect(r.stderr).toContain('hint: register it first: matrix-oob user add --all');
+    const imp = await runCli([
+      '--case',
+      caseDir,
+      'record',
+      '--import-keys',
+      join(caseDir, 'nope.txt'),
+      '--passphrase-file',
+      join(caseDir, 'nope'),
+    ]);
+    expect(imp.exitCode).toBe(2);
+    expect(imp.stderr).toContain('--import-keys: cannot read');
+    expect(existsSync(join(caseDir, 'record'))).toBe(false);
+  });
 });
