@@ -97,7 +97,7 @@ export const roomRoutes: Route[] = [
       const r = room(ctx);
       const s = ctx.session();
       const dev = sessionKey(s);
-      const again = r.events.find((e) => e.txn?.device === dev && e.txn.id === ctx.params.txnId);
+      const again = r.txns?.get(`${dev}|${ctx.params.txnId}`);
       if (again) return { event_id: again.event_id };
       const e = appendEvent(ctx.state, r, {
         type: ctx.params.eventType as string,

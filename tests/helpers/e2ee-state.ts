@@ -24,6 +24,10 @@ export interface HsEvent {
 export interface HsRoom {
   id: string;
   events: HsEvent[];
+  /** The current state (type|state_key → event), kept up to date by appendEvent. */
+  current?: Map<string, HsEvent>;
+  /** device|txnId → event, for idempotent sends. */
+  txns?: Map<string, HsEvent>;
 }
 
 export interface DeviceInfo {
@@ -104,8 +108,21 @@ export function keysChanged(state: HsState, userId: string): void {
   state.keyChanges.push({ pos: bump(state), userId });
 }
 
+/** Events at positions >= `from` (events are in position order). */
+export function eventsFrom(room: HsRoom, from: number): HsEvent[] {
+  let lo = 0;
+  let hi = room.events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((room.events[mid] as HsEvent).pos < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return room.events.slice(lo);
+}
+
 /** The room's state before position `pos` (latest event per type and state key). */
 export function stateAt(room: HsRoom, pos = Number.POSITIVE_INFINITY): Map<string, HsEvent> {
+  if (pos === Number.POSITIVE_INFINITY && room.current) return room.current;
   const out = new Map<string, HsEvent>();
   for (const e of room.events) {
     if (e.pos >= pos) break;
@@ -133,6 +150,14 @@ export function appendEvent(
     pos: bump(state),
   };
   room.events.push(event);
+  if (event.state_key !== undefined) {
+    room.current ??= new Map();
+    room.current.set(`${event.type}|${event.state_key}`, event);
+  }
+  if (event.txn) {
+    room.txns ??= new Map();
+    room.txns.set(`${event.txn.device}|${event.txn.id}`, event);
+  }
   if (event.type === 'm.room.member' && event.content.membership === 'join' && event.state_key) {
     // Synapse lists a user whose membership changed in device_lists.changed of everyone in the room.
     state.keyChanges.push({ pos: event.pos, userId: event.state_key });

@@ -2,6 +2,7 @@ import { C3, HttpError, type Route } from './e2ee-homeserver-types.js';
 import {
   clientEvent,
   devicesOf,
+  eventsFrom,
   type HsEvent,
   type HsRoom,
   type HsState,
@@ -230,16 +231,16 @@ function joinedRoom(
   from: number,
   limit: number,
 ): Record<string, unknown> | undefined {
-  const fresh = room.events.filter((e) => e.pos >= from);
+  const fresh = eventsFrom(room, from);
   if (fresh.length === 0) return undefined;
   const timeline = fresh.slice(-limit);
   const first = timeline[0] as HsEvent;
   const limited = fresh.length > timeline.length;
   const joinedAt = (stateAt(room).get(`m.room.member|${s.userId}`) as HsEvent).pos;
   // Full state for a room new to this sync; otherwise only what changed in a skipped gap.
-  const stateEvents = [...stateAt(room, first.pos).values()].filter(
-    (e) => from === 0 || joinedAt >= from || (limited && e.pos >= from),
-  );
+  const full = from === 0 || joinedAt >= from;
+  const stateEvents =
+    full || limited ? [...stateAt(room, first.pos).values()].filter((e) => full || e.pos >= from) : [];
   return {
     timeline: {
       events: timeline.map((e) => clientEvent(e, sessionKey(s))),
