@@ -1,24 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import * as sdk from 'matrix-js-sdk';
 import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
-import { ensurePrivateDir, exists } from '../adapters/files.js';
+import { ensurePrivateDir } from '../adapters/files.js';
 import { journal } from '../case/journal.js';
 import { Redactor } from '../secrets/redact.js';
 import { installCryptoCompat, routeSdkConsole } from './crypto-compat.js';
-import { installIndexedDb, loadSnapshot, saveSnapshot } from './crypto-store.js';
+import { saveSnapshot } from './crypto-store.js';
+import { missingEvents } from './gaps.js';
 import { bootstrapKeys } from './keys.js';
 import { type EncryptedFile, fetchMedia } from './media.js';
 import { caseRelative, type RecordPaths, recordPaths } from './paths.js';
-import {
-  login,
-  logoutQuietly,
-  type RecorderSecrets,
-  type RecorderSession,
-  readJson,
-  whoami,
-  writeSecretJson,
-} from './session.js';
+import type { RecorderSession } from './session.js';
+import { signIn } from './sign-in.js';
 import { RecordStore } from './store.js';
 
 export interface RecorderOptions {
@@ -110,7 +102,7 @@ export class Recorder {
         note: 'the recorder was not running: keys for messages sent then may be missing',
       });
     }
-    const { session, resumed, secrets } = await this.signIn();
+    const { session, resumed, secrets } = await signIn(paths, opts.baseUrl, opts.user, opts.password);
     this.session = session;
     this.redactor.add(session.access_token);
     (sdkLogger as unknown as { setLevel(l: string): void }).setLevel(
@@ -154,36 +146,6 @@ export class Recorder {
     } finally {
       client.stopClient();
     }
-  }
-
-  /**
-   * The same device as last time when its token still works and its crypto store snapshot is
-   * there; otherwise log the old device out and log in a new one (which then restores keys from
-   * the backup).
-   */
-  private async signIn(): Promise<{ session: RecorderSession; resumed: boolean; secrets: RecorderSecrets }> {
-    const { opts, paths } = this;
-    await installIndexedDb();
-    let secrets = await readJson<RecorderSecrets>(paths.secretsFile);
-    if (!secrets) {
-      secrets = { user_id: '', storage_key: randomBytes(32).toString('base64') };
-    }
-    const saved = await readJson<RecorderSession>(paths.session);
-    if (saved && saved.homeserver === opts.baseUrl && (await exists(paths.cryptoStore))) {
-      const me = await whoami(opts.baseUrl, saved.access_token);
-      if (me?.user_id === saved.user_id && me.device_id === saved.device_id) {
-        await loadSnapshot(paths.cryptoStore);
-        return { session: saved, resumed: true, secrets };
-      }
-    }
-    if (saved) await logoutQuietly(saved.homeserver, saved.access_token);
-    await rm(paths.cryptoStore, { force: true });
-    const r = await login(opts.baseUrl, opts.user, opts.password);
-    const session: RecorderSession = { homeserver: opts.baseUrl, ...r };
-    await writeSecretJson(paths.session, session);
-    if (secrets.user_id !== r.user_id) secrets = { user_id: r.user_id, storage_key: secrets.storage_key };
-    await writeSecretJson(paths.secretsFile, secrets);
-    return { session, resumed: false, secrets };
   }
 
   private async saveStore(): Promise<void> {
@@ -318,24 +280,11 @@ export class Recorder {
       if (!first || this.gapDone.get(room.roomId) === first) continue;
       this.gapDone.set(room.roomId, first);
       const liveIds = new Set(live.map((e) => e.getId()));
-      let token: string | null = null;
-      const missing: Record<string, unknown>[] = [];
-      for (let page = 0; page === 0 || token; page++) {
-        const res = await client.createMessagesRequest(room.roomId, token, 100, sdk.Direction.Backward);
-        let met = false;
-        for (const raw of res.chunk as unknown as Record<string, unknown>[]) {
-          const id = raw.event_id as string;
-          if (await this.store.has(room.roomId, id)) {
-            if (!liveIds.has(id)) {
-              met = true;
-              break;
-            }
-          } else missing.push(raw);
-        }
-        token = met ? null : (res.end ?? null);
-      }
+      const missing = await missingEvents(client, room.roomId, liveIds, (id) =>
+        this.store.has(room.roomId, id),
+      );
       if (missing.length === 0) continue;
-      for (const raw of missing.reverse()) await this.onEvent(room.roomId, raw, 'gap');
+      for (const raw of missing) await this.onEvent(room.roomId, raw, 'gap');
       await this.note({ stage: 'gap-fill', room_id: room.roomId, events: missing.length });
     }
   }
