@@ -11,9 +11,10 @@
 #   systemd-journal-remote  writes journald files from export-format fixtures, which the real
 #                   journalctl reads (`watch`'s log source tests; journald itself does not run here)
 #   strace          the test that atomic writes fsync the folder after the rename
+#   chromium        headless, opens the transcript HTML (hostile bodies must stay inert)
 # Idempotent; runs as root (or via sudo when available).
 set -euo pipefail
-packages=(ansible-core openssh-server openssh-client knot git openssl sudo bsdutils tar iproute2 systemd-journal-remote strace)
+packages=(ansible-core openssh-server openssh-client knot git openssl sudo bsdutils tar iproute2 systemd-journal-remote strace chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

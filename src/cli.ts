@@ -7,7 +7,9 @@ import { registerDoctor } from './commands/doctor/command.js';
 import { registerDrill } from './commands/drill/command.js';
 import { registerInit } from './commands/init/command.js';
 import { registerPlaybook } from './commands/playbook/command.js';
+import { registerRecord } from './commands/record/command.js';
 import { registerTeardown } from './commands/teardown/command.js';
+import { registerTranscript } from './commands/transcript/command.js';
 import { registerTrustHost } from './commands/trust-host/command.js';
 import { registerUp } from './commands/up/command.js';
 import { registerUser } from './commands/user/command.js';
@@ -67,5 +69,7 @@ export function buildProgram(out: Output): Command {
   registerWatch(program, ctx);
   registerTeardown(program, ctx);
   registerDrill(program, ctx);
+  registerRecord(program, ctx);
+  registerTranscript(program, ctx);
   return program;
 }

@@ -10,6 +10,8 @@ export const ExitCode = {
   NOT_READY: 3,
   /** `up`: deployed, but the checks from outside (verify) or the control room failed. */
   NOT_VERIFIED: 4,
+  /** `record verify`: a hash chain of the case record is broken. */
+  TAMPERED: 5,
   INTERRUPTED: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

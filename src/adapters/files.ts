@@ -72,7 +72,11 @@ export async function syncDir(dir: string): Promise<void> {
  * so a secret is never readable by others, not even for a moment), fsync, then rename over the
  * target. A crash or Ctrl-C leaves either the old file or the new one, never half of one.
  */
-export async function writeFileAtomic(path: string, content: string, mode = FILE_MODE): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  mode = FILE_MODE,
+): Promise<void> {
   const dir = dirname(path);
   await ensurePrivateDir(dir);
   const tmp = join(dir, `.matrix-oob-tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -83,7 +87,7 @@ export async function writeFileAtomic(path: string, content: string, mode = FILE
     throw fileError(err, tmp, 'write');
   }
   try {
-    await handle.writeFile(content, 'utf8');
+    await handle.writeFile(content);
     await handle.chmod(mode);
     await handle.sync();
   } catch (err) {

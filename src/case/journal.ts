@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../adapters/clock.js';
-import { appendLine } from '../adapters/files.js';
 import { Redactor } from '../secrets/redact.js';
+import { appendChained } from './chain.js';
 
 /** One line of journal.jsonl: what was done, when, and how it ended. */
 export interface JournalEntry {
@@ -14,7 +14,8 @@ export interface JournalEntry {
 
 /**
  * Append one entry to the case journal. Append-only, never rewritten; the line is passed
- * through the redactor, so a secret that slipped into a message never lands on disk.
+ * through the redactor, so a secret that slipped into a message never lands on disk. Each line
+ * is hash-chained to the one before (src/case/chain.ts; `matrix-oob record verify` checks it).
  */
 export async function journal(
   path: string,
@@ -22,6 +23,5 @@ export async function journal(
   redactor: Redactor = new Redactor(),
   clock: Clock = systemClock,
 ): Promise<void> {
-  const line = JSON.stringify({ time: clock.now().toISOString(), ...entry });
-  await appendLine(path, redactor.redact(line));
+  await appendChained(path, { time: clock.now().toISOString(), ...entry }, (text) => redactor.redact(text));
 }

@@ -1,7 +1,9 @@
 import { exists } from '../adapters/files.js';
 import type { CreatorUser } from '../ansible/extra-vars.js';
+import { caseAccounts } from '../config/accounts.js';
 import type { Config } from '../config/schema.js';
 import { USER_CREATOR_HOMESERVERS } from '../config/validators.js';
+import { readJitsiPasswords } from '../inventory/jitsi-accounts.js';
 import {
   credentialsFor,
   credentialsPath,
@@ -24,24 +26,29 @@ import type { CasePaths } from './paths.js';
 export interface SetupUser extends CreatorUser {
   userId: string;
   admin: boolean;
+  /** Their Jitsi login, when Jitsi requires one (docs/calls.md). */
+  jitsiPassword?: string;
   credFile: string;
   pendFile: string;
 }
 
 /** The configured users without a credentials file, each with its (pending) password. */
 export async function prepareSetupUsers(
-  config: Pick<Config, 'domain' | 'element' | 'homeserver' | 'users'>,
-  paths: Pick<CasePaths, 'credentialsDir'>,
+  config: Pick<Config, 'domain' | 'element' | 'homeserver' | 'users'> & Partial<Pick<Config, 'recorder'>>,
+  paths: Pick<CasePaths, 'credentialsDir' | 'vars'>,
 ): Promise<SetupUser[]> {
   if (!USER_CREATOR_HOMESERVERS.includes(config.homeserver)) return [];
   const users: SetupUser[] = [];
-  for (const u of config.users) {
+  const jitsi = await readJitsiPasswords(paths.vars);
+  // The configured users and the recorder (docs/record.md): all created before anyone talks.
+  for (const u of caseAccounts(config)) {
     const credFile = credentialsPath(paths.credentialsDir, u.name);
     if (await exists(credFile)) continue;
     const pendFile = pendingPath(paths.credentialsDir, u.name);
     // Never regenerate a password that may already be in use: reuse a pending one.
     const password = (await readPassword(pendFile)) ?? generatePassword();
-    await writeCredentials(pendFile, credentialsFor(config, u.name, password, u.admin));
+    const jitsiPassword = jitsi.get(u.name);
+    await writeCredentials(pendFile, credentialsFor(config, u.name, password, u.admin, jitsiPassword));
     users.push({
       username: u.name,
       password,
@@ -50,6 +57,7 @@ export async function prepareSetupUsers(
       userId: `@${u.name}:${config.domain}`,
       credFile,
       pendFile,
+      ...(jitsiPassword !== undefined ? { jitsiPassword } : {}),
     });
   }
   return users;
@@ -61,7 +69,10 @@ export async function finishSetupUsers(
   users: readonly SetupUser[],
 ): Promise<void> {
   for (const u of users) {
-    await writeCredentials(u.credFile, credentialsFor(config, u.username, u.password, u.admin));
+    await writeCredentials(
+      u.credFile,
+      credentialsFor(config, u.username, u.password, u.admin, u.jitsiPassword),
+    );
     await removeFile(u.pendFile);
   }
 }

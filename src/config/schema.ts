@@ -93,6 +93,12 @@ const user = z.strictObject({
   admin: bool('admin: true or admin: false').default(false),
 });
 
+/** The recorder's account (docs/record.md): registered with the users, invited to #control. */
+const recorder = z.strictObject({
+  enabled: bool('enabled: false leaves the recorder out (nothing is recorded)').default(true),
+  name: text("the recorder's user name, e.g. name: recorder", (v) => localpartProblem(v)).default('recorder'),
+});
+
 const audioVideo = z.strictObject({
   enabled: bool('enabled: true turns on audio/video calls').default(false),
   stack: z
@@ -179,6 +185,7 @@ export const configSchema = z
       emailProblem,
     ).optional(),
     users: z.array(user, { error: kind('a list', 'users: [{ name: analyst1, admin: true }]') }).default([]),
+    recorder: recorder.prefault({}),
     playbook: playbook.prefault({}),
     case_dir: text('folder for this case, e.g. case_dir: ./case-2026-001').optional(),
     dns: dnsSettings.optional(),
@@ -216,6 +223,14 @@ export const configSchema = z
           });
         }
         seen.add(u.name);
+        const rec = (cfg as Partial<typeof cfg>).recorder;
+        if (rec?.enabled !== false && u.name === (rec?.name ?? 'recorder')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['users', i, 'name'],
+            message: `"${u.name}" is the recorder's account (recorder.name): rename this user, or set recorder.name to another name`,
+          });
+        }
       });
       if ((cfg as Partial<typeof cfg>).srv_delegation === true) {
         ctx.addIssue({
@@ -324,6 +339,7 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
     '': configSchema.shape,
     server: server.shape,
     users: user.shape,
+    recorder: recorder.shape,
     audio_video: audioVideo.shape,
     playbook: playbook.shape,
     dns: dnsSettings.shape,

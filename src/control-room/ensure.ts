@@ -1,3 +1,4 @@
+import { caseAccounts } from '../config/accounts.js';
 import type { Config } from '../config/schema.js';
 import { FailureError, UserError } from '../errors.js';
 import {
@@ -18,7 +19,7 @@ export const CONTROL_ALIAS_LOCALPART = 'control';
 export const MEGOLM = 'm.megolm.v1.aes-sha2';
 export const DEVICE_NAME = 'matrix-oob control-room';
 
-export type ControlRoomConfig = Pick<Config, 'domain' | 'users'>;
+export type ControlRoomConfig = Pick<Config, 'domain' | 'users'> & Partial<Pick<Config, 'recorder'>>;
 
 export interface ControlRoomResult {
   room_id: string;
@@ -183,8 +184,9 @@ async function withRoom(
   const invited: string[] = [];
   const already: string[] = [];
   const failed: { user_id: string; reason: string }[] = [];
+  // Every account (the users and the recorder) on every server of the case.
   const accounts = [config.domain, ...(options.fallbackDomains ?? [])].flatMap((d) =>
-    config.users.map((u) => ({ name: u.name, id: userId(u.name, d) })),
+    caseAccounts(config).map((u) => ({ name: u.name, id: userId(u.name, d) })),
   );
   for (const u of accounts) {
     const id = u.id;

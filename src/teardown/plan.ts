@@ -143,11 +143,16 @@ export async function localSecrets(paths: CasePaths, checkout: string | undefine
   if (await exists(tmp)) items.push({ path: tmp, what: 'temporary secret files (.tmp/)' });
   const room = join(paths.root, CONTROL_ROOM_FILE);
   if (await exists(room)) items.push({ path: room, what: 'the control room record' });
+  const recorder = join(paths.root, 'record', 'recorder');
+  if (await exists(recorder)) {
+    items.push({ path: recorder, what: "the recorder's login, keys and crypto store (record/recorder/)" });
+  }
   const skip = [
     paths.credentialsDir,
     paths.logsDir,
     dirname(paths.hostVarsDir),
     tmp,
+    recorder,
     ...(checkout ? [checkout] : []),
   ];
   for (const f of await findLeftovers(paths.root, skip)) {
@@ -187,6 +192,7 @@ export function keptItems(paths: CasePaths): LocalItem[] {
     { path: paths.hosts, what: 'the inventory (no secrets)' },
     { path: paths.knownHosts, what: "the server's pinned host key" },
     { path: paths.state, what: 'the case state (marked torn down)' },
+    { path: join(paths.root, 'record', 'rooms'), what: 'what the recorder stored (hash-chained)' },
   ];
 }
 

@@ -132,6 +132,7 @@ function nextSteps(o: {
           'Hand each credentials file to its user out of band (in person, by phone, or a channel the attacker cannot read), never through the compromised mail or chat.',
         ]
       : ['No users in the config: add some (users: in matrix-oob.yml) and run "matrix-oob user add --all".']),
+    'Start the recorder before anyone talks, on this machine, and keep it running: matrix-oob record (docs/record.md); messages sent before its device exists cannot be recorded.',
     `Each participant logs in at ${login}, sets up Secure Backup (keep the recovery key offline) and changes nothing else.`,
     `Participants verify each other's devices (Element: the person's profile > Verify; compare the emoji or the session fingerprints over a trusted channel), so every device is cross-signed before anyone trusts what is written${o.roomAlias ? ` in ${o.roomAlias}` : ''}.`,
     'When the case closes: matrix-oob teardown (docs/teardown.md) wipes the server and the local secrets.',

@@ -40,12 +40,12 @@ describe('matrix-oob control-room (built CLI)', () => {
     expect(out).toMatchObject({
       alias: `#control:${DOMAIN}`,
       created: true,
-      invited: [`@analyst1:${DOMAIN}`],
+      invited: [`@analyst1:${DOMAIN}`, `@recorder:${DOMAIN}`],
       failed: [],
       logged_out: true,
     });
     expect(String(first.stderr)).toContain(
-      `#control:${DOMAIN} is ready (${out.room_id}): created, 1 invited now`,
+      `#control:${DOMAIN} is ready (${out.room_id}): created, 2 invited now`,
     );
 
     const second = await runCli(['--case', kase.dir, '--json', 'control-room', '--homeserver-url', hs.url]);

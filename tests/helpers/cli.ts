@@ -35,7 +35,7 @@ export async function runCli(
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     reject: false,
-    timeout: options.timeoutMs ?? 120_000,
+    timeout: options.timeoutMs ?? Number(process.env.CLI_TIMEOUT_MS ?? 120_000),
   });
   return {
     exitCode: r.exitCode ?? -1,

@@ -63,7 +63,8 @@ describe('setUpControlRoom against a spec-checking homeserver', () => {
       admin: `@lead:${DOMAIN}`,
       created: true,
       encryption_enabled: false,
-      invited: [`@analyst1:${DOMAIN}`, `@analyst2:${DOMAIN}`, `@deputy:${DOMAIN}`],
+      // The recorder's account is invited with everyone (docs/record.md).
+      invited: [`@analyst1:${DOMAIN}`, `@analyst2:${DOMAIN}`, `@deputy:${DOMAIN}`, `@recorder:${DOMAIN}`],
       already_members: [],
       failed: [],
       logged_out: true,
@@ -85,6 +86,7 @@ describe('setUpControlRoom against a spec-checking homeserver', () => {
       [`@analyst1:${DOMAIN}`]: 'invite',
       [`@analyst2:${DOMAIN}`]: 'invite',
       [`@deputy:${DOMAIN}`]: 'invite',
+      [`@recorder:${DOMAIN}`]: 'invite',
     });
     // Logged out: the token no longer works.
     expect(hs.liveTokens()).toBe(0);
@@ -119,11 +121,16 @@ describe('setUpControlRoom against a spec-checking homeserver', () => {
       room_id: first.room_id,
       created: false,
       invited: [],
-      already_members: [`@analyst1:${DOMAIN}`, `@analyst2:${DOMAIN}`, `@deputy:${DOMAIN}`],
+      already_members: [
+        `@analyst1:${DOMAIN}`,
+        `@analyst2:${DOMAIN}`,
+        `@deputy:${DOMAIN}`,
+        `@recorder:${DOMAIN}`,
+      ],
       failed: [],
     });
     expect(hs.count('createRoom')).toBe(1);
-    expect(hs.count('invite')).toBe(3);
+    expect(hs.count('invite')).toBe(4);
     expect((await readControlRoomRecord({ root: dir }))?.created_at).toBe(firstRecord?.created_at);
 
     // A user added to the config later is invited on the next run, and only they are.
@@ -156,7 +163,7 @@ describe('setUpControlRoom against a spec-checking homeserver', () => {
     };
     const result = await setUpControlRoom(loaded, { homeserverUrl: hs.url, fetch: racingFetch });
     expect(result.already_members).toEqual([`@analyst2:${DOMAIN}`]);
-    expect(result.invited).toEqual([`@analyst1:${DOMAIN}`, `@deputy:${DOMAIN}`]);
+    expect(result.invited).toEqual([`@analyst1:${DOMAIN}`, `@deputy:${DOMAIN}`, `@recorder:${DOMAIN}`]);
     expect(result.failed).toEqual([]);
   });
 
@@ -238,13 +245,13 @@ describe('setUpControlRoom against a spec-checking homeserver', () => {
       },
     });
     expect(waits).toEqual([1234, 1234]);
-    expect(result.invited).toHaveLength(3);
+    expect(result.invited).toHaveLength(4);
   });
 
   it('lists users that cannot be invited without failing the rest', async () => {
     const { hs, dir } = await setup({ hs: { unknownUsers: [`@analyst2:${DOMAIN}`] } });
     const result = await setUpControlRoom(await loadCase(dir), { homeserverUrl: hs.url, sleep: noSleep });
-    expect(result.invited).toEqual([`@analyst1:${DOMAIN}`, `@deputy:${DOMAIN}`]);
+    expect(result.invited).toEqual([`@analyst1:${DOMAIN}`, `@deputy:${DOMAIN}`, `@recorder:${DOMAIN}`]);
     expect(result.failed).toEqual([{ user_id: `@analyst2:${DOMAIN}`, reason: 'M_NOT_FOUND: Unknown user' }]);
     const journal = await readFile(join(dir, 'journal.jsonl'), 'utf8');
     expect(journal).toContain(`"failed_invites":["@analyst2:${DOMAIN}"]`);

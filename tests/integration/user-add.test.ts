@@ -185,8 +185,15 @@ describe('user add', () => {
       ['alice', 'skipped'],
       ['bob', 'registered'],
       ['carol', 'skipped'], // added to the config by "user add carol"
+      ['recorder', 'registered'],
     ]);
     expect(received('bob')).toMatchObject({ password: bobPassword, admin: 'no' });
+    // The recorder's account comes with the users: a generated password, kept 0600 in the case.
+    const rec = received('recorder');
+    expect(rec).toMatchObject({ admin: 'no' });
+    expect(rec.password).toMatch(/^[A-Za-z0-9]{64}$/);
+    expect(statSync(join(caseDir, 'credentials', 'recorder.txt')).mode & 0o777).toBe(0o600);
+    expect(r.stdout + r.stderr).not.toContain(rec.password);
     expect(r.stdout + r.stderr).not.toContain(bobPassword);
     const bobFile = readFileSync(join(caseDir, 'credentials', 'bob.txt'), 'utf8');
     expect(bobFile).toContain(`password: ${bobPassword}\n`);

@@ -33,9 +33,26 @@ describe('validateConfig', () => {
       srv_delegation: false,
       audio_video: { enabled: false, stack: 'element-call', jitsi_allow_anonymous: false },
       users: [{ name: 'lead1', admin: true }],
+      recorder: { enabled: true, name: 'recorder' },
       playbook: {},
     });
     expect(warnings).toEqual([]);
+  });
+
+  it("reserves the recorder's name: a user called like it is refused, unless the recorder is off or renamed", () => {
+    expect(problems({ ...valid(), users: [{ name: 'lead1', admin: true }, { name: 'recorder' }] })).toEqual([
+      `users[1].name: "recorder" is the recorder's account (recorder.name): rename this user, or set recorder.name to another name`,
+    ]);
+    expect(
+      problems({ ...valid(), users: [{ name: 'rec', admin: true }], recorder: { name: 'rec' } }),
+    ).toHaveLength(1);
+    expect(
+      validateConfig({ ...valid(), users: [{ name: 'recorder', admin: true }], recorder: { enabled: false } })
+        .config.recorder,
+    ).toEqual({ enabled: false, name: 'recorder' });
+    expect(problems({ ...valid(), recorder: { name: 'Rec' } })[0]).toMatch(
+      /^recorder\.name: "Rec" has capital letters/,
+    );
   });
 
   it('reports every problem at once, each with its field path', () => {

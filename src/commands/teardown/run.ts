@@ -298,6 +298,8 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
   out.info(
     `teardown finished: ${opts.localOnly ? 'local secrets removed (server skipped)' : `the server's data is gone and the local secrets removed`}. The case record stays in ${paths.root} (journal.jsonl, logs/).`,
   );
+  for (const line of await (await import('../../record/heads.js')).headLines(paths.root, paths.journal))
+    out.info(line);
   out.info(teardownNext(config));
 }
 

@@ -6,6 +6,7 @@ import type { Interrupt } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { credentialsPath } from '../../case/credentials.js';
+import { caseAccounts } from '../../config/accounts.js';
 import { type LoadedCase, loadCase } from '../../config/load.js';
 import { USER_CREATOR_HOMESERVERS } from '../../config/validators.js';
 import { FailureError } from '../../errors.js';
@@ -140,11 +141,12 @@ export async function deployStep(c: StepContext, name: 'setup' | 'start'): Promi
 
 export async function usersStep(c: StepContext): Promise<Outcome | undefined> {
   const { config } = c.loaded;
-  if (config.users.length === 0) return { skipped: 'no users in the config' };
+  const accounts = caseAccounts(config);
+  if (accounts.length === 0) return { skipped: 'no users in the config' };
   // The setup run created them (MDAD's matrix-user-creator): only stragglers remain, e.g.
   // users added to the config after that run finished.
   const missing: string[] = [];
-  for (const u of config.users)
+  for (const u of accounts)
     if (!(await exists(credentialsPath(c.loaded.paths.credentialsDir, u.name)))) missing.push(u.name);
   if (missing.length === 0) return { skipped: 'created by the setup run' };
   if (!USER_CREATOR_HOMESERVERS.includes(config.homeserver)) {

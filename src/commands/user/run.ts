@@ -22,6 +22,7 @@ import {
 } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
 import { acquireCaseLock, caseTempDir } from '../../case/lock.js';
+import { caseAccounts } from '../../config/accounts.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import {
   HOMESERVERS_WITH_REGISTER_USER,
@@ -274,12 +275,12 @@ function chooseTargets(name: string | undefined, opts: UserAddOptions, opened: O
     if (opts.passwordFile) {
       throw new UserError('--password-file sets one password: use it with a single user name, not --all');
     }
-    if (config.users.length === 0) {
+    if (caseAccounts(config).length === 0) {
       throw new UserError(`--all: ${opened.paths.config} lists no users`, {
         hint: 'add users to the config (users: [{ name: analyst1, admin: true }]) or give a name: matrix-oob user add NAME',
       });
     }
-    return config.users.map((u) => ({ name: u.name, admin: u.admin }));
+    return caseAccounts(config).map((u) => ({ name: u.name, admin: u.admin }));
   }
   if (!name) {
     throw new UserError('user add needs a user name or --all', {

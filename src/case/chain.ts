@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { open, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ensurePrivateDir, FILE_MODE } from '../adapters/files.js';
+import { FailureError } from '../errors.js';
+
+/**
+ * Hash-chained JSONL (the tamper-evident case record, docs/record.md).
+ *
+ * Every line is one JSON object whose last three members are written by this module:
+ *   {..., "seq": <n>, "prev": "<hash of line n-1>", "hash": "<sha256 of this line without hash>"}
+ * The hash covers the exact bytes of the line with `,"hash":"…"` cut out, so one changed byte
+ * anywhere in a line breaks that line's own hash; `seq` (1, 2, 3, …) shows a removed or reordered
+ * line; `prev` links each line to the one before. The first line's prev is GENESIS. The head
+ * (seq and hash of the last line) is what an operator writes down outside the case.
+ */
+export const GENESIS = '0'.repeat(64);
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS };
+
+const HASH_SUFFIX = /,"hash":"([0-9a-f]{64})"\}$/;
+
+export function sha256Hex(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * One chained line after `head`. `transform` runs on the JSON text before it is hashed (the
+ * journal's redactor), so what is hashed is exactly what is stored.
+ */
+export function chainLine(
+  fields: Record<string, unknown>,
+  head: ChainHead,
+  transform: (text: string) => string = (t) => t,
+): { line: string; head: ChainHead } {
+  const { seq: _s, prev: _p, hash: _h, ...rest } = fields;
+  const seq = head.seq + 1;
+  const body = transform(JSON.stringify({ ...rest, seq, prev: head.hash }));
+  const hash = sha256Hex(body);
+  return { line: `${body.slice(0, -1)},"hash":"${hash}"}`, head: { seq, hash } };
+}
+
+/** A parsed line, or why it is not a valid chained line. */
+export type ParsedLine =
+  | { ok: true; seq: number; prev: string; hash: string; value: Record<string, unknown> }
+  | { ok: false; reason: string };
+
+export function parseChainLine(line: string): ParsedLine {
+  const m = HASH_SUFFIX.exec(line);
+  if (!m)
+    return {
+      ok: false,
+      reason: 'it does not end with a valid "hash" member (edited, or written before the chain existed)',
+    };
+  const body = `${line.slice(0, m.index)}}`;
+  const hash = m[1] as string;
+  if (sha256Hex(body) !== hash) return { ok: false, reason: 'its content does not match its hash' };
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'it is not valid JSON' };
+  }
+  const v = value as Record<string, unknown>;
+  if (typeof v !== 'object' || v === null || !Number.isInteger(v.seq) || typeof v.prev !== 'string') {
+    return { ok: false, reason: 'it has no "seq" and "prev" members' };
+  }
+  return { ok: true, seq: v.seq as number, prev: v.prev, hash, value: v };
+}
+
+/** The head of a chained file: its last line's seq and hash (EMPTY_HEAD for a missing or empty file). */
+export async function readHead(path: string): Promise<ChainHead> {
+  const last = await readLastLine(path);
+  if (last === undefined) return EMPTY_HEAD;
+  const parsed = parseChainLine(last);
+  if (!parsed.ok) {
+    throw new FailureError(`${path}: the last line is not a valid chained line (${parsed.reason})`, {
+      hint: 'run "matrix-oob record verify" to see what was changed; nothing was appended.',
+    });
+  }
+  return { seq: parsed.seq, hash: parsed.hash };
+}
+
+async function lenientHead(path: string): Promise<ChainHead> {
+  const last = await readLastLine(path);
+  if (last === undefined) return EMPTY_HEAD;
+  const parsed = parseChainLine(last);
+  return parsed.ok ? { seq: parsed.seq, hash: parsed.hash } : { seq: 0, hash: sha256Hex(last) };
+}
+
+/** The last line of a file without its line end, reading backwards in blocks; undefined if empty. */
+async function readLastLine(path: string): Promise<string | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return undefined;
+    const chunks: Buffer[] = [];
+    let pos = size;
+    let skipFinalNewline = true;
+    while (pos > 0) {
+      const len = Math.min(8192, pos);
+      pos -= len;
+      const buf = Buffer.alloc(len);
+      await handle.read(buf, 0, len, pos);
+      let end = len;
+      if (skipFinalNewline) {
+        if (buf[len - 1] === 0x0a) end = len - 1;
+        skipFinalNewline = false;
+      }
+      const nl = buf.lastIndexOf(0x0a, end - 1);
+      if (nl >= 0) {
+        chunks.unshift(buf.subarray(nl + 1, end));
+        return Buffer.concat(chunks).toString('utf8');
+      }
+      chunks.unshift(buf.subarray(0, end));
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    return text === '' ? undefined : text;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Serialises appends within this process (the lock file serialises processes). */
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Append one chained line to a file another process may append to as well (journal.jsonl):
+ * under `<file>.lock`, read the head, write the line. Returns the new head. A journal whose last
+ * line is broken (edited, or written before the chain existed) still takes new lines, so no
+ * command is blocked by it: they chain on from the hash of that line's bytes, and `record
+ * verify` keeps naming the broken line.
+ */
+export async function appendChained(
+  path: string,
+  fields: Record<string, unknown>,
+  transform?: (text: string) => string,
+): Promise<ChainHead> {
+  const previous = queues.get(path) ?? Promise.resolve();
+  const run = previous
+    .catch(() => undefined)
+    .then(() =>
+      withLockFile(`${path}.lock`, async () => {
+        const { line, head } = chainLine(fields, await lenientHead(path), transform);
+        await appendText(path, `${line}\n`, false);
+        return head;
+      }),
+    );
+  queues.set(path, run);
+  try {
+    return await run;
+  } finally {
+    if (queues.get(path) === run) queues.delete(path);
+  }
+}
+
+async function appendText(path: string, text: string, sync: boolean): Promise<void> {
+  await ensurePrivateDir(dirname(path));
+  const handle = await open(path, 'a', FILE_MODE);
+  try {
+    await handle.writeFile(text, 'utf8');
+    if (sync) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A lock older than this is taken to be left by a killed process. */
+const STALE_LOCK_MS = 30_000;
+
+async function withLockFile<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  await ensurePrivateDir(dirname(lock));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const h = await open(lock, 'wx', FILE_MODE);
+      await h.writeFile(String(process.pid));
+      await h.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > STALE_LOCK_MS) await rm(lock, { force: true });
+      else if (Date.now() > deadline) {
+        throw new FailureError(`${lock} is held by another matrix-oob process`, {
+          hint: `wait for it to finish; if none is running, remove ${lock}.`,
+        });
+      } else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/**
+ * The single writer of a chained file (a recorder's per-room files): keeps the head in memory,
+ * buffers lines and appends them with one fsync per batch.
+ */
+export class ChainWriter {
+  private pending: string[] = [];
+  private constructor(
+    readonly path: string,
+    private current: ChainHead,
+  ) {}
+
+  static async open(path: string): Promise<ChainWriter> {
+    return new ChainWriter(path, await readHead(path));
+  }
+
+  get head(): ChainHead {
+    return this.current;
+  }
+
+  /** Adds a line to the batch; returns its seq. */
+  add(fields: Record<string, unknown>): number {
+    const { line, head } = chainLine(fields, this.current);
+    this.pending.push(line);
+    this.current = head;
+    return head.seq;
+  }
+
+  /** Appends the batch and fsyncs. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = `${this.pending.join('\n')}\n`;
+    this.pending = [];
+    await appendText(this.path, text, true);
+  }
+}

@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../../adapters/files.js';
+import { loadCase } from '../../config/load.js';
+import { UserError } from '../../errors.js';
+import { recordPaths } from '../../record/paths.js';
+import { verifyCase } from '../../record/verify.js';
+import { renderHtml } from '../../transcript/html.js';
+import { renderJsonl } from '../../transcript/jsonl.js';
+import { loadRooms } from '../../transcript/model.js';
+import type { Output } from '../../ui/output.js';
+import type { GlobalOptions } from '../context.js';
+import type { TranscriptOptions } from './command.js';
+
+export interface TranscriptRequest {
+  opts: TranscriptOptions;
+  globals: GlobalOptions;
+  out: Output;
+}
+
+/** `matrix-oob transcript`: exit 0 written, 2 bad usage or nothing recorded. */
+export async function runTranscript({ opts, globals, out }: TranscriptRequest): Promise<void> {
+  if (opts.format !== 'html' && opts.format !== 'jsonl') {
+    throw new UserError(`--format ${JSON.stringify(opts.format)} is not html or jsonl`, {
+      hint: 'use --format html (for people) or --format jsonl (for tools).',
+    });
+  }
+  const { config, paths } = await loadCase(globals.case);
+  const rec = recordPaths(paths.root);
+  const rooms = await loadRooms(rec);
+  if (rooms.length === 0) {
+    throw new UserError(`nothing recorded in ${rec.rooms}`, {
+      hint: 'run "matrix-oob record" (docs/record.md) first.',
+    });
+  }
+  const verification = await verifyCase(paths.root, paths.journal);
+  if (!verification.ok)
+    out.warn(
+      'a hash chain of the case is broken: the transcript says so on its first page (run "matrix-oob record verify").',
+    );
+  const generated = new Date().toISOString();
+  const text =
+    opts.format === 'html'
+      ? renderHtml(rooms, verification, { domain: config.domain, generated })
+      : renderJsonl(rooms, verification);
+  if (opts.output === '-') {
+    out.data(text);
+    return;
+  }
+  const file = resolve(opts.output ?? `${rec.root}/transcript.${opts.format}`);
+  await writeFileAtomic(file, text);
+  const events = rooms.reduce((n, r) => n + r.items.length, 0);
+  out.info(`transcript: ${rooms.length} rooms, ${events} events → ${file}`);
+  if (globals.json)
+    out.data(JSON.stringify({ ok: true, file, rooms: rooms.length, events, verified: verification.ok }));
+}

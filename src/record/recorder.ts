@@ -1,0 +1,401 @@
+import * as sdk from 'matrix-js-sdk';
+import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
+import { ensurePrivateDir } from '../adapters/files.js';
+import { journal } from '../case/journal.js';
+import { Redactor } from '../secrets/redact.js';
+import { installCryptoCompat, routeSdkConsole } from './crypto-compat.js';
+import { saveSnapshot } from './crypto-store.js';
+import { missingEvents } from './gaps.js';
+import { bootstrapKeys } from './keys.js';
+import { type EncryptedFile, fetchMedia } from './media.js';
+import { caseRelative, type RecordPaths, recordPaths } from './paths.js';
+import type { RecorderSession } from './session.js';
+import { signIn } from './sign-in.js';
+import { RecordStore } from './store.js';
+
+export interface RecorderOptions {
+  caseRoot: string;
+  journalPath: string;
+  baseUrl: string;
+  /** The recorder's localpart and password. */
+  user: string;
+  password: string;
+  once: boolean;
+  signal: AbortSignal;
+  log(line: string): void;
+  /** In the CLI's own process: keep the SDK's console logging off stdout. */
+  quietSdk?: boolean;
+  /** How often a running recorder writes a checkpoint to the journal. */
+  checkpointMs?: number;
+}
+
+export interface RecorderStatus {
+  rooms: number;
+  events: number;
+  decrypted: number;
+  waiting: number;
+  media: number;
+}
+
+export interface RecorderSummary extends RecorderStatus {
+  user_id: string;
+  device_id: string;
+  keys_restored: number;
+  downtime?: { from: string; to: string };
+  undecryptable: number;
+  heads: Record<string, { seq: number; hash: string }>;
+}
+
+/** The code of a decrypted-file line for a message redacted before the recorder received it. */
+export const REDACTED_FIRST = 'REDACTED_BEFORE_RECEIVED';
+
+const MEDIA_TYPES = new Set(['m.image', 'm.file', 'm.video', 'm.audio']);
+
+/** The recorder: one device, one sync loop, everything it sees appended to the case record. */
+export class Recorder {
+  readonly paths: RecordPaths;
+  readonly store: RecordStore;
+  private client: sdk.MatrixClient | undefined;
+  private session: RecorderSession | undefined;
+  private readonly waiting = new Map<string, sdk.MatrixEvent>();
+  private readonly mediaDone = new Set<string>();
+  private readonly gapDone = new Map<string, string>();
+  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly redactor: Redactor;
+  private media = 0;
+  private keysRestored = 0;
+  private downtime: { from: string; to: string } | undefined;
+  private lastHeads = '';
+
+  constructor(private readonly opts: RecorderOptions) {
+    this.paths = recordPaths(opts.caseRoot);
+    this.store = new RecordStore(this.paths);
+    this.redactor = new Redactor([opts.password]);
+  }
+
+  status(): RecorderStatus {
+    return {
+      rooms: this.client?.getRooms().filter((r) => r.getMyMembership() === 'join').length ?? 0,
+      events: this.store.events,
+      decrypted: this.store.decrypted,
+      waiting: this.waiting.size,
+      media: this.media,
+    };
+  }
+
+  private note(entry: Record<string, unknown>): Promise<void> {
+    return journal(this.opts.journalPath, { command: 'record', result: 'ok', ...entry }, this.redactor);
+  }
+
+  /** Log in, set up or restore keys, sync until stopped (or caught up with --once). */
+  async run(): Promise<RecorderSummary> {
+    const { opts, paths } = this;
+    await ensurePrivateDir(paths.secrets);
+    const previous = await this.store.readState();
+    const now = new Date().toISOString();
+    if (previous.last_alive) {
+      this.downtime = { from: previous.last_alive, to: now };
+      await this.note({
+        stage: 'downtime',
+        from: previous.last_alive,
+        to: now,
+        note: 'the recorder was not running: keys for messages sent then may be missing',
+      });
+    }
+    const { session, resumed, secrets } = await signIn(paths, opts.baseUrl, opts.user, opts.password);
+    this.session = session;
+    this.redactor.add(session.access_token);
+    (sdkLogger as unknown as { setLevel(l: string): void }).setLevel(
+      process.env.MATRIX_OOB_SDK_LOG ?? 'error',
+    );
+    installCryptoCompat();
+    const client = sdk.createClient({
+      baseUrl: opts.baseUrl,
+      userId: session.user_id,
+      deviceId: session.device_id,
+      accessToken: session.access_token,
+    });
+    this.client = client;
+    if (opts.quietSdk) routeSdkConsole();
+    await client.initRustCrypto({
+      useIndexedDB: true,
+      storageKey: Buffer.from(secrets.storage_key, 'base64'),
+    });
+    if (opts.quietSdk) routeSdkConsole();
+    this.listen(client);
+    const firstSync = this.nextSync(client);
+    await client.startClient({ initialSyncLimit: 50, lazyLoadMembers: false });
+    try {
+      await firstSync;
+      const keys = await bootstrapKeys(client, paths, secrets, opts.user, opts.password);
+      this.keysRestored = keys.restored;
+      await this.saveStore();
+      await this.note({
+        stage: 'start',
+        device_id: session.device_id,
+        device: resumed ? 'resumed' : 'new',
+        keys: keys.action,
+        keys_restored: keys.restored,
+      });
+      opts.log(
+        `recorder ${session.user_id} on ${resumed ? 'its' : 'a new'} device ${session.device_id}: ${keys.action === 'created' ? 'cross-signing and key backup set up' : `${keys.restored} room keys restored from its backup`}`,
+      );
+      await this.catchUp(client);
+      if (!opts.once) await this.loop(client);
+      return await this.finish(client);
+    } finally {
+      client.stopClient();
+    }
+  }
+
+  private async saveStore(): Promise<void> {
+    await saveSnapshot(this.paths.cryptoStore, 'matrix-js-sdk');
+  }
+
+  private listen(client: sdk.MatrixClient): void {
+    client.on(sdk.RoomEvent.Timeline, (event, room) => {
+      if (room) this.track(this.onEvent(room.roomId, event.event as Record<string, unknown>, 'sync'));
+    });
+    client.on(sdk.RoomEvent.MyMembership, (room, membership) => {
+      if (membership === 'invite') this.track(this.join(client, room.roomId));
+    });
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t = p.catch((err: unknown) => this.opts.log(`warning: ${(err as Error).message}`));
+    this.tasks.add(t);
+    void t.finally(() => this.tasks.delete(t));
+  }
+
+  private async join(client: sdk.MatrixClient, roomId: string): Promise<void> {
+    await client.joinRoom(roomId);
+    await this.note({ stage: 'join', room_id: roomId });
+    this.opts.log(`joined ${roomId}`);
+  }
+
+  private nextSync(client: sdk.MatrixClient): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const on = (state: sdk.SyncState, _prev: unknown, data?: { error?: Error }) => {
+        if (state === sdk.SyncState.Prepared || state === sdk.SyncState.Syncing) {
+          client.off(sdk.ClientEvent.Sync, on);
+          resolve();
+        } else if (state === sdk.SyncState.Error && data?.error && this.opts.once) {
+          client.off(sdk.ClientEvent.Sync, on);
+          reject(data.error);
+        }
+      };
+      client.on(sdk.ClientEvent.Sync, on);
+    });
+  }
+
+  /**
+   * Store one event as received; decrypt an encrypted one on its own (a copy outside the SDK's
+   * timelines, so a later edit or redaction does not change what is recorded as said).
+   */
+  private async onEvent(
+    roomId: string,
+    source: Record<string, unknown>,
+    from: 'sync' | 'gap',
+  ): Promise<void> {
+    const id = source.event_id as string | undefined;
+    if (!id || id.startsWith('~')) return;
+    const raw = JSON.parse(JSON.stringify(source)) as Record<string, unknown>;
+    if (!(await this.store.addEvent(roomId, raw, from))) return;
+    if (raw.type !== 'm.room.encrypted') {
+      await this.maybeMedia(roomId, id, (raw.content ?? {}) as Record<string, unknown>);
+      return;
+    }
+    if ((raw.unsigned as { redacted_because?: unknown } | undefined)?.redacted_because) {
+      // The server prunes a redacted event: its ciphertext was gone before the recorder saw it.
+      await this.store.addDecrypted(roomId, {
+        kind: 'undecryptable',
+        event_id: id,
+        code: REDACTED_FIRST,
+        reason: 'redacted before the recorder received it: the server no longer serves its content',
+      });
+      return;
+    }
+    const event = new sdk.MatrixEvent({ ...JSON.parse(JSON.stringify(raw)), room_id: roomId });
+    this.waiting.set(id, event);
+    event.on(sdk.MatrixEventEvent.Decrypted, () => this.track(this.onDecrypted(roomId, event)));
+    await (this.client as sdk.MatrixClient).decryptEventIfNeeded(event);
+  }
+
+  private async onDecrypted(roomId: string, event: sdk.MatrixEvent): Promise<void> {
+    const id = event.getId() as string;
+    if (event.isDecryptionFailure() || event.isBeingDecrypted()) return;
+    this.waiting.delete(id);
+    if (await this.store.isReadable(roomId, id)) return;
+    await this.store.addDecrypted(roomId, {
+      kind: 'decrypted',
+      event_id: id,
+      type: event.getType(),
+      content: event.getContent(),
+      via: 'live',
+    });
+    await this.maybeMedia(roomId, id, event.getContent());
+  }
+
+  private async maybeMedia(roomId: string, eventId: string, content: Record<string, unknown>): Promise<void> {
+    if (!MEDIA_TYPES.has(content.msgtype as string) || this.mediaDone.has(eventId)) return;
+    this.mediaDone.add(eventId);
+    const file = content.file as EncryptedFile | undefined;
+    const url = (file?.url ?? content.url) as string | undefined;
+    if (typeof url !== 'string') return;
+    const session = this.session as RecorderSession;
+    try {
+      const m = await fetchMedia(session.homeserver, session.access_token, this.paths.media, {
+        url,
+        ...(file ? { file } : {}),
+      });
+      this.media += 1;
+      await this.store.addDecrypted(roomId, {
+        kind: 'media',
+        event_id: eventId,
+        mxc: url,
+        encrypted: !!file,
+        ...m,
+      });
+    } catch (err) {
+      await this.store.addDecrypted(roomId, {
+        kind: 'media',
+        event_id: eventId,
+        mxc: url,
+        encrypted: !!file,
+        error: (err as Error).message,
+      });
+    }
+  }
+
+  /**
+   * Page back in every room whose live timeline starts with an event not met before (a new room,
+   * a restart, a limited sync): from the newest event backwards, skipping what is stored, until
+   * an event stored before this timeline began (or the room's first event).
+   */
+  private async fillGaps(client: sdk.MatrixClient): Promise<void> {
+    for (const room of client.getRooms()) {
+      if (room.getMyMembership() !== 'join') continue;
+      const live = room.getLiveTimeline().getEvents();
+      const first = live[0]?.getId();
+      if (!first || this.gapDone.get(room.roomId) === first) continue;
+      this.gapDone.set(room.roomId, first);
+      const liveIds = new Set(live.map((e) => e.getId()));
+      const missing = await missingEvents(client, room.roomId, liveIds, (id) =>
+        this.store.has(room.roomId, id),
+      );
+      if (missing.length === 0) continue;
+      for (const raw of missing) await this.onEvent(room.roomId, raw, 'gap');
+      await this.note({ stage: 'gap-fill', room_id: room.roomId, events: missing.length });
+    }
+  }
+
+  private async catchUp(client: sdk.MatrixClient): Promise<void> {
+    // Invites seen in the first sync, then whatever joining brings in.
+    for (const room of client.getRooms()) {
+      if (room.getMyMembership() === 'invite') this.track(this.join(client, room.roomId));
+    }
+    const deadline = Date.now() + 30_000;
+    let graceUntil = 0;
+    for (let round = 0; Date.now() < deadline; round++) {
+      await this.drain();
+      await this.fillGaps(client);
+      await this.drain();
+      await this.store.flush();
+      const invites = client.getRooms().some((r) => r.getMyMembership() === 'invite');
+      const pendingDecrypt = [...this.waiting.values()].some((e) => e.isBeingDecrypted());
+      // A key can arrive a sync after its message: give messages still unreadable a few seconds.
+      if (this.waiting.size === 0) graceUntil = 0;
+      else graceUntil ||= Date.now() + 4000;
+      if (round > 0 && !invites && !pendingDecrypt && (this.waiting.size === 0 || Date.now() > graceUntil))
+        break;
+      await Promise.race([this.nextSync(client), new Promise((r) => setTimeout(r, 2000))]);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+  }
+
+  private async loop(client: sdk.MatrixClient): Promise<void> {
+    const every = this.opts.checkpointMs ?? 60_000;
+    let last = Date.now();
+    while (!this.opts.signal.aborted) {
+      await Promise.race([
+        this.nextSync(client),
+        new Promise((r) => setTimeout(r, 5000)),
+        new Promise((r) => this.opts.signal.addEventListener('abort', r, { once: true })),
+      ]);
+      await this.drain();
+      await this.fillGaps(client);
+      await this.drain();
+      await this.store.flush();
+      if (Date.now() - last >= every) {
+        await this.checkpoint();
+        last = Date.now();
+      }
+    }
+  }
+
+  private async checkpoint(): Promise<Record<string, { seq: number; hash: string }>> {
+    await this.store.flush();
+    const heads = await this.store.heads((p) => caseRelative(this.opts.caseRoot, p));
+    const key = JSON.stringify(heads);
+    if (key !== this.lastHeads) {
+      await this.note({ stage: 'checkpoint', heads });
+      this.lastHeads = key;
+    }
+    await this.saveStore();
+    await this.store.writeState({ last_alive: new Date().toISOString() });
+    return heads;
+  }
+
+  private async finish(client: sdk.MatrixClient): Promise<RecorderSummary> {
+    await this.drain();
+    // Whatever still cannot be read is marked, with the SDK's reason.
+    let undecryptable = 0;
+    for (const [id, ev] of this.waiting) {
+      const roomId = ev.getRoomId() as string;
+      if (await this.store.isReadable(roomId, id)) continue;
+      undecryptable += 1;
+      await this.store.addDecrypted(roomId, {
+        kind: 'undecryptable',
+        event_id: id,
+        code: String(ev.decryptionFailureReason ?? 'UNKNOWN_ERROR'),
+        reason: String(ev.getContent().body ?? 'no key for this message'),
+      });
+    }
+    await waitForBackup(client);
+    const heads = await this.checkpoint();
+    await this.note({
+      stage: 'stop',
+      reason: this.opts.signal.aborted ? 'interrupted' : 'caught up (--once)',
+      undecryptable,
+    });
+    const s = this.session as RecorderSession;
+    return {
+      ...this.status(),
+      user_id: s.user_id,
+      device_id: s.device_id,
+      keys_restored: this.keysRestored,
+      ...(this.downtime ? { downtime: this.downtime } : {}),
+      undecryptable,
+      heads,
+    };
+  }
+}
+
+/** Give the key backup a moment to upload the keys received (a restart restores from it). */
+async function waitForBackup(client: sdk.MatrixClient): Promise<void> {
+  const machine = (
+    client.getCrypto() as unknown as {
+      olmMachine?: { roomKeyCounts(): Promise<{ total: number; backedUp: number }> };
+    }
+  )?.olmMachine;
+  if (!machine?.roomKeyCounts) return;
+  const end = Date.now() + 10_000;
+  while (Date.now() < end) {
+    const c = await machine.roomKeyCounts();
+    if (c.backedUp >= c.total) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,144 @@
+import { open, readFile, rm } from 'node:fs/promises';
+import { ensurePrivateDir, FILE_MODE, readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { FailureError } from '../errors.js';
+import type { RecordPaths } from './paths.js';
+
+/** record/recorder/session.json (0600): the recorder's login of its current run. */
+export interface RecorderSession {
+  homeserver: string;
+  user_id: string;
+  device_id: string;
+  access_token: string;
+}
+
+/** record/recorder/secrets.json (0600): what a restart needs (cross-signing keys, backup key). */
+export interface RecorderSecrets {
+  user_id: string;
+  /** Encrypts the crypto store snapshot (base64, 32 bytes). */
+  storage_key: string;
+  secrets_bundle?: unknown;
+  backup_version?: string;
+}
+
+interface LoginResponse {
+  user_id: string;
+  device_id: string;
+  access_token: string;
+}
+
+async function call(
+  baseUrl: string,
+  path: string,
+  init: { method: string; token?: string; body?: unknown },
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${baseUrl.replace(/\/$/, '')}${path}`, {
+    method: init.method,
+    headers: {
+      'content-type': 'application/json',
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  return { status: res.status, json };
+}
+
+/** Log in as the recorder with a new device (its crypto store lives in memory: one device per run). */
+export async function login(baseUrl: string, user: string, password: string): Promise<LoginResponse> {
+  let r: { status: number; json: Record<string, unknown> };
+  try {
+    r = await call(baseUrl, '/_matrix/client/v3/login', {
+      method: 'POST',
+      body: {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user },
+        password,
+        initial_device_display_name: 'matrix-oob recorder',
+      },
+    });
+  } catch (err) {
+    throw new FailureError(`cannot reach the homeserver at ${baseUrl}: ${(err as Error).message}`, {
+      hint: 'check that the server is up ("matrix-oob verify") and the URL (--homeserver-url).',
+    });
+  }
+  if (r.status !== 200) {
+    throw new FailureError(
+      `the homeserver refused the recorder's login: ${String(r.json.errcode ?? r.status)} ${String(r.json.error ?? '')}`.trim(),
+      {
+        hint: 'register the recorder with "matrix-oob user add --all" (its password is in credentials/<recorder>.txt).',
+      },
+    );
+  }
+  return r.json as unknown as LoginResponse;
+}
+
+/** The session's user and device if its token still works; undefined otherwise. */
+export async function whoami(
+  baseUrl: string,
+  token: string,
+): Promise<{ user_id: string; device_id?: string } | undefined> {
+  try {
+    const r = await call(baseUrl, '/_matrix/client/v3/account/whoami', { method: 'GET', token });
+    return r.status === 200 ? (r.json as { user_id: string; device_id?: string }) : undefined;
+  } catch (err) {
+    throw new FailureError(`cannot reach the homeserver at ${baseUrl}: ${(err as Error).message}`, {
+      hint: 'check that the server is up ("matrix-oob verify") and the URL (--homeserver-url).',
+    });
+  }
+}
+
+/** Log out an earlier run's device (best effort: the server may be gone or the token dead). */
+export async function logoutQuietly(baseUrl: string, token: string): Promise<boolean> {
+  try {
+    return (
+      (await call(baseUrl, '/_matrix/client/v3/logout', { method: 'POST', token, body: {} })).status === 200
+    );
+  } catch {
+    return false;
+  }
+}
+
+export async function readJson<T>(path: string): Promise<T | undefined> {
+  const text = await readIfExists(path);
+  return text === undefined ? undefined : (JSON.parse(text) as T);
+}
+
+export async function writeSecretJson(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * One recorder per case: record/record.lock holds the PID. A lock whose process is gone is
+ * taken over. Returns the release function.
+ */
+export async function lockRecorder(paths: RecordPaths): Promise<() => Promise<void>> {
+  await ensurePrivateDir(paths.root);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const h = await open(paths.lock, 'wx', FILE_MODE);
+      await h.writeFile(String(process.pid));
+      await h.close();
+      return () => rm(paths.lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await readFile(paths.lock, 'utf8').catch(() => '')).trim());
+      if (pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new FailureError(`another recorder is running for this case (PID ${pid})`, {
+          hint: `stop it first (Ctrl-C in its terminal, or kill ${pid}); one recorder per case.`,
+        });
+      }
+      await rm(paths.lock, { force: true });
+    }
+  }
+  throw new FailureError(`cannot take ${paths.lock}`, { hint: `remove ${paths.lock} if no recorder runs.` });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

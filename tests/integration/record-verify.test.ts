@@ -1,0 +1,104 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChainWriter } from '../../src/case/chain.js';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+
+const EXAMPLE = join(ROOT, 'examples/case.yml');
+
+// `matrix-oob record verify` on a real case folder written by the built CLI.
+describe('matrix-oob record verify', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let caseDir: string;
+  beforeEach(async () => {
+    tmp = tempDir();
+    caseDir = join(tmp.dir, 'case');
+    const r = await runCli(['init', '--config', EXAMPLE, '--yes', caseDir]);
+    expect(r.exitCode).toBe(0);
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('a case with only init in its journal verifies (exit 0), with --json', async () => {
+    const r = await runCli(['--case', caseDir, '--json', 'record', 'verify']);
+    expect(r.stderr).toContain('record verify: all 1 chains intact');
+    expect(r.exitCode).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.ok).toBe(true);
+    expect(json.files[0]).toMatchObject({ file: 'journal.jsonl', lines: 1, head: { seq: 1 } });
+  });
+
+  it('one changed byte of journal.jsonl: exit 5, naming the file and the line, nothing written', async () => {
+    // A second line, so the edited one is not the first.
+    expect((await runCli(['--case', caseDir, 'record', 'verify'])).exitCode).toBe(0);
+    const init2 = await runCli(['init', '--config', EXAMPLE, '--yes', caseDir]);
+    expect(init2.exitCode).toBe(0);
+    const path = join(caseDir, 'journal.jsonl');
+    const text = readFileSync(path, 'utf8');
+    const firstEnd = text.indexOf('\n');
+    const i = firstEnd + 20; // a byte inside line 2
+    const edited = text.slice(0, i) + (text[i] === 'a' ? 'b' : 'a') + text.slice(i + 1);
+    writeFileSync(path, edited);
+    const r = await runCli(['--case', caseDir, 'record', 'verify']);
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).toContain('BROKEN  journal.jsonl: line 2 was edited');
+    expect(readFileSync(path, 'utf8')).toBe(edited);
+  });
+
+  it('teardown prints the heads; verify --head checks them and catches a cut journal', async () => {
+    // The recorder's keys go with the other local secrets; what it recorded stays.
+    mkdirSync(join(caseDir, 'record', 'recorder'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(caseDir, 'record', 'recorder', 'secrets.json'), '{}\n', { mode: 0o600 });
+    const chained = await ChainWriter.open(
+      join(caseDir, 'record', 'rooms', '!r%3Aexample.com', 'events.jsonl'),
+    );
+    chained.add({ event: { event_id: '$1' } });
+    await chained.flush();
+    const td = await runCli(['--case', caseDir, 'teardown', '--local-only', '--confirm', 'example.com']);
+    expect(td.exitCode).toBe(0);
+    expect(existsSync(join(caseDir, 'record', 'recorder'))).toBe(false);
+    expect(existsSync(join(caseDir, 'record', 'rooms', '!r%3Aexample.com', 'events.jsonl'))).toBe(true);
+    expect(td.stderr).toMatch(/^ {2}record\/rooms\/!r%3Aexample\.com\/events\.jsonl=1:[0-9a-f]{64}$/m);
+    const m = /^ {2}(journal\.jsonl=\d+:[0-9a-f]{64})$/m.exec(td.stderr);
+    expect(m).not.toBeNull();
+    const head = (m as RegExpExecArray)[1] as string;
+    const ok = await runCli(['--case', caseDir, 'record', 'verify', '--head', head]);
+    expect(ok.exitCode).toBe(0);
+    const path = join(caseDir, 'journal.jsonl');
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    writeFileSync(path, `${lines.slice(0, -1).join('\n')}\n`);
+    const cut = await runCli(['--case', caseDir, 'record', 'verify', '--head', head]);
+    expect(cut.exitCode).toBe(5);
+    expect(cut.stderr).toMatch(
+      /BROKEN {2}journal\.jsonl: the file ends at entry \d+, but entry \d+ was checkpointed/,
+    );
+  });
+
+  it('bad usage: a malformed --head or a folder without a journal exits 2 with a hint', async () => {
+    const bad = await runCli(['--case', caseDir, 'record', 'verify', '--head', 'journal.jsonl=x']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('error: --head "journal.jsonl=x" is not FILE=SEQ:HASH');
+    const none = await runCli(['--case', tmp.dir, 'record', 'verify']);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('has no journal.jsonl: not a case folder');
+  });
+
+  it('record: without the recorder registered, or with a bad key export, exits 2 with a hint and writes nothing', async () => {
+    const r = await runCli(['--case', caseDir, 'record', '--once'], {
+      env: { MATRIX_OOB_RECORD_URL: 'http://127.0.0.1:9' },
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/error: no password for the recorder: .*credentials\/recorder\.txt is missing/);
+    expect(r.stderr).toContain('hint: register it first: matrix-oob user add --all');
+    const imp = await runCli([
+      '--case',
+      caseDir,
+      'record',
+      '--import-keys',
+      join(caseDir, 'nope.txt'),
+      '--passphrase-file',
+      join(caseDir, 'nope'),
+    ]);
+    expect(imp.exitCode).toBe(2);
+    expect(imp.stderr).toContain('--import-keys: cannot read');
+    expect(existsSync(join(caseDir, 'record'))).toBe(false);
+  });
+});
