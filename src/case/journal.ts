@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../adapters/clock.js';
+import { fileError } from '../adapters/files.js';
 import { Redactor } from '../secrets/redact.js';
 import { appendChained } from './chain.js';
 
@@ -23,5 +24,10 @@ export async function journal(
   redactor: Redactor = new Redactor(),
   clock: Clock = systemClock,
 ): Promise<void> {
-  await appendChained(path, { time: clock.now().toISOString(), ...entry }, (text) => redactor.redact(text));
+  try {
+    await appendChained(path, { time: clock.now().toISOString(), ...entry }, (text) => redactor.redact(text));
+  } catch (err) {
+    // A journal that is a folder, unwritable...: one line naming it, never a stack trace.
+    throw fileError(err, path, 'append to');
+  }
 }

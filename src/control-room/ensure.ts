@@ -184,9 +184,12 @@ async function withRoom(
   const invited: string[] = [];
   const already: string[] = [];
   const failed: { user_id: string; reason: string }[] = [];
-  // Every account (the users and the recorder) on every server of the case.
+  // Every user's account on every server of the case; the recorder records from the main
+  // server only, so it is invited there once (it joins when `matrix-oob record` runs).
   const accounts = [config.domain, ...(options.fallbackDomains ?? [])].flatMap((d) =>
-    caseAccounts(config).map((u) => ({ name: u.name, id: userId(u.name, d) })),
+    caseAccounts(config)
+      .filter((u) => !u.recorder || d === config.domain)
+      .map((u) => ({ name: u.name, id: userId(u.name, d) })),
   );
   for (const u of accounts) {
     const id = u.id;

@@ -166,11 +166,15 @@ describe('deploy', () => {
     });
     const r = await cli(['-C', usersCase, 'deploy'], { ...env, MDAD_FIXTURE_DATA: data });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain('creating @lead1:example.test (admin), @analyst1:example.test in this run');
+    // The recorder's account comes with the users, before anyone can talk (docs/record.md).
+    expect(r.stderr).toContain(
+      'creating @lead1:example.test (admin), @analyst1:example.test, @recorder:example.test in this run',
+    );
     const creds = (u: string) => readFileSync(join(usersCase, 'credentials', `${u}.txt`), 'utf8');
     for (const [u, admin] of [
       ['lead1', 'yes'],
       ['analyst1', 'no'],
+      ['recorder', 'no'],
     ] as const) {
       const got = JSON.parse(readFileSync(join(data, 'users', `${u}.json`), 'utf8'));
       expect(got).toMatchObject({ username: u, admin, via: 'matrix-user-creator' });

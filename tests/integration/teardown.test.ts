@@ -253,6 +253,8 @@ describe('teardown', () => {
     expect(summary.removed.sort()).toEqual(
       [
         '.matrix-oob-tmp-1-abc',
+        // The case's temporary folder for secret files (emptied by the setup run that used it).
+        '.tmp',
         'control-room.json',
         'credentials',
         'inventory/host_vars/matrix.example.test/vars.yml',

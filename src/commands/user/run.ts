@@ -251,8 +251,9 @@ async function userAddLocked(req: UserAddRequest): Promise<void> {
   // A name the config does not list: add it, so the control room invites it and the next
   // `user add --all` and teardown know it.
   const added: string[] = [];
+  const known = caseAccounts(config).map((u) => u.name); // the users and the recorder
   for (const t of targets) {
-    if (config.users.some((u) => u.name === t.name)) continue;
+    if (known.includes(t.name)) continue;
     if (!report.some((r) => r.name === t.name && r.status !== 'skipped')) continue;
     if (await editConfigUsers(paths.config, { add: { name: t.name, admin: t.admin } })) added.push(t.name);
   }
