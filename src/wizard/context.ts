@@ -1,5 +1,5 @@
 import type { Prompt } from '../adapters/prompt.js';
-import type { RawConfig } from '../commands/init/flags.js';
+import type { RawConfig } from '../config/raw.js';
 import type { Output } from '../ui/output.js';
 
 /** A required value that nobody supplied while the wizard could not ask (non-interactive). */

@@ -1,5 +1,5 @@
 import type { Prompt } from '../adapters/prompt.js';
-import { mergeRaw, type RawConfig } from '../commands/init/flags.js';
+import { mergeRaw, type RawConfig } from '../config/raw.js';
 import {
   addressProblem,
   checkDomain,

@@ -1,4 +1,4 @@
-import { mergeRaw, type RawConfig } from '../commands/init/flags.js';
+import { mergeRaw, type RawConfig } from '../config/raw.js';
 import { configSchema } from '../config/schema.js';
 import { fieldPath } from '../config/validate.js';
 

@@ -1,5 +1,5 @@
-import type { RawConfig } from '../commands/init/flags.js';
 import { type CallStack, defaultCallStack } from '../config/calls.js';
+import type { RawConfig } from '../config/raw.js';
 
 /** The answers as the table shown before the confirmation (pure: lines of text). */
 export function summaryLines(raw: RawConfig): string[] {
