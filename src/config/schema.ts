@@ -1,13 +1,7 @@
 import { z } from 'zod';
-import {
-  anonymousJitsiWarning,
-  CALL_STACKS,
-  type CallStack,
-  callServices,
-  defaultCallStack,
-  stackProblem,
-} from './calls.js';
-import { fallbackIssues, fallbackWarnings } from './servers.js';
+import { anonymousJitsiWarning, CALL_STACKS, type CallStack, defaultCallStack } from './calls.js';
+import { crossFieldIssues } from './rules.js';
+import { fallbackWarnings } from './servers.js';
 import {
   addressProblem,
   checkDomain,
@@ -154,14 +148,7 @@ const dnsSettings = z.strictObject({
     .optional(),
 });
 
-/**
- * Why srv_delegation: true is refused. MDAD's docs/howto-srv-server-delegation.md: SRV
- * delegation with the playbook's Traefik needs a wildcard certificate, hence a DNS-01 ACME
- * challenge with the DNS provider's API credentials, custom Traefik labels per homeserver and
- * coturn changes; a half-configured SRV setup fails federation certificate checks.
- */
-export const SRV_DELEGATION_REFUSED =
-  "is not supported: SRV delegation needs a wildcard certificate from a DNS-01 challenge with your DNS provider's API credentials (MDAD's docs/howto-srv-server-delegation.md), which matrix-oob does not set up. Remove srv_delegation: federation then uses https://<domain>/.well-known/matrix/server (keep serve_base_domain: true, or serve that file from the base domain's own web server)";
+export { SRV_DELEGATION_REFUSED } from './rules.js';
 
 export const configSchema = z
   .strictObject({
@@ -199,81 +186,7 @@ export const configSchema = z
   // they read the partial value defensively.
   .superRefine(
     (cfg, ctx) => {
-      const srv = (cfg as Partial<typeof cfg>).server;
-      if (srv && typeof srv.ssh_user === 'string' && srv.ssh_user !== 'root' && srv.become === false) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['server', 'become'],
-          message: `must be true when ssh_user is "${srv.ssh_user}": the playbook needs root (set become: true, or ssh_user: root)`,
-        });
-      }
-      const users = Array.isArray(cfg.users) ? cfg.users : [];
-      const seen = new Set<string>();
-      users.forEach((u, i) => {
-        if (typeof u?.name !== 'string') return;
-        if (typeof cfg.domain === 'string' && localpartProblem(u.name) === undefined) {
-          const problem = localpartProblem(u.name, cfg.domain);
-          if (problem) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: problem });
-        }
-        if (seen.has(u.name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['users', i, 'name'],
-            message: `"${u.name}" is listed twice: remove one`,
-          });
-        }
-        seen.add(u.name);
-        const rec = (cfg as Partial<typeof cfg>).recorder;
-        if (rec?.enabled !== false && u.name === (rec?.name ?? 'recorder')) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['users', i, 'name'],
-            message: `"${u.name}" is the recorder's account (recorder.name): rename this user, or set recorder.name to another name`,
-          });
-        }
-      });
-      if ((cfg as Partial<typeof cfg>).srv_delegation === true) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['srv_delegation'],
-          message: SRV_DELEGATION_REFUSED,
-        });
-      }
-      for (const issue of fallbackIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
-      const av = (cfg as Partial<typeof cfg>).audio_video;
-      const hs = (cfg as Partial<typeof cfg>).homeserver;
-      const stackIssue =
-        av?.enabled === true && typeof hs === 'string' ? stackProblem(av.stack, hs) : undefined;
-      if (stackIssue) ctx.addIssue({ code: 'custom', path: ['audio_video', 'stack'], message: stackIssue });
-      // MDAD's Jitsi role refuses internal auth without accounts, and the accounts are the users'.
-      if (
-        av?.enabled === true &&
-        typeof hs === 'string' &&
-        callServices({ audio_video: av, homeserver: hs }).jitsiAuth &&
-        users.length === 0
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['users'],
-          message:
-            'is empty, but Jitsi requires a login and its accounts are the case users: add at least one user (users: [{ name: analyst1, admin: true }])',
-        });
-      }
-      const stack = av?.stack ?? (typeof hs === 'string' ? defaultCallStack(hs) : undefined);
-      if (
-        av?.enabled === true &&
-        stack !== 'element-call' &&
-        !av.external_ip &&
-        typeof srv?.address === 'string' &&
-        ipv4Problem(srv.address)
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['audio_video', 'external_ip'],
-          message:
-            "is required for Jitsi's TURN relay (coturn) when server.address is not an IPv4 address: set the server's public IPv4 address",
-        });
-      }
+      for (const issue of crossFieldIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     },
     { when: () => true },
   );
