@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AccountInfo, Connection, DeviceInfo } from './client.js';
+import type { Alert, AlertKind, Snapshot } from './alert.js';
+import type { Connection } from './client.js';
 import type { LogEvent } from './log-lines.js';
 import { untrusted } from './sanitize.js';
 import { type ItemKind, itemKey, type WatchItem, type WatchState } from './store.js';
@@ -8,36 +9,7 @@ import { type ItemKind, itemKey, type WatchItem, type WatchState } from './store
  * The alert logic, pure: the remembered state plus what the sources saw now, in; alerts and the
  * updated state, out. docs/watch.md says what each alert means and what to do about it.
  */
-export type AlertKind =
-  | 'new-device'
-  | 'new-address'
-  | 'unknown-account'
-  | 'deactivated-back'
-  | 'failed-password'
-  | 'unknown-user';
-
-export interface Alert {
-  kind: AlertKind;
-  /** Unique per alert; remembered so that a restart does not raise it again. */
-  key: string;
-  at: string;
-  source: 'state' | 'log';
-  /** All values below are sanitised (untrusted text made printable and single-line). */
-  user: string;
-  device?: string;
-  address?: string;
-  user_agent?: string;
-  /** One line, for the table, the journal and #control. */
-  text: string;
-}
-
-/** What the state source saw in one poll. */
-export interface Snapshot {
-  at: string;
-  accounts: Map<string, { connections: Connection[]; devices: DeviceInfo[] }>;
-  /** Every account of the server, when Synapse's admin API told us. */
-  allAccounts?: AccountInfo[];
-}
+export type { Alert, AlertKind, Snapshot } from './alert.js';
 
 const MAX_ALERT_KEYS = 5000;
 

@@ -6,6 +6,7 @@ import { addSecret, caseRedactor, openAnsibleCase } from '../../ansible/case.js'
 import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
 import { userCreatorYaml, withExtraVarsText } from '../../ansible/extra-vars.js';
 import { failedHosts, limitArgs, resumeLimit } from '../../ansible/host-limit.js';
+import { killGrace } from '../../ansible/kill-grace.js';
 import { type PlaybookResult, playbookCommand, runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import {
@@ -14,7 +15,6 @@ import {
   failureDetails,
   isRehearsal,
   runJournalFields,
-  shQuote,
   successLine,
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
@@ -28,6 +28,7 @@ import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { GlobalOptions } from '../context.js';
 import type { DeployOptions } from './command.js';
+import { commandName, resumeCommand } from './command-line.js';
 import {
   DEPLOYED_SECTION,
   type DeployedRecord,
@@ -36,6 +37,7 @@ import {
   switchedOff,
 } from './components.js';
 import { dnsGate, skipDnsRequested } from './dns-gate.js';
+import { hostFields, jsonResult } from './results.js';
 import { deployStages, USERS_TAG } from './stages.js';
 
 export interface DeployRequest {
@@ -284,54 +286,4 @@ async function deployLocked(req: DeployRequest): Promise<void> {
       `Next: "${nextCommand('verify', paths.root)}" checks it from outside; then "${nextCommand('user add', paths.root, '--all')}" registers the users and "${nextCommand('control-room', paths.root)}" creates the #control room.`,
     );
   }
-}
-
-/** Several servers: which hosts a stage failed on, how many it covered, and any --limit. */
-function hostFields(result: PlaybookResult, limit: string[] | undefined) {
-  const hosts = Object.keys(result.recap).length;
-  const failed = failedHosts(result.recap);
-  return {
-    ...(hosts > 1 || limit ? { hosts } : {}),
-    ...(failed.length > 0 ? { failed_hosts: failed } : {}),
-    ...(limit ? { limit } : {}),
-  };
-}
-
-function jsonResult(results: { stage: string; result: PlaybookResult }[], skipped: string[], ok: boolean) {
-  return {
-    ok,
-    skipped,
-    stages: results.map(({ stage, result }) => ({
-      stage,
-      exit_code: result.exitCode,
-      duration_ms: result.durationMs,
-      recap: result.recap,
-      log: result.logFile,
-      ...(result.failure ? { failure: result.failure } : {}),
-      ...(result.hint ? { hint: result.hint.id } : {}),
-    })),
-  };
-}
-
-function commandName(req: DeployRequest): string {
-  const parts = ['deploy'];
-  if (req.opts.stage) parts.push(`--stage ${req.opts.stage}`);
-  if (req.opts.full) parts.push('--full');
-  if (req.opts.fromStart) parts.push('--from-start');
-  if (req.opts.dryRun) parts.push('--dry-run');
-  if (req.opts.skipDnsCheck) parts.push('--skip-dns-check');
-  if (req.ansibleArgs.length) parts.push('--', ...req.ansibleArgs);
-  return parts.join(' ');
-}
-
-/** MATRIX_OOB_KILL_GRACE_MS shortens the wait before SIGKILL (tests); default 10 s. */
-export function killGrace(env: NodeJS.ProcessEnv): number | undefined {
-  const v = Number(env.MATRIX_OOB_KILL_GRACE_MS);
-  return Number.isFinite(v) && v > 0 ? v : undefined;
-}
-
-/** How to resume this case's deploy, ready to paste (the case path quoted for the shell). */
-function resumeCommand(req: DeployRequest): string {
-  // The case folder spelled out: the command works from any folder.
-  return `matrix-oob --case ${shQuote(resolve(req.globals.case))} deploy`;
 }

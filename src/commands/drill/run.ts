@@ -3,6 +3,7 @@ import { capture as realCapture } from '../../adapters/process.js';
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { addSecret, caseRedactor, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv } from '../../ansible/env.js';
+import { killGrace } from '../../ansible/kill-grace.js';
 import { type PlaybookResult, runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { failureDetails } from '../../ansible/summary.js';
@@ -19,7 +20,6 @@ import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal } from '../../ui/terminal.js';
 import type { GlobalOptions } from '../context.js';
-import { killGrace } from '../deploy/run.js';
 import type { DrillOptions } from './command.js';
 
 export interface DrillRequest {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
+import { killGrace } from '../../ansible/kill-grace.js';
 import { type AnsibleCase, runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { commandLine, failureDetails, runJournalFields } from '../../ansible/summary.js';
@@ -17,7 +18,6 @@ import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { confirmTeardown } from '../../teardown/confirm.js';
 import { PLAYBOOKS_DIR, STOP_TAG, serverRemoved, TEARDOWN_PLAYBOOK } from '../../teardown/server.js';
 import { processTerminal } from '../../ui/terminal.js';
-import { killGrace } from '../deploy/run.js';
 import { planInit } from '../init/plan.js';
 import type { TeardownRequest } from './run.js';
 

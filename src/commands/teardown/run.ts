@@ -6,6 +6,7 @@ import type { Prompt } from '../../adapters/prompt.js';
 import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
 import { ansibleEnvWarnings } from '../../ansible/env.js';
+import { killGrace } from '../../ansible/kill-grace.js';
 import type { AnsibleCase } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { journal } from '../../case/journal.js';
@@ -13,7 +14,6 @@ import { acquireCaseLock } from '../../case/lock.js';
 import { readState } from '../../case/state.js';
 import { loadCase } from '../../config/load.js';
 import { fallbackServers } from '../../config/servers.js';
-import { recordsToCreate } from '../../dns/zone-file.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { type HookContext, type HookRunSummary, runHooks } from '../../hooks/run.js';
 import { checkoutPath } from '../../playbook/pin.js';
@@ -32,8 +32,8 @@ import {
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { GlobalOptions } from '../context.js';
-import { killGrace } from '../deploy/run.js';
 import type { TeardownOptions } from './command.js';
+import { alreadyTornDown, commandName, teardownNext } from './lines.js';
 
 export interface TeardownRequest {
   opts: TeardownOptions;
@@ -91,14 +91,7 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
 
   // A torn-down case: nothing to do, and nothing is touched (exit 0: the wanted state holds).
   if (state.teardown?.local === 'removed' && plan.local.remove.length === 0) {
-    const t = state.teardown;
-    out.info(
-      `the case ${domain} was already torn down at ${t.at} (server: ${t.server === 'removed' ? 'wiped' : 'skipped with --local-only'}); nothing left to remove.`,
-    );
-    if (t.server === 'skipped') {
-      out.info('if the server still exists, delete it at your provider.');
-    }
-    if (globals.json) out.data(JSON.stringify({ ok: true, already_torn_down: true, ...t }, null, 2));
+    alreadyTornDown(state.teardown, domain, out, globals.json);
     return;
   }
 
@@ -301,18 +294,4 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
   for (const line of await (await import('../../record/heads.js')).headLines(paths.root, paths.journal))
     out.info(line);
   out.info(teardownNext(config));
-}
-
-/** What teardown cannot do itself: the records at the DNS provider, and the VPS. */
-function teardownNext(config: Parameters<typeof recordsToCreate>[0]): string {
-  const names = [...new Set(recordsToCreate(config).map((r) => `${r.name} ${r.type}`))].join(', ');
-  return `Next: delete the DNS records at the DNS provider (${names}), so the names stop pointing at an address that may be reused; then delete the server (VPS) at the provider: teardown wiped its data but the machine still exists.`;
-}
-
-function commandName(opts: TeardownOptions): string {
-  const parts = ['teardown'];
-  if (opts.localOnly) parts.push('--local-only');
-  if (opts.dryRun) parts.push('--dry-run');
-  for (const h of opts.skipHook) parts.push(`--skip-hook ${h}`);
-  return parts.join(' ');
 }

@@ -6,6 +6,7 @@ import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
 import { addSecret, caseRedactor, type OpenedCase, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
 import { userCreatorYaml, withExtraVarsFile, withExtraVarsText } from '../../ansible/extra-vars.js';
+import { killGrace } from '../../ansible/kill-grace.js';
 import { runPlaybook } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { checkExtraArgs, failureDetails, runJournalFields, successLine } from '../../ansible/summary.js';
@@ -35,7 +36,6 @@ import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { GlobalOptions } from '../context.js';
-import { killGrace } from '../deploy/run.js';
 import { USERS_TAG } from '../deploy/stages.js';
 import type { UserAddOptions } from './command.js';
 
