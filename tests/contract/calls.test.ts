@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CALL_PORTS } from '../../src/config/calls.js';
@@ -9,42 +7,20 @@ import { jitsiAccountsFor } from '../../src/inventory/jitsi-accounts.js';
 import { renderVars } from '../../src/inventory/render.js';
 import { callEndpoints, JITSI_XMPP_DOMAIN, RTC_FOCI_KEY } from '../../src/verify/call-checks.js';
 import { ROOT } from '../helpers/cli.js';
-import { PINNED_COMMIT_FOR_CONTRACT, REAL_MDAD } from '../helpers/real-mdad-files.js';
+import { describeReal, REAL, type RealMdad, realMdad } from '../helpers/real-mdad.js';
 
 /**
  * The call stacks against the real MDAD (../shared/mdad): every variable init writes for calls
  * exists there, the ports we check are the ones its docs list, and the URLs verify probes are
  * the ones it configures. Skipped, with the reason, where ../shared/mdad is absent.
  */
-const describeReal = REAL_MDAD ? describe : describe.skip;
-if (!REAL_MDAD)
-  console.log('contract tests (calls) skipped: ../shared/mdad is absent (a clone without the shared folder)');
 
-let dir: string;
-let git: string;
-const show = (path: string) =>
-  execFileSync('git', ['--git-dir', git, 'show', `${PINNED_COMMIT_FOR_CONTRACT}:${path}`], {
-    encoding: 'utf8',
-  });
-const role = (name: string, path: string) => readFileSync(join(dir, 'galaxy', name, path), 'utf8');
+let mdad: RealMdad;
+const show = (path: string) => readFileSync(join(mdad.checkout, path), 'utf8');
+const role = (name: string, path: string) => readFileSync(join(mdad.galaxy, name, path), 'utf8');
 
 beforeAll(() => {
-  if (!REAL_MDAD) return;
-  dir = mkdtempSync(join(tmpdir(), 'oob-mdad-calls-'));
-  execFileSync('tar', ['-xzf', join(REAL_MDAD, 'matrix-docker-ansible-deploy.git.tar.gz'), '-C', dir]);
-  execFileSync('tar', [
-    '-xzf',
-    join(REAL_MDAD, 'galaxy-roles.tar.gz'),
-    '-C',
-    dir,
-    'galaxy/jitsi',
-    'galaxy/coturn',
-    'galaxy/livekit_server',
-  ]);
-  git = join(dir, 'matrix-docker-ansible-deploy.git');
-});
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (REAL.dir) mdad = realMdad();
 });
 
 describeReal('calls against the real MDAD', () => {
@@ -128,6 +104,5 @@ describeReal('calls against the real MDAD', () => {
     expect(role('jitsi', 'tasks/validate_config.yml')).toContain(
       "jitsi_auth_type == 'internal' and jitsi_prosody_auth_internal_accounts|length == 0",
     );
-    expect(existsSync(git)).toBe(true);
   });
 });

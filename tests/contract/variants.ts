@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { BIN } from '../helpers/cli.js';
 
-/** Every kind of inventory matrix-oob writes: each homeserver, audio/video, IPv6, non-root, switches off. */
+/** Every kind of inventory matrix-oob writes: each homeserver, each call stack, IPv6, non-root, switches off. */
 export const VARIANTS: Record<string, Record<string, unknown>> = {
-  synapse: { homeserver: 'synapse' },
-  dendrite: { homeserver: 'dendrite' },
+  // Calls: Element Call (synapse's default stack), Jitsi (dendrite's), both (below).
+  synapse: { homeserver: 'synapse', audio_video: { enabled: true } },
+  dendrite: { homeserver: 'dendrite', audio_video: { enabled: true } },
   conduit: { homeserver: 'conduit' },
   continuwuity: { homeserver: 'continuwuity' },
   tuwunel: { homeserver: 'tuwunel' },
   'audio-video-ipv6': {
-    audio_video: { enabled: true },
+    audio_video: { enabled: true, stack: 'both' },
     server: { address: '203.0.113.10', ipv6: '2001:db8::10' },
     letsencrypt_email: 'security@example.com',
   },

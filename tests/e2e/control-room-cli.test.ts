@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeCase, runCli } from '../helpers/case.js';
+import { makeCase } from '../helpers/case.js';
+import { spawnCli } from '../helpers/cli-process.js';
 import { closedPort } from '../helpers/fake-deployment.js';
 import { type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
 
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 describe('matrix-oob control-room (built CLI)', () => {
   it('creates the room (exit 0, JSON on stdout), then reuses it on a second run', async () => {
-    const first = await runCli(['--case', kase.dir, '--json', 'control-room', '--homeserver-url', hs.url]);
+    const first = await spawnCli(['--case', kase.dir, '--json', 'control-room', '--homeserver-url', hs.url]);
     expect(first.exitCode).toBe(0);
     const out = JSON.parse(String(first.stdout));
     expect(out).toMatchObject({
@@ -48,7 +49,7 @@ describe('matrix-oob control-room (built CLI)', () => {
       `#control:${DOMAIN} is ready (${out.room_id}): created, 2 invited now`,
     );
 
-    const second = await runCli(['--case', kase.dir, '--json', 'control-room', '--homeserver-url', hs.url]);
+    const second = await spawnCli(['--case', kase.dir, '--json', 'control-room', '--homeserver-url', hs.url]);
     expect(second.exitCode).toBe(0);
     expect(JSON.parse(String(second.stdout))).toMatchObject({
       room_id: out.room_id,
@@ -63,7 +64,7 @@ describe('matrix-oob control-room (built CLI)', () => {
   it('exits 1 on a wrong password with the fix and no secret in any output', async () => {
     const wrong = join(kase.dir, 'wrong.txt');
     await writeFile(wrong, 'Wrong-Password-123\n', { mode: 0o600 });
-    const r = await runCli([
+    const r = await spawnCli([
       '--case',
       kase.dir,
       'control-room',
@@ -85,7 +86,7 @@ describe('matrix-oob control-room (built CLI)', () => {
 
   it('exits 1 when the homeserver is down', async () => {
     const port = await closedPort();
-    const r = await runCli([
+    const r = await spawnCli([
       '--case',
       kase.dir,
       'control-room',
@@ -105,7 +106,7 @@ describe('matrix-oob control-room (built CLI)', () => {
       slow: { endpoint: 'invite', ms: 1500 },
     });
     try {
-      const child = runCli(['--case', kase.dir, 'control-room', '--homeserver-url', slow.url]);
+      const child = spawnCli(['--case', kase.dir, 'control-room', '--homeserver-url', slow.url]);
       while (slow.count('invite') === 0) await new Promise((r) => setTimeout(r, 20));
       child.kill('SIGINT');
       const r = await child;
@@ -119,7 +120,7 @@ describe('matrix-oob control-room (built CLI)', () => {
   });
 
   it('exits 2 on plain http to a remote host', async () => {
-    const r = await runCli([
+    const r = await spawnCli([
       '--case',
       kase.dir,
       'control-room',

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVars } from '../../src/inventory/vars-file.js';
-import { HAND_SECRET, type HandCaseOptions, writeHandCase } from '../helpers/case-folder.js';
+import { HAND_SECRET, type HandCaseOptions, writeHandCase } from '../helpers/case.js';
 import { runCli as cli } from '../helpers/cli.js';
 import { makeCollectionPaths } from '../helpers/collections.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';

@@ -1,8 +1,8 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FALLBACK_DOMAIN, FALLBACK_HOST, writeFallbackCase } from '../helpers/case.js';
 import { runCli as cli } from '../helpers/cli.js';
-import { FALLBACK_DOMAIN, FALLBACK_HOST, writeFallbackCase } from '../helpers/fallback-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 

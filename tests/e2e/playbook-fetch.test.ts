@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PINNED_COMMIT } from '../../src/playbook/pin.js';
-import { writeHandCase } from '../helpers/case-folder.js';
+import { writeHandCase } from '../helpers/case.js';
 import { runCli as cli } from '../helpers/cli.js';
 import { makeFixtureRepo } from '../helpers/mdad-repo.js';
 

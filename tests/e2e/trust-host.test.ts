@@ -6,7 +6,7 @@ import { runTrustHost } from '../../src/commands/trust-host/run.js';
 import { ExitError, UserError } from '../../src/errors.js';
 import { memoryOutput } from '../../src/ui/output.js';
 import { scriptedPrompts } from '../../src/ui/prompts.js';
-import { writeHandCase } from '../helpers/case-folder.js';
+import { writeHandCase } from '../helpers/case.js';
 import { runCli as cli } from '../helpers/cli.js';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeCase, runCli } from '../helpers/case.js';
+import { makeCase } from '../helpers/case.js';
+import { spawnCli } from '../helpers/cli-process.js';
 import { type FakeDeployment, startFakeDeployment } from '../helpers/fake-deployment.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
 
@@ -26,7 +27,7 @@ const connectArgs = () => deployment.connectTo().flatMap((s) => ['--connect-to',
 
 describe('matrix-oob verify (built CLI)', () => {
   it('exits 0 with a JSON report on stdout and the human report on stderr', async () => {
-    const r = await runCli(['--case', kase.dir, '--json', 'verify', ...connectArgs()], {
+    const r = await spawnCli(['--case', kase.dir, '--json', 'verify', ...connectArgs()], {
       MATRIX_OOB_CA_FILE: ca.caFile,
     });
     expect(r.exitCode).toBe(0);
@@ -49,7 +50,7 @@ describe('matrix-oob verify (built CLI)', () => {
       body: '{"m.server":"nope"}',
     });
     try {
-      const r = await runCli([
+      const r = await spawnCli([
         '--case',
         kase.dir,
         '--json',
@@ -76,7 +77,7 @@ describe('matrix-oob verify (built CLI)', () => {
   });
 
   it('exits 2 on a malformed --connect-to, with one line naming the flag', async () => {
-    const r = await runCli(['--case', kase.dir, 'verify', '--connect-to', 'matrix.example.com:443']);
+    const r = await spawnCli(['--case', kase.dir, 'verify', '--connect-to', 'matrix.example.com:443']);
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr)).toContain(
       'error: --connect-to "matrix.example.com:443" is not HOST:PORT:ADDR:PORT',
@@ -85,13 +86,13 @@ describe('matrix-oob verify (built CLI)', () => {
   });
 
   it('exits 2 when the CA file does not exist', async () => {
-    const r = await runCli(['--case', kase.dir, 'verify'], { MATRIX_OOB_CA_FILE: '/nonexistent/ca.pem' });
+    const r = await spawnCli(['--case', kase.dir, 'verify'], { MATRIX_OOB_CA_FILE: '/nonexistent/ca.pem' });
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr)).toContain('cannot read --ca-file /nonexistent/ca.pem: no such file');
   });
 
   it('exits 2 on a bad --timeout', async () => {
-    const r = await runCli(['--case', kase.dir, 'verify', '--timeout', 'soon']);
+    const r = await spawnCli(['--case', kase.dir, 'verify', '--timeout', 'soon']);
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr)).toContain('--timeout "soon" is not a number of seconds');
   });

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ansibleProcesses, cli, fixtureEnv, startCli, writeCase } from '../helpers/deploy-case.js';
+import { writeCase } from '../helpers/case.js';
+import { ansibleProcesses, cli, fixtureEnv, startCli } from '../helpers/cli-process.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 

@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeCase } from '../helpers/case.js';
 import { type CaseDns, startCaseDns } from '../helpers/case-dns.js';
-import { cli, writeCase } from '../helpers/deploy-case.js';
+import { cli } from '../helpers/cli-process.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 

@@ -10,14 +10,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  allCmdlines,
-  ansibleProcesses,
-  caseSecrets,
-  cli,
-  startCli,
-  writeCase,
-} from '../helpers/deploy-case.js';
+import { caseSecrets, writeCase } from '../helpers/case.js';
+import { allCmdlines, ansibleProcesses, cli, startCli } from '../helpers/cli-process.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 

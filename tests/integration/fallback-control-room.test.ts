@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { ensurePrivateDir } from '../../src/adapters/files.js';
 import { loadCase } from '../../src/config/load.js';
 import { readControlRoomRecord, setUpControlRoom } from '../../src/control-room/case.js';
-import { makeCase, runCli } from '../helpers/case.js';
+import { makeCase } from '../helpers/case.js';
+import { spawnCli } from '../helpers/cli-process.js';
 import { createFakeNetwork, type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
 
 // #control across two servers, against two spec-checking test homeservers that share their
@@ -161,7 +162,7 @@ describe('#control across a main and a fallback server', () => {
 
   it('the built CLI takes each fallback URL with --server-url; a fallback that is down exits 1 naming it', async () => {
     const { a, b, dir } = await setup();
-    const ok = await runCli([
+    const ok = await spawnCli([
       '--case',
       dir,
       'control-room',
@@ -173,7 +174,7 @@ describe('#control across a main and a fallback server', () => {
     expect(ok.exitCode).toBe(0);
     expect(String(ok.stderr)).toContain(`fallback servers: aliases #control:${B} (created)`);
     await b.close();
-    const down = await runCli([
+    const down = await spawnCli([
       '--case',
       dir,
       'control-room',
@@ -187,7 +188,7 @@ describe('#control across a main and a fallback server', () => {
     expect(down.exitCode).toBe(1);
     expect(String(down.stderr)).toContain('error: #control is not complete on every server');
     expect(String(down.stderr)).toContain(`@analyst1:${B} did not join`);
-    const bad = await runCli(['--case', dir, 'control-room', '--server-url', 'no-equals-sign']);
+    const bad = await spawnCli(['--case', dir, 'control-room', '--server-url', 'no-equals-sign']);
     expect(bad.exitCode).toBe(2);
   });
 });

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from '../helpers/deploy-case.js';
-import { FALLBACK_HOST, fallbackEnv, MAIN_HOST, writeFallbackCase } from '../helpers/fallback-case.js';
+import { FALLBACK_HOST, MAIN_HOST, writeFallbackCase } from '../helpers/case.js';
+import { cli, fallbackEnv } from '../helpers/cli-process.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 

@@ -12,16 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCase } from '../../src/config/load.js';
 import { setUpControlRoom } from '../../src/control-room/case.js';
-import { cli, startCli } from '../helpers/deploy-case.js';
-import { createFakeNetwork, type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
 import {
   FALLBACK_DOMAIN,
   FALLBACK_HOST,
-  fallbackEnv,
   MAIN_DOMAIN,
   MAIN_HOST,
   writeFallbackCase,
-} from '../helpers/fallback-case.js';
+} from '../helpers/case.js';
+import { cli, fallbackEnv, startCli } from '../helpers/cli-process.js';
+import { createFakeNetwork, type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 

@@ -2,15 +2,14 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { cli } from '../helpers/deploy-case.js';
 import {
   FALLBACK_DOMAIN,
   FALLBACK_HOST,
-  fallbackEnv,
   MAIN_DOMAIN,
   MAIN_HOST,
   writeFallbackCase,
-} from '../helpers/fallback-case.js';
+} from '../helpers/case.js';
+import { cli, fallbackEnv } from '../helpers/cli-process.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 

@@ -7,8 +7,8 @@ import { discoverHooks } from '../../src/hooks/discover.js';
 import { type HookContext, runHooks } from '../../src/hooks/run.js';
 import { memoryOutput } from '../../src/ui/output.js';
 import { memoryTerminal } from '../../src/ui/terminal.js';
+import { caseSecrets, writeCase } from '../helpers/case.js';
 import { tempDir } from '../helpers/cli.js';
-import { caseSecrets, writeCase } from '../helpers/deploy-case.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 

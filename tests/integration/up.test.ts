@@ -12,9 +12,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { caseSecrets } from '../helpers/case.js';
 import { type CaseDns, startCaseDns } from '../helpers/case-dns.js';
+import { CLI, cli } from '../helpers/cli-process.js';
 import { makeCollectionPaths } from '../helpers/collections.js';
-import { CLI, caseSecrets, cli } from '../helpers/deploy-case.js';
 import { type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { makeFixtureRepo } from '../helpers/mdad-repo.js';

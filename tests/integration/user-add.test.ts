@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
-import { allCmdlines, ansibleProcesses, CLI, cli, startCli, writeCase } from '../helpers/deploy-case.js';
+import { writeCase } from '../helpers/case.js';
+import { allCmdlines, ansibleProcesses, CLI, cli, startCli } from '../helpers/cli-process.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 

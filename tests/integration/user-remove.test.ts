@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { makeCase, runCli } from '../helpers/case.js';
+import { makeCase } from '../helpers/case.js';
+import { spawnCli } from '../helpers/cli-process.js';
 import { closedPort } from '../helpers/fake-deployment.js';
 import { type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
 
@@ -62,7 +63,7 @@ describe('user remove (built CLI, test homeserver)', () => {
     expect(laptop.status).toBe(200);
     expect(hs.liveTokens()).toBe(before + 1);
 
-    const r = await runCli(['--case', kase.dir, '--json', 'user', 'remove', 'bob'], env());
+    const r = await spawnCli(['--case', kase.dir, '--json', 'user', 'remove', 'bob'], env());
     expect(r.stderr).toContain(`@bob:${DOMAIN}: deactivated on the server`);
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(String(r.stdout))).toEqual({
@@ -93,7 +94,7 @@ describe('user remove (built CLI, test homeserver)', () => {
 
   it('a password that no longer works (changed on the seized device): exit 1, nothing changed locally', async () => {
     await writeFile(creds('eve'), `user_id: @eve:${DOMAIN}\npassword: not-the-password\n`, { mode: 0o600 });
-    const r = await runCli(['--case', kase.dir, 'user', 'remove', 'eve'], env());
+    const r = await spawnCli(['--case', kase.dir, 'user', 'remove', 'eve'], env());
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("error: the server refused eve's password");
     expect(r.stderr).toContain('A seized device');
@@ -103,11 +104,11 @@ describe('user remove (built CLI, test homeserver)', () => {
   });
 
   it('a configured user never registered: only the config changes; an unknown name: exit 2', async () => {
-    const r = await runCli(['--case', kase.dir, 'user', 'remove', 'nobody'], env());
+    const r = await spawnCli(['--case', kase.dir, 'user', 'remove', 'nobody'], env());
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('was never registered');
     expect(config().users.map((u: { name: string }) => u.name)).not.toContain('nobody');
-    const unknown = await runCli(['--case', kase.dir, '--json', 'user', 'remove', 'ghost'], env());
+    const unknown = await spawnCli(['--case', kase.dir, '--json', 'user', 'remove', 'ghost'], env());
     expect(unknown.exitCode).toBe(2);
     expect(JSON.parse(String(unknown.stdout))).toMatchObject({
       ok: false,
@@ -117,7 +118,7 @@ describe('user remove (built CLI, test homeserver)', () => {
 
   it('an unreachable homeserver: exit 1, nothing changed', async () => {
     const port = await closedPort();
-    const r = await runCli(['--case', kase.dir, 'user', 'remove', 'lead'], {
+    const r = await spawnCli(['--case', kase.dir, 'user', 'remove', 'lead'], {
       MATRIX_OOB_CONTROL_ROOM_URL: `http://127.0.0.1:${port}`,
     });
     expect(r.exitCode).toBe(1);

@@ -18,7 +18,7 @@ import {
 import { serverRemoved, TEARDOWN_PLAYBOOK } from '../../src/teardown/server.js';
 import { memoryOutput } from '../../src/ui/output.js';
 import { memoryTerminal } from '../../src/ui/terminal.js';
-import { HAND_SECRET, writeHandCase } from '../helpers/case-folder.js';
+import { HAND_SECRET, writeHandCase } from '../helpers/case.js';
 import { fakePrompt } from '../helpers/fake-prompt.js';
 
 describe('teardown confirmation', () => {

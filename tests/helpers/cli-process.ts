@@ -1,63 +1,25 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { type CliResult, runCli } from './cli.js';
+import { BIN, type CliResult, runCli } from './cli.js';
 import type { TestSshd } from './sshd.js';
+
+/** The built CLI as a process: run it, start it in the background, watch what it spawns. */
 
 export const CLI = resolve(fileURLToPath(import.meta.url), '../../../bin/matrix-oob.js');
 
-export interface CaseOptions {
-  domain?: string;
-  homeserver?: string;
-  element?: boolean;
-  users?: { name: string; admin?: boolean }[];
-  /** audio_video.stack (audio/video on), e.g. 'jitsi' for per-user Jitsi logins. */
-  callStack?: 'element-call' | 'jitsi' | 'both';
-}
-
 /**
- * A case folder for the given sshd and fixture checkout, made as a user would: a config file,
- * `matrix-oob init --config FILE --yes DIR` (the built CLI), then the pinned host key that
- * `trust-host` would write.
+ * Spawn the built CLI and get the execa subprocess (to signal it mid-run); for a plain run and
+ * its result, use runCli from ./cli.js.
  */
-export function writeCase(dir: string, sshd: TestSshd, checkout: string, o: CaseOptions = {}): string {
-  const domain = o.domain ?? 'example.test';
-  const users = (o.users ?? []).map((u) => `  - name: ${u.name}\n    admin: ${u.admin === true}`).join('\n');
-  const configFile = `${dir}.config.yml`;
-  writeFileSync(
-    configFile,
-    [
-      `domain: ${domain}`,
-      'server:',
-      `  address: ${sshd.host}`,
-      `  ssh_port: ${sshd.port}`,
-      `homeserver: ${o.homeserver ?? 'synapse'}`,
-      `element: ${o.element ?? true}`,
-      users ? `users:\n${users}` : 'users: []',
-      o.callStack ? `audio_video:\n  enabled: true\n  stack: ${o.callStack}` : '',
-      'playbook:',
-      `  path: ${checkout}`,
-      '',
-    ].join('\n'),
-  );
-  execFileSync('node', [CLI, 'init', '--config', configFile, '--yes', dir], {
-    stdio: 'pipe',
-    env: { ...process.env, NO_COLOR: '1' },
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}) {
+  return execa('node', [BIN, ...args], {
+    reject: false,
+    stdin: 'ignore',
+    env: { NO_COLOR: '1', ...env },
+    timeout: 30_000,
   });
-  writeFileSync(join(dir, 'known_hosts'), `${sshd.knownHostsLine}\n`, { mode: 0o600 });
-  return dir;
-}
-
-/** The secrets init generated into vars.yml (to check that none leaks). */
-export function caseSecrets(dir: string, domain = 'example.test'): string[] {
-  const vars = readFileSync(join(dir, 'inventory', 'host_vars', `matrix.${domain}`, 'vars.yml'), 'utf8');
-  return [
-    ...vars.matchAll(
-      /^(?:matrix_homeserver_generic_secret_key|postgres_connection_password): "?([^"\n]+)"?$/gm,
-    ),
-  ].map((m) => m[1]!);
 }
 
 /** The built CLI, as a user runs it, with exactly `env` (nothing inherited). */
@@ -129,6 +91,31 @@ export function fixtureEnv(dir: string, sshd: TestSshd, extra: NodeJS.ProcessEnv
     NO_COLOR: '1',
     MATRIX_OOB_SKIP_DNS_CHECK: '1',
     TMPDIR: join(dir, 'tmp'),
+    ...extra,
+  };
+  delete env.FORCE_COLOR;
+  return env;
+}
+
+/**
+ * The environment the CLI runs the fixture playbook with on a two-server case: both client keys,
+ * each host's data in `<data>/<host>`, no DNS gate (no DNS on loopback), no colour.
+ */
+export function fallbackEnv(
+  main: TestSshd,
+  fallback: TestSshd,
+  data: string,
+  tmp: string,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ANSIBLE_SSH_EXTRA_ARGS: `-o IdentityFile=${main.clientKey} -o IdentityFile=${fallback.clientKey}`,
+    MDAD_FIXTURE_DATA: data,
+    MDAD_FIXTURE_PER_HOST: '1',
+    NO_COLOR: '1',
+    TMPDIR: tmp,
+    MATRIX_OOB_SKIP_DNS_CHECK: '1',
     ...extra,
   };
   delete env.FORCE_COLOR;
