@@ -9,37 +9,18 @@
 // Run: npm run bench -- fallback   (or node bench/fallback.js after npm run build)
 // Env: BENCH_ROUNDS (default 3).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSshd } from '../tests/helpers/sshd.js';
+import { fixtureCheckout } from './fixture.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'bin/matrix-oob.js');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'matrix-oob-bench-fallback-'));
 const servers = [];
-
-function checkout(dest) {
-  cpSync(join(root, 'tests/fixtures/mdad'), dest, { recursive: true });
-  const roles = join(dest, 'fixture-roles');
-  mkdirSync(roles);
-  execFileSync('tar', [
-    '-czf',
-    join(roles, 'playbook_help.tar.gz'),
-    '-C',
-    join(root, 'tests/fixtures/mdad-galaxy-roles'),
-    'playbook_help',
-  ]);
-  const req = join(dest, 'requirements.yml');
-  writeFileSync(req, readFileSync(req, 'utf8').replace('FIXTURE_ROLES', roles));
-  execFileSync('ansible-galaxy', ['install', '-r', 'requirements.yml', '-p', 'roles/galaxy/', '--force'], {
-    cwd: dest,
-    stdio: 'ignore',
-  });
-  return dest;
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -60,7 +41,7 @@ try {
   const [a, b] = await Promise.all([startSshd(), startSshd()]);
   servers.push(a, b);
   appendFileSync(join(b.dir, 'authorized_keys'), readFileSync(`${a.clientKey}.pub`));
-  const co = checkout(join(dir, 'mdad'));
+  const co = fixtureCheckout(join(dir, 'mdad'), root);
   const caseDir = join(dir, 'case');
   const cfg = `${caseDir}.yml`;
   writeFileSync(
