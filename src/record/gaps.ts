@@ -29,3 +29,31 @@ export async function missingEvents(
   }
   return missing.reverse();
 }
+
+/**
+ * Page back in every room whose live timeline starts with an event not met before (a new room,
+ * a restart, a limited sync): from the newest event backwards, skipping what is stored, until
+ * an event stored before this timeline began (or the room's first event).
+ */
+export async function fillGaps(
+  client: sdk.MatrixClient,
+  done: Map<string, string>,
+  sink: {
+    has(roomId: string, eventId: string): Promise<boolean>;
+    add(roomId: string, raw: Record<string, unknown>): Promise<void>;
+    note(roomId: string, events: number): Promise<void>;
+  },
+): Promise<void> {
+  for (const room of client.getRooms()) {
+    if (room.getMyMembership() !== 'join') continue;
+    const live = room.getLiveTimeline().getEvents();
+    const first = live[0]?.getId();
+    if (!first || done.get(room.roomId) === first) continue;
+    done.set(room.roomId, first);
+    const liveIds = new Set(live.map((e) => e.getId()));
+    const missing = await missingEvents(client, room.roomId, liveIds, (id) => sink.has(room.roomId, id));
+    if (missing.length === 0) continue;
+    for (const raw of missing) await sink.add(room.roomId, raw);
+    await sink.note(room.roomId, missing.length);
+  }
+}

@@ -72,3 +72,19 @@ async function waitForOwnDevice(crypto: CryptoApi, userId: string, deviceId: str
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Give the key backup a moment to upload the keys received (a restart restores from it). */
+export async function waitForBackup(client: sdk.MatrixClient): Promise<void> {
+  const machine = (
+    client.getCrypto() as unknown as {
+      olmMachine?: { roomKeyCounts(): Promise<{ total: number; backedUp: number }> };
+    }
+  )?.olmMachine;
+  if (!machine?.roomKeyCounts) return;
+  const end = Date.now() + 10_000;
+  while (Date.now() < end) {
+    const c = await machine.roomKeyCounts();
+    if (c.backedUp >= c.total) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,55 +1,29 @@
 import * as sdk from 'matrix-js-sdk';
-import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import { ensurePrivateDir } from '../adapters/files.js';
 import { journal } from '../case/journal.js';
 import { Redactor } from '../secrets/redact.js';
-import { installCryptoCompat, routeSdkConsole } from './crypto-compat.js';
 import { saveSnapshot } from './crypto-store.js';
-import { missingEvents } from './gaps.js';
-import { bootstrapKeys } from './keys.js';
-import { type EncryptedFile, fetchMedia } from './media.js';
+import { fillGaps } from './gaps.js';
+import { bootstrapKeys, waitForBackup } from './keys.js';
+import { recordMedia } from './media-events.js';
 import { caseRelative, type RecordPaths, recordPaths } from './paths.js';
+import {
+  REDACTED_FIRST,
+  type RecorderOptions,
+  type RecorderStatus,
+  type RecorderSummary,
+} from './recorder-types.js';
 import type { RecorderSession } from './session.js';
 import { signIn } from './sign-in.js';
 import { RecordStore } from './store.js';
+import { cryptoClient, markUndecryptable, nextSync } from './sync.js';
 
-export interface RecorderOptions {
-  caseRoot: string;
-  journalPath: string;
-  baseUrl: string;
-  /** The recorder's localpart and password. */
-  user: string;
-  password: string;
-  once: boolean;
-  signal: AbortSignal;
-  log(line: string): void;
-  /** In the CLI's own process: keep the SDK's console logging off stdout. */
-  quietSdk?: boolean;
-  /** How often a running recorder writes a checkpoint to the journal. */
-  checkpointMs?: number;
-}
-
-export interface RecorderStatus {
-  rooms: number;
-  events: number;
-  decrypted: number;
-  waiting: number;
-  media: number;
-}
-
-export interface RecorderSummary extends RecorderStatus {
-  user_id: string;
-  device_id: string;
-  keys_restored: number;
-  downtime?: { from: string; to: string };
-  undecryptable: number;
-  heads: Record<string, { seq: number; hash: string }>;
-}
-
-/** The code of a decrypted-file line for a message redacted before the recorder received it. */
-export const REDACTED_FIRST = 'REDACTED_BEFORE_RECEIVED';
-
-const MEDIA_TYPES = new Set(['m.image', 'm.file', 'm.video', 'm.audio']);
+export {
+  REDACTED_FIRST,
+  type RecorderOptions,
+  type RecorderStatus,
+  type RecorderSummary,
+} from './recorder-types.js';
 
 /** The recorder: one device, one sync loop, everything it sees appended to the case record. */
 export class Recorder {
@@ -105,25 +79,10 @@ export class Recorder {
     const { session, resumed, secrets } = await signIn(paths, opts.baseUrl, opts.user, opts.password);
     this.session = session;
     this.redactor.add(session.access_token);
-    (sdkLogger as unknown as { setLevel(l: string): void }).setLevel(
-      process.env.MATRIX_OOB_SDK_LOG ?? 'error',
-    );
-    installCryptoCompat();
-    const client = sdk.createClient({
-      baseUrl: opts.baseUrl,
-      userId: session.user_id,
-      deviceId: session.device_id,
-      accessToken: session.access_token,
-    });
+    const client = await cryptoClient(opts.baseUrl, session, secrets.storage_key, opts.quietSdk === true);
     this.client = client;
-    if (opts.quietSdk) routeSdkConsole();
-    await client.initRustCrypto({
-      useIndexedDB: true,
-      storageKey: Buffer.from(secrets.storage_key, 'base64'),
-    });
-    if (opts.quietSdk) routeSdkConsole();
     this.listen(client);
-    const firstSync = this.nextSync(client);
+    const firstSync = nextSync(client, this.opts.once);
     await client.startClient({ initialSyncLimit: 50, lazyLoadMembers: false });
     try {
       await firstSync;
@@ -171,21 +130,6 @@ export class Recorder {
     await client.joinRoom(roomId);
     await this.note({ stage: 'join', room_id: roomId });
     this.opts.log(`joined ${roomId}`);
-  }
-
-  private nextSync(client: sdk.MatrixClient): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const on = (state: sdk.SyncState, _prev: unknown, data?: { error?: Error }) => {
-        if (state === sdk.SyncState.Prepared || state === sdk.SyncState.Syncing) {
-          client.off(sdk.ClientEvent.Sync, on);
-          resolve();
-        } else if (state === sdk.SyncState.Error && data?.error && this.opts.once) {
-          client.off(sdk.ClientEvent.Sync, on);
-          reject(data.error);
-        }
-      };
-      client.on(sdk.ClientEvent.Sync, on);
-    });
   }
 
   /**
@@ -237,56 +181,26 @@ export class Recorder {
   }
 
   private async maybeMedia(roomId: string, eventId: string, content: Record<string, unknown>): Promise<void> {
-    if (!MEDIA_TYPES.has(content.msgtype as string) || this.mediaDone.has(eventId)) return;
-    this.mediaDone.add(eventId);
-    const file = content.file as EncryptedFile | undefined;
-    const url = (file?.url ?? content.url) as string | undefined;
-    if (typeof url !== 'string') return;
-    const session = this.session as RecorderSession;
-    try {
-      const m = await fetchMedia(session.homeserver, session.access_token, this.paths.media, {
-        url,
-        ...(file ? { file } : {}),
-      });
+    if (
+      await recordMedia(
+        this.store,
+        this.session as RecorderSession,
+        this.paths,
+        roomId,
+        eventId,
+        content,
+        this.mediaDone,
+      )
+    )
       this.media += 1;
-      await this.store.addDecrypted(roomId, {
-        kind: 'media',
-        event_id: eventId,
-        mxc: url,
-        encrypted: !!file,
-        ...m,
-      });
-    } catch (err) {
-      await this.store.addDecrypted(roomId, {
-        kind: 'media',
-        event_id: eventId,
-        mxc: url,
-        encrypted: !!file,
-        error: (err as Error).message,
-      });
-    }
   }
 
-  /**
-   * Page back in every room whose live timeline starts with an event not met before (a new room,
-   * a restart, a limited sync): from the newest event backwards, skipping what is stored, until
-   * an event stored before this timeline began (or the room's first event).
-   */
-  private async fillGaps(client: sdk.MatrixClient): Promise<void> {
-    for (const room of client.getRooms()) {
-      if (room.getMyMembership() !== 'join') continue;
-      const live = room.getLiveTimeline().getEvents();
-      const first = live[0]?.getId();
-      if (!first || this.gapDone.get(room.roomId) === first) continue;
-      this.gapDone.set(room.roomId, first);
-      const liveIds = new Set(live.map((e) => e.getId()));
-      const missing = await missingEvents(client, room.roomId, liveIds, (id) =>
-        this.store.has(room.roomId, id),
-      );
-      if (missing.length === 0) continue;
-      for (const raw of missing) await this.onEvent(room.roomId, raw, 'gap');
-      await this.note({ stage: 'gap-fill', room_id: room.roomId, events: missing.length });
-    }
+  private fillGaps(client: sdk.MatrixClient): Promise<void> {
+    return fillGaps(client, this.gapDone, {
+      has: (roomId, id) => this.store.has(roomId, id),
+      add: (roomId, raw) => this.onEvent(roomId, raw, 'gap'),
+      note: (roomId, events) => this.note({ stage: 'gap-fill', room_id: roomId, events }),
+    });
   }
 
   private async catchUp(client: sdk.MatrixClient): Promise<void> {
@@ -308,7 +222,7 @@ export class Recorder {
       else graceUntil ||= Date.now() + 4000;
       if (round > 0 && !invites && !pendingDecrypt && (this.waiting.size === 0 || Date.now() > graceUntil))
         break;
-      await Promise.race([this.nextSync(client), new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([nextSync(client, this.opts.once), new Promise((r) => setTimeout(r, 2000))]);
     }
   }
 
@@ -321,7 +235,7 @@ export class Recorder {
     let last = Date.now();
     while (!this.opts.signal.aborted) {
       await Promise.race([
-        this.nextSync(client),
+        nextSync(client, this.opts.once),
         new Promise((r) => setTimeout(r, 5000)),
         new Promise((r) => this.opts.signal.addEventListener('abort', r, { once: true })),
       ]);
@@ -352,18 +266,7 @@ export class Recorder {
   private async finish(client: sdk.MatrixClient): Promise<RecorderSummary> {
     await this.drain();
     // Whatever still cannot be read is marked, with the SDK's reason.
-    let undecryptable = 0;
-    for (const [id, ev] of this.waiting) {
-      const roomId = ev.getRoomId() as string;
-      if (await this.store.isReadable(roomId, id)) continue;
-      undecryptable += 1;
-      await this.store.addDecrypted(roomId, {
-        kind: 'undecryptable',
-        event_id: id,
-        code: String(ev.decryptionFailureReason ?? 'UNKNOWN_ERROR'),
-        reason: String(ev.getContent().body ?? 'no key for this message'),
-      });
-    }
+    const undecryptable = await markUndecryptable(this.store, this.waiting);
     await waitForBackup(client);
     const heads = await this.checkpoint();
     await this.note({
@@ -381,21 +284,5 @@ export class Recorder {
       undecryptable,
       heads,
     };
-  }
-}
-
-/** Give the key backup a moment to upload the keys received (a restart restores from it). */
-async function waitForBackup(client: sdk.MatrixClient): Promise<void> {
-  const machine = (
-    client.getCrypto() as unknown as {
-      olmMachine?: { roomKeyCounts(): Promise<{ total: number; backedUp: number }> };
-    }
-  )?.olmMachine;
-  if (!machine?.roomKeyCounts) return;
-  const end = Date.now() + 10_000;
-  while (Date.now() < end) {
-    const c = await machine.roomKeyCounts();
-    if (c.backedUp >= c.total) return;
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -1,5 +1,5 @@
 import { formatElapsed } from '../ui/status-line.js';
-import type { RecorderStatus } from './recorder.js';
+import type { RecorderStatus } from './recorder-types.js';
 
 /** The recorder's status line: rooms, events, decrypted, waiting for keys. */
 export function formatStatus(s: RecorderStatus, elapsedMs: number, width: number): string {
