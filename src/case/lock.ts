@@ -238,3 +238,13 @@ async function refuseOrphans(root: string, file: string): Promise<void> {
     },
   );
 }
+
+/** Run `fn` holding the case's lock (acquireCaseLock), released however `fn` ends. */
+export async function withCaseLock<T>(root: string, command: string, fn: () => Promise<T>): Promise<T> {
+  const release = await acquireCaseLock(root, command);
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}

@@ -1,4 +1,8 @@
+import type { Clock } from '../adapters/clock.js';
+import type { Capture } from '../adapters/process.js';
+import type { Interrupt } from '../adapters/signals.js';
 import type { Output } from '../ui/output.js';
+import type { Terminal } from '../ui/terminal.js';
 
 /**
  * What every command gets: where to write, and the global flags. Its own module, so commands
@@ -14,4 +18,18 @@ export interface GlobalOptions {
   case: string;
   json: boolean;
   yes: boolean;
+}
+
+/**
+ * What a command that runs ansible-playbook takes besides its own options: the global flags,
+ * where to write, and the I/O adapters, each replaceable by a test.
+ */
+export interface PlaybookRunIo {
+  globals: GlobalOptions;
+  out: Output;
+  terminal?: Terminal;
+  capture?: Capture;
+  env?: NodeJS.ProcessEnv;
+  interrupt?: Interrupt;
+  clock?: Clock;
 }

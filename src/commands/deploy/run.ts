@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { type Clock, systemClock } from '../../adapters/clock.js';
-import { type Capture, capture as realCapture } from '../../adapters/process.js';
-import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
+import { systemClock } from '../../adapters/clock.js';
+import { capture as realCapture } from '../../adapters/process.js';
+import { interruptOnSignals } from '../../adapters/signals.js';
 import { addSecret, caseRedactor, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
 import { userCreatorYaml, withExtraVarsText } from '../../ansible/extra-vars.js';
@@ -19,14 +19,13 @@ import {
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
-import { acquireCaseLock, caseTempDir } from '../../case/lock.js';
+import { caseTempDir, withCaseLock } from '../../case/lock.js';
 import { finishSetupUsers, prepareSetupUsers } from '../../case/setup-users.js';
 import { readState, stagesToRun, writeSection } from '../../case/state.js';
 import { FailureError, InterruptedError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
-import type { Output } from '../../ui/output.js';
-import { processTerminal, type Terminal } from '../../ui/terminal.js';
-import type { GlobalOptions } from '../context.js';
+import { processTerminal } from '../../ui/terminal.js';
+import type { PlaybookRunIo } from '../context.js';
 import type { DeployOptions } from './command.js';
 import { commandName, resumeCommand } from './command-line.js';
 import {
@@ -40,16 +39,9 @@ import { dnsGate, skipDnsRequested } from './dns-gate.js';
 import { hostFields, jsonResult } from './results.js';
 import { deployStages, USERS_TAG } from './stages.js';
 
-export interface DeployRequest {
+export interface DeployRequest extends PlaybookRunIo {
   opts: DeployOptions;
   ansibleArgs: string[];
-  globals: GlobalOptions;
-  out: Output;
-  terminal?: Terminal;
-  capture?: Capture;
-  env?: NodeJS.ProcessEnv;
-  interrupt?: Interrupt;
-  clock?: Clock;
   /** The caller already checked DNS (`up`): no gate here. */
   dnsChecked?: boolean;
 }
@@ -57,12 +49,7 @@ export interface DeployRequest {
 /** One command per case at a time (src/case/lock.ts); --dry-run changes nothing and needs none. */
 export async function runDeploy(req: DeployRequest): Promise<void> {
   if (req.opts.dryRun) return deployLocked(req);
-  const release = await acquireCaseLock(resolve(req.globals.case), commandName(req));
-  try {
-    await deployLocked(req);
-  } finally {
-    await release();
-  }
+  await withCaseLock(resolve(req.globals.case), commandName(req), () => deployLocked(req));
 }
 
 async function deployLocked(req: DeployRequest): Promise<void> {

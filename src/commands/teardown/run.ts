@@ -1,16 +1,16 @@
 import { join, relative, resolve } from 'node:path';
-import { type Clock, systemClock } from '../../adapters/clock.js';
+import { systemClock } from '../../adapters/clock.js';
 import { exists } from '../../adapters/files.js';
-import { type Capture, capture as realCapture } from '../../adapters/process.js';
+import { capture as realCapture } from '../../adapters/process.js';
 import type { Prompt } from '../../adapters/prompt.js';
-import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
+import { interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
 import { ansibleEnvWarnings } from '../../ansible/env.js';
 import { killGrace } from '../../ansible/kill-grace.js';
 import type { AnsibleCase } from '../../ansible/run.js';
 import { withSshControl } from '../../ansible/ssh-control.js';
 import { journal } from '../../case/journal.js';
-import { acquireCaseLock } from '../../case/lock.js';
+import { withCaseLock } from '../../case/lock.js';
 import { readState } from '../../case/state.js';
 import { loadCase } from '../../config/load.js';
 import { fallbackServers } from '../../config/servers.js';
@@ -29,21 +29,13 @@ import {
   type TeardownSummary,
   writeTeardown,
 } from '../../teardown/stages.js';
-import type { Output } from '../../ui/output.js';
-import { processTerminal, type Terminal } from '../../ui/terminal.js';
-import type { GlobalOptions } from '../context.js';
+import { processTerminal } from '../../ui/terminal.js';
+import type { PlaybookRunIo } from '../context.js';
 import type { TeardownOptions } from './command.js';
 import { alreadyTornDown, commandName, teardownNext } from './lines.js';
 
-export interface TeardownRequest {
+export interface TeardownRequest extends PlaybookRunIo {
   opts: TeardownOptions;
-  globals: GlobalOptions;
-  out: Output;
-  terminal?: Terminal;
-  capture?: Capture;
-  env?: NodeJS.ProcessEnv;
-  interrupt?: Interrupt;
-  clock?: Clock;
   prompt?: Prompt;
   /** Overrides the non-interactive rule (tests). */
   interactive?: boolean;
@@ -54,12 +46,7 @@ export interface TeardownRequest {
 /** One command per case at a time (src/case/lock.ts); --dry-run changes nothing and needs none. */
 export async function runTeardown(req: TeardownRequest): Promise<void> {
   if (req.opts.dryRun) return teardownLocked(req);
-  const release = await acquireCaseLock(resolve(req.globals.case), commandName(req.opts));
-  try {
-    await teardownLocked(req);
-  } finally {
-    await release();
-  }
+  await withCaseLock(resolve(req.globals.case), commandName(req.opts), () => teardownLocked(req));
 }
 
 async function teardownLocked(req: TeardownRequest): Promise<void> {

@@ -15,7 +15,7 @@ import { checkoutPath } from '../../playbook/pin.js';
 import type { Output } from '../../ui/output.js';
 import type { Terminal } from '../../ui/terminal.js';
 import type { Outcome } from '../../up/engine.js';
-import type { GlobalOptions } from '../context.js';
+import type { GlobalOptions, PlaybookRunIo } from '../context.js';
 
 /** What every step body gets: the case and the adapters of this run. */
 export interface StepContext {
@@ -127,13 +127,7 @@ export async function deployStep(c: StepContext, name: 'setup' | 'start'): Promi
   await runDeploy({
     opts: { stage: name, full: false, dryRun: false, fromStart: false },
     ansibleArgs: c.ansibleArgs,
-    globals: c.globals,
-    out: c.out,
-    terminal: c.terminal,
-    capture: c.capture,
-    env: c.env,
-    interrupt: c.interrupt,
-    clock: c.clock,
+    ...playbookIo(c),
     dnsChecked: true,
   });
   return undefined;
@@ -160,6 +154,15 @@ export async function usersStep(c: StepContext): Promise<Outcome | undefined> {
     name: undefined,
     ansibleArgs: c.ansibleArgs,
     opts: { admin: false, all: true, reset: false, showPassword: false },
+    ...playbookIo(c),
+    embedded: true,
+  });
+  return undefined;
+}
+
+/** The I/O every playbook command gets from `up`: the same terminal, signals and clock. */
+function playbookIo(c: StepContext): PlaybookRunIo {
+  return {
     globals: c.globals,
     out: c.out,
     terminal: c.terminal,
@@ -167,7 +170,5 @@ export async function usersStep(c: StepContext): Promise<Outcome | undefined> {
     env: c.env,
     interrupt: c.interrupt,
     clock: c.clock,
-    embedded: true,
-  });
-  return undefined;
+  };
 }

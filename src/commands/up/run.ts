@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { type Clock, systemClock } from '../../adapters/clock.js';
+import { systemClock } from '../../adapters/clock.js';
 import { exists } from '../../adapters/files.js';
-import { type Capture, capture as realCapture } from '../../adapters/process.js';
-import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
+import { capture as realCapture } from '../../adapters/process.js';
+import { interruptOnSignals } from '../../adapters/signals.js';
 import { checkExtraArgs } from '../../ansible/summary.js';
 import { journal } from '../../case/journal.js';
 import { CONFIG_FILE } from '../../case/paths.js';
@@ -10,14 +10,13 @@ import { loadCase } from '../../config/load.js';
 import { ExitCode, ExitError, FailureError, UserError } from '../../errors.js';
 import { colourEnabled } from '../../ui/colour.js';
 import { nextCommand } from '../../ui/next.js';
-import type { Output } from '../../ui/output.js';
 import { canPrompt } from '../../ui/prompts.js';
-import { processTerminal, type Terminal } from '../../ui/terminal.js';
+import { processTerminal } from '../../ui/terminal.js';
 import { gatherCard, renderCard } from '../../up/card.js';
 import { label, StepRunner } from '../../up/engine.js';
 import { resumeCommand } from '../../up/resume.js';
 import { hookFailures, planRun, readUpState, recordFinished } from '../../up/steps.js';
-import type { GlobalOptions } from '../context.js';
+import type { GlobalOptions, PlaybookRunIo } from '../context.js';
 import { skipDnsRequested } from '../deploy/dns-gate.js';
 import {
   deployStep,
@@ -31,18 +30,11 @@ import {
 import type { UpOptions } from './command.js';
 import { checkFingerprint, doctorMinimums, locateCase, waitForRecords } from './prepare.js';
 
-export interface UpRequest {
+export interface UpRequest extends PlaybookRunIo {
   opts: UpOptions;
   ansibleArgs: string[];
-  globals: GlobalOptions;
   /** --case (or MATRIX_OOB_CASE) was given, rather than the default ".". */
   caseExplicit: boolean;
-  out: Output;
-  terminal?: Terminal;
-  capture?: Capture;
-  env?: NodeJS.ProcessEnv;
-  interrupt?: Interrupt;
-  clock?: Clock;
   /** Whether prompts are possible (default: a terminal and no --yes). */
   interactive?: boolean;
 }

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { type Clock, systemClock } from '../../adapters/clock.js';
+import { systemClock } from '../../adapters/clock.js';
 import { exists } from '../../adapters/files.js';
-import { type Capture, capture as realCapture } from '../../adapters/process.js';
-import { type Interrupt, interruptOnSignals } from '../../adapters/signals.js';
+import { capture as realCapture } from '../../adapters/process.js';
+import { interruptOnSignals } from '../../adapters/signals.js';
 import { addSecret, caseRedactor, type OpenedCase, openAnsibleCase } from '../../ansible/case.js';
 import { ansibleEnv, ansibleEnvWarnings } from '../../ansible/env.js';
 import { userCreatorYaml, withExtraVarsFile, withExtraVarsText } from '../../ansible/extra-vars.js';
@@ -22,7 +22,7 @@ import {
   writeCredentials,
 } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
-import { acquireCaseLock, caseTempDir } from '../../case/lock.js';
+import { caseTempDir, withCaseLock } from '../../case/lock.js';
 import { caseAccounts } from '../../config/accounts.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import {
@@ -33,23 +33,15 @@ import {
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { readJitsiPasswords } from '../../inventory/jitsi-accounts.js';
 import { nextCommand } from '../../ui/next.js';
-import type { Output } from '../../ui/output.js';
-import { processTerminal, type Terminal } from '../../ui/terminal.js';
-import type { GlobalOptions } from '../context.js';
+import { processTerminal } from '../../ui/terminal.js';
+import type { PlaybookRunIo } from '../context.js';
 import { USERS_TAG } from '../deploy/stages.js';
 import type { UserAddOptions } from './command.js';
 
-export interface UserAddRequest {
+export interface UserAddRequest extends PlaybookRunIo {
   name: string | undefined;
   ansibleArgs: string[];
   opts: UserAddOptions;
-  globals: GlobalOptions;
-  out: Output;
-  terminal?: Terminal;
-  capture?: Capture;
-  env?: NodeJS.ProcessEnv;
-  interrupt?: Interrupt;
-  clock?: Clock;
   stdin?: () => Promise<string>;
   /** Called by `up`: no "Next:" advice, `up` goes on by itself. */
   embedded?: boolean;
@@ -64,12 +56,7 @@ export { generatePassword };
 
 /** One command per case at a time (src/case/lock.ts). */
 export async function runUserAdd(req: UserAddRequest): Promise<void> {
-  const release = await acquireCaseLock(resolve(req.globals.case), 'user add');
-  try {
-    await userAddLocked(req);
-  } finally {
-    await release();
-  }
+  await withCaseLock(resolve(req.globals.case), 'user add', () => userAddLocked(req));
 }
 
 async function userAddLocked(req: UserAddRequest): Promise<void> {
