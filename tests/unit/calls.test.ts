@@ -1,10 +1,10 @@
 import { parse } from 'yaml';
 import { callServices, defaultCallStack, stackProblem } from '../../src/config/calls.js';
 import { validateConfig } from '../../src/config/validate.js';
-import { UserError } from '../../src/errors.js';
 import { existingJitsiAccounts, jitsiAccountsFor } from '../../src/inventory/jitsi-accounts.js';
 import { renderVars, turnAddresses } from '../../src/inventory/render.js';
 import { parseVarsDocument } from '../../src/inventory/yaml-doc.js';
+import { configProblemsOrNone } from '../helpers/config-problems.js';
 
 const base = {
   domain: 'example.com',
@@ -15,17 +15,7 @@ const secrets = {
   matrix_homeserver_generic_secret_key: 'a'.repeat(64),
   postgres_connection_password: 'b'.repeat(64),
 };
-/** The one-line problems of a refused config (exit 2), or [] when it is accepted. */
-const problems = (raw: unknown): string[] => {
-  try {
-    validateConfig(raw);
-    return [];
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).exitCode).toBe(2);
-    return [...(err as UserError).details];
-  }
-};
+const problems = configProblemsOrNone;
 
 async function vars(audioVideo: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   const { config } = validateConfig({ ...base, ...extra, audio_video: audioVideo });

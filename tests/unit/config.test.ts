@@ -1,5 +1,6 @@
 import { parseConfigText, validateConfig } from '../../src/config/validate.js';
 import { UserError } from '../../src/errors.js';
+import { configProblems } from '../helpers/config-problems.js';
 
 const valid = () => ({
   domain: 'example.com',
@@ -7,19 +8,7 @@ const valid = () => ({
   users: [{ name: 'lead1', admin: true }],
 });
 
-/** The problem lines of a config that must fail. */
-function problems(raw: unknown): string[] {
-  try {
-    validateConfig(raw, 'case.yml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    const e = err as UserError;
-    expect(e.exitCode).toBe(2);
-    expect(e.message).toMatch(/^case\.yml has \d+ problems?:$/);
-    return [...e.details];
-  }
-  throw new Error('config was accepted');
-}
+const problems = configProblems;
 
 describe('validateConfig', () => {
   it('fills the defaults', () => {

@@ -1,7 +1,7 @@
 import { configToYaml } from '../../src/config/serialize.js';
 import { caseServers, registrableDomain, serverByDomain, sharedNetwork } from '../../src/config/servers.js';
 import { parseConfigText, validateConfig } from '../../src/config/validate.js';
-import { UserError } from '../../src/errors.js';
+import { configProblems } from '../helpers/config-problems.js';
 
 const base = () => ({
   domain: 'example.com',
@@ -9,16 +9,7 @@ const base = () => ({
   users: [{ name: 'lead1', admin: true }],
 });
 
-function problems(raw: unknown): string[] {
-  try {
-    validateConfig(raw, 'case.yml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).exitCode).toBe(2);
-    return [...(err as UserError).details];
-  }
-  throw new Error('config was accepted');
-}
+const problems = configProblems;
 
 describe('fallback: config', () => {
   it('is absent by default: a one-server config is unchanged', () => {
