@@ -148,33 +148,6 @@ export async function readIfExists(path: string): Promise<string | undefined> {
  * (absolute paths) and `.git` are not entered, and unreadable folders are passed over. `depth`
  * limits how many folder levels below `root` are entered.
  */
-export async function listFiles(
-  root: string,
-  options: { skip?: readonly string[]; depth?: number } = {},
-): Promise<string[]> {
-  const { readdir } = await import('node:fs/promises');
-  const out: string[] = [];
-  const skip = options.skip ?? [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(dir, e.name);
-      if (skip.includes(path)) continue;
-      if (e.isDirectory()) {
-        if (e.name !== '.git' && depth > 0) await walk(path, depth - 1);
-      } else if (e.isFile() || e.isSymbolicLink()) out.push(path);
-    }
-  };
-  await walk(root, options.depth ?? Number.POSITIVE_INFINITY);
-  return out;
-}
-
-/** listFiles, synchronously (for checks that run inside synchronous code). */
 export function listFilesSync(
   root: string,
   options: { skip?: readonly string[]; depth?: number } = {},
@@ -198,4 +171,12 @@ export function listFilesSync(
   };
   walk(root, options.depth ?? Number.POSITIVE_INFINITY);
   return out;
+}
+
+/** listFilesSync for async callers (a case folder is small: one synchronous walk is fine). */
+export async function listFiles(
+  root: string,
+  options: { skip?: readonly string[]; depth?: number } = {},
+): Promise<string[]> {
+  return listFilesSync(root, options);
 }

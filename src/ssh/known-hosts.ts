@@ -117,3 +117,27 @@ export function hostKeyOptions(knownHostsFile: string): string[] {
 export function sshHostKeyOptions(knownHostsFile: string): string[] {
   return hostKeyOptions(knownHostsFile).flatMap((option) => ['-o', option]);
 }
+
+/**
+ * The arguments every ssh of matrix-oob starts with: the pinned key only (sshHostKeyOptions), no
+ * prompts, a connection deadline, then `extra` options, the key file, port and login.
+ */
+export function sshBaseArgs(
+  t: { knownHosts: string; port: number; user: string; identityFile?: string | undefined },
+  timeoutSec: number,
+  extra: readonly string[] = [],
+): string[] {
+  return [
+    ...sshHostKeyOptions(t.knownHosts),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `ConnectTimeout=${timeoutSec}`,
+    ...extra,
+    ...(t.identityFile ? ['-i', t.identityFile] : []),
+    '-p',
+    String(t.port),
+    '-l',
+    t.user,
+  ];
+}

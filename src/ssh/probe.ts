@@ -1,5 +1,5 @@
 import type { Capture } from '../adapters/process.js';
-import { sshHostKeyOptions } from './known-hosts.js';
+import { sshBaseArgs } from './known-hosts.js';
 
 /**
  * Connect to the server the way Ansible will (ssh, BatchMode, the case's known_hosts, strict
@@ -34,23 +34,7 @@ export interface ProbeTarget {
 }
 
 export function sshProbeArgs(t: ProbeTarget): string[] {
-  return [
-    ...sshHostKeyOptions(t.knownHosts),
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    `ConnectTimeout=${t.timeoutSec ?? 10}`,
-    '-o',
-    'ConnectionAttempts=1',
-    ...(t.identityFile ? ['-i', t.identityFile] : []),
-    '-p',
-    String(t.port),
-    '-l',
-    t.user,
-    '--',
-    t.host,
-    'true',
-  ];
+  return [...sshBaseArgs(t, t.timeoutSec ?? 10, ['-o', 'ConnectionAttempts=1']), '--', t.host, 'true'];
 }
 
 export function classifySsh(exitCode: number, stderr: string): ProbeResult {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { sshHostKeyOptions } from '../ssh/known-hosts.js';
+import { sshBaseArgs } from '../ssh/known-hosts.js';
 import type { SshTarget } from '../ssh/target.js';
 import { cursorOf, type LogEvent, parseJournalLine } from './log-lines.js';
 import { CURSOR_PATTERN } from './store.js';
@@ -54,20 +54,12 @@ export function journalctlCommand(
 export function sshArgs(opts: LogSourceOptions, remoteCommand: string): string[] {
   const t = opts.target;
   return [
-    ...sshHostKeyOptions(opts.knownHosts),
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    `ConnectTimeout=${opts.timeoutSec ?? 10}`,
-    '-o',
-    'ServerAliveInterval=15',
-    '-o',
-    'ServerAliveCountMax=3',
-    ...(t.identityFile ? ['-i', t.identityFile] : []),
-    '-p',
-    String(t.port),
-    '-l',
-    t.user,
+    ...sshBaseArgs({ ...t, knownHosts: opts.knownHosts }, opts.timeoutSec ?? 10, [
+      '-o',
+      'ServerAliveInterval=15',
+      '-o',
+      'ServerAliveCountMax=3',
+    ]),
     '-T',
     '--',
     t.host,
