@@ -173,6 +173,25 @@ describe('matrix-oob init --config', () => {
     expect(r.stderr).not.toMatch(/"[A-Za-z0-9]{64}"/);
   });
 
+  it('--dry-run masks the Jitsi passwords too', async () => {
+    const caseDir = join(tmp.dir, 'case');
+    const args = [
+      'init',
+      '--config',
+      EXAMPLE,
+      '--yes',
+      '--audio-video',
+      '--call-stack',
+      'jitsi',
+      '--dry-run',
+    ];
+    const r = await runCli([...args, caseDir]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('jitsi_prosody_auth_internal_accounts:');
+    expect(r.stderr).toContain('"username": "lead1", "password": "********"');
+    expect(r.stderr).not.toMatch(/"[A-Za-z0-9]{32}"/);
+  });
+
   it('--dry-run also masks secrets the operator added to vars.yml', async () => {
     const caseDir = join(tmp.dir, 'case');
     await runCli(['init', '--config', EXAMPLE, '--yes', caseDir]);
