@@ -214,7 +214,11 @@ async function withLockFile<T>(lock: string, fn: () => Promise<T>): Promise<T> {
  * buffers lines and appends them with one fsync per batch.
  */
 export class ChainWriter {
+  /** Lines waiting for the next flush beyond this many bytes are written at once (see append). */
+  static readonly FLUSH_BYTES = 1 << 20;
   private pending: string[] = [];
+  private pendingBytes = 0;
+  private writing: Promise<void> = Promise.resolve();
   private constructor(
     readonly path: string,
     private current: ChainHead,
@@ -232,15 +236,29 @@ export class ChainWriter {
   add(fields: Record<string, unknown>): number {
     const { line, head } = chainLine(fields, this.current);
     this.pending.push(line);
+    this.pendingBytes += line.length + 1;
     this.current = head;
     return head.seq;
   }
 
-  /** Appends the batch and fsyncs. */
-  async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const text = `${this.pending.join('\n')}\n`;
-    this.pending = [];
-    await appendText(this.path, text, true);
+  /**
+   * Adds a line and, once the batch holds FLUSH_BYTES, writes it: a long catch-up (thousands of
+   * events in one round) neither holds them all in memory nor leaves them all unwritten.
+   */
+  async append(fields: Record<string, unknown>): Promise<number> {
+    const seq = this.add(fields);
+    if (this.pendingBytes >= ChainWriter.FLUSH_BYTES) await this.flush();
+    return seq;
+  }
+
+  /** Appends the batch and fsyncs; concurrent flushes write in the order they were called. */
+  flush(): Promise<void> {
+    if (this.pending.length > 0) {
+      const text = `${this.pending.join('\n')}\n`;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.writing = this.writing.then(() => appendText(this.path, text, true));
+    }
+    return this.writing;
   }
 }

@@ -55,7 +55,7 @@ export async function decryptStored(
         const d = await machine.decryptRoomEvent(JSON.stringify(event), new wasm.RoomId(roomId), settings);
         const clear = JSON.parse(d.event) as { type: string; content: unknown };
         writer ??= await ChainWriter.open(join(dir, 'decrypted.jsonl'));
-        writer.add({
+        await writer.append({
           kind: 'decrypted',
           event_id: event.event_id,
           type: clear.type,

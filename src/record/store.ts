@@ -86,8 +86,8 @@ export class RecordStore {
     const seen = this.seen.get(roomId) as Set<string>;
     if (seen.has(id)) return false;
     seen.add(id);
-    w.events.add({ received_at: new Date().toISOString(), source, room_id: roomId, event });
     this.events += 1;
+    await w.events.append({ received_at: new Date().toISOString(), source, room_id: roomId, event });
     return true;
   }
 
@@ -99,7 +99,7 @@ export class RecordStore {
       set.add(line.event_id);
       this.decrypted += 1;
     }
-    w.decrypted.add({ ...line });
+    await w.decrypted.append({ ...line });
   }
 
   async flush(): Promise<void> {

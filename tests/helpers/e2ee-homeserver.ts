@@ -22,6 +22,12 @@ export interface E2eeHomeserver {
   state: HsState;
   unrecognized: string[];
   addUser(localpart: string, password: string): string;
+  /**
+   * Hold every /sync answer to a user (as a network outage would) until released: what happens
+   * meanwhile reaches its client as one sync, `limited` when more than the timeline limit.
+   */
+  holdSync(userId: string): void;
+  releaseSync(userId: string): void;
   close(): Promise<void>;
 }
 
@@ -145,6 +151,13 @@ export async function startE2eeHomeserver(domain = 'rec.test'): Promise<E2eeHome
       const id = `@${localpart}:${domain}`;
       state.passwords.set(id, password);
       return id;
+    },
+    holdSync: (userId) => {
+      state.syncHeld.add(userId);
+    },
+    releaseSync: (userId) => {
+      state.syncHeld.delete(userId);
+      wake.emit('change');
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -62,6 +62,8 @@ export interface HsState {
   backups: Map<string, Backup[]>;
   media: Map<string, { bytes: Buffer; type: string }>;
   closed: boolean;
+  /** Users whose /sync answers wait (a network outage, in tests): see E2eeHomeserver.holdSync. */
+  syncHeld: Set<string>;
   notify(): void;
 }
 
@@ -82,6 +84,7 @@ export function newState(domain: string): HsState {
     backups: new Map(),
     media: new Map(),
     closed: false,
+    syncHeld: new Set(),
     notify: () => {},
   };
 }

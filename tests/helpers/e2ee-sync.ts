@@ -172,6 +172,7 @@ export const syncRoutes: Route[] = [
       if (since !== null && ctx.state.pos < from && timeout > 0 && !ctx.state.closed) {
         await ctx.waitForChange(Math.min(timeout, 30_000));
       }
+      while (ctx.state.syncHeld.has(s.userId) && !ctx.state.closed) await ctx.waitForChange(1000);
       return syncResponse(ctx.state, s, from, limit);
     },
   },

@@ -1,61 +1,15 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
 import { execa } from 'execa';
 import { OnlySignedDevicesIsolationMode } from 'matrix-js-sdk/lib/crypto-api/index.js';
-import { ensurePrivateDir } from '../../src/adapters/files.js';
-import { makeCase } from '../helpers/case.js';
 import { openInChromium } from '../helpers/chromium.js';
 import { BIN, runCli } from '../helpers/cli.js';
-import { type E2eeHomeserver, startE2eeHomeserver } from '../helpers/e2ee-homeserver.js';
-import { encryptAttachment, type Participant, startParticipant, waitFor } from '../helpers/participant.js';
+import type { E2eeHomeserver } from '../helpers/e2ee-homeserver.js';
+import { devicesOf } from '../helpers/e2ee-state.js';
+import { encryptAttachment, type Participant, waitFor } from '../helpers/participant.js';
+import { RECORD_DOMAIN, recordReaders, startRecordCase, stopRecordCase } from '../helpers/record-case.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: recorded JSON lines, read back in assertions
-type Json = Record<string, any>;
-
-const DOMAIN = 'rec.test';
-const REC_PASSWORD = 'Recorder-password-0123456789';
-
-/**
- * A test homeserver with alice (a real client, cross-signed) and the recorder's account, a case
- * folder holding the recorder's password as `user add` writes it, and an encrypted room alice
- * created with the recorder invited.
- */
-async function startRecordCase(): Promise<{
-  hs: E2eeHomeserver;
-  alice: Participant;
-  kase: { dir: string; cleanup(): Promise<void> };
-  roomId: string;
-}> {
-  // The participant's SDK and crypto log a lot at debug and info level.
-  jest.spyOn(console, 'debug').mockImplementation(() => {});
-  jest.spyOn(console, 'info').mockImplementation(() => {});
-  const hs = await startE2eeHomeserver(DOMAIN);
-  hs.addUser('alice', 'Alice-password-0123456789');
-  hs.addUser('recorder', REC_PASSWORD);
-  const kase = await makeCase({
-    domain: DOMAIN,
-    server: { address: '203.0.113.10' },
-    users: [{ name: 'alice', admin: true }],
-  });
-  await ensurePrivateDir(join(kase.dir, 'credentials'));
-  writeFileSync(
-    join(kase.dir, 'credentials', 'recorder.txt'),
-    `user_id: @recorder:${DOMAIN}\npassword: ${REC_PASSWORD}\n`,
-    {
-      mode: 0o600,
-    },
-  );
-  const alice = await startParticipant(hs.url, 'alice', 'Alice-password-0123456789');
-  const r = await alice.client.createRoom({
-    name: 'control',
-    initial_state: [
-      { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } },
-    ],
-    invite: [`@recorder:${DOMAIN}`],
-  } as never);
-  return { hs, alice, kase, roomId: r.room_id };
-}
+const DOMAIN = RECORD_DOMAIN;
 
 // `matrix-oob record` end to end: the built CLI (matrix-js-sdk + Rust crypto) against a test
 // homeserver on loopback, with a real participant client (the same SDK) encrypting.
@@ -90,11 +44,7 @@ describe('matrix-oob record', () => {
     alice.client.getCrypto()?.setDeviceIsolationMode(new OnlySignedDevicesIsolationMode());
   }, 60_000);
 
-  afterAll(async () => {
-    await alice?.stop();
-    await hs?.close();
-    await kase?.cleanup();
-  });
+  afterAll(() => stopRecordCase({ hs, alice, kase }));
 
   it('--once joins the room it is invited to, cross-signs its device and sets up key backup', async () => {
     const r = await record('record', '--once');
@@ -219,41 +169,13 @@ describe('matrix-oob record: running, restarting, importing keys', () => {
   let roomId: string;
   const env = () => ({ NO_COLOR: '1', MATRIX_OOB_RECORD_URL: hs.url });
   const record = (...args: string[]) => runCli(['--case', kase.dir, ...args], { env: env() });
-  const journal = (): Json[] => {
-    try {
-      return readFileSync(join(kase.dir, 'journal.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
-    } catch {
-      return []; // not written yet
-    }
-  };
-  const roomFile = (f: string) => {
-    const rooms = join(kase.dir, 'record', 'rooms');
-    return join(rooms, readdirSync(rooms)[0] as string, f);
-  };
-  const lines = (f: string): Json[] => {
-    try {
-      return readFileSync(roomFile(f), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
-    } catch {
-      return []; // not written yet
-    }
-  };
-  const said = (body: string) => lines('decrypted.jsonl').find((d) => d.content?.body === body);
+  const { journal, lines, said } = recordReaders(() => kase.dir);
 
   beforeAll(async () => {
     ({ hs, alice, kase, roomId } = await startRecordCase());
   }, 60_000);
 
-  afterAll(async () => {
-    await alice?.stop();
-    await hs?.close();
-    await kase?.cleanup();
-  });
+  afterAll(() => stopRecordCase({ hs, alice, kase }));
 
   it('runs until Ctrl-C: records a message before it is redacted, then stops cleanly (exit 130) with a checkpoint', async () => {
     const child = execa('node', [BIN, '--case', kase.dir, 'record'], {
@@ -303,6 +225,15 @@ describe('matrix-oob record: running, restarting, importing keys', () => {
     expect(j.at(-1)).toMatchObject({ command: 'record', stage: 'stop', reason: 'interrupted' });
     expect(j.some((e) => e.stage === 'checkpoint')).toBe(true);
     expect((await record('record', 'verify')).exitCode).toBe(0);
+    // The long-running loop's syncs did not grow the one-time-key stock: with crypto-wasm >= 18.5
+    // and no shim, each sync publishes 50 more (matrix-js-sdk issue 5501; 299 and 400 here). One
+    // extra batch of 50 can come from a first sync that overtakes the first key upload
+    // (matrix-rust-sdk issue 4222), hence 100.
+    const stock = [`@recorder:${DOMAIN}`, `@alice:${DOMAIN}`].flatMap((user) =>
+      [...devicesOf(hs.state, user)].map(([device, info]) => ({ user, device, otks: info.otks.size })),
+    );
+    expect(stock.length).toBeGreaterThanOrEqual(2);
+    expect(stock.filter((s) => s.otks > 100)).toEqual([]);
   }, 120_000);
 
   it('a restart that lost its device restores keys from the backup, journals the downtime; --import-keys decrypts the rest offline', async () => {

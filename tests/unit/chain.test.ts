@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -113,6 +113,32 @@ describe('hash-chained JSONL', () => {
     const r = await verifyChain(path);
     expect(r.problem).toBeUndefined();
     expect(r.lines).toBe(20);
+  });
+
+  it('ChainWriter.append writes a batch once it holds FLUSH_BYTES; concurrent appends stay in order', async () => {
+    const path = join(dir, 'events.jsonl');
+    const w = await ChainWriter.open(path);
+    const body = 'y'.repeat(4000);
+    const size = async () => (await stat(path).catch(() => undefined))?.size ?? 0;
+    // Nothing reaches the disk until a batch's worth is pending; then the whole batch at once.
+    let n = 0;
+    while ((await size()) === 0) {
+      expect(n * body.length).toBeLessThan(ChainWriter.FLUSH_BYTES);
+      await w.append({ i: n++, body });
+    }
+    expect(await size()).toBeGreaterThanOrEqual(ChainWriter.FLUSH_BYTES);
+    expect((await readFile(path, 'utf8')).split('\n').length - 1).toBe(n);
+    // Three batches' worth, appended without waiting for each other, then the rest.
+    const more = Math.ceil((3 * ChainWriter.FLUSH_BYTES) / body.length);
+    await Promise.all(Array.from({ length: more }, (_, k) => w.append({ i: n + k, body })));
+    await w.flush();
+    const order = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).i as number);
+    expect(order.length).toBe(n + more);
+    expect(order.every((v, i) => v === i)).toBe(true);
+    expect((await verifyChain(path)).problem).toBeUndefined();
   });
 
   it('journal(): hashes the redacted line, so the stored line verifies and holds no secret', async () => {
