@@ -1,7 +1,7 @@
 import { readAnswer } from './answer.js';
 import type { QueryOutcome, Server } from './client.js';
-import type { RecordType } from './message.js';
 import { memo } from './memo.js';
+import type { RecordType } from './message.js';
 import { canonical, isSubdomain } from './names.js';
 import type { Walker, WalkResult } from './resolver.js';
 import type { RecordState, ServerAnswer, ZoneView } from './types.js';

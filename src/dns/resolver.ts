@@ -1,7 +1,7 @@
 import { followChain } from './chain.js';
 import type { DnsClient, QueryOutcome, Server } from './client.js';
-import type { RecordType, Reply } from './message.js';
 import { memo } from './memo.js';
+import type { RecordType, Reply } from './message.js';
 import { canonical, isSubdomain, labelCount, parentName } from './names.js';
 import { failure, referral, type Unusable, usable } from './referral.js';
 
