@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { capture } from '../dist/adapters/process.js';
 import { runLocalChecks } from '../dist/playbook/checks/run.js';
 import { PINNED_COMMIT } from '../dist/playbook/pin.js';
-import { locateRealMdad } from '../tests/contract/locate.js';
+import { locateShared } from '../tests/helpers/shared.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const located = locateRealMdad();
+const located = locateShared('mdad');
 if (!located.dir) {
   process.stderr.write(`mdad-checks needs the real MDAD: ${located.reason}\n`);
   process.exit(2);

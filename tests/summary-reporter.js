@@ -1,5 +1,5 @@
 import { relative, sep } from 'node:path';
-import { locateRealMdad } from './contract/locate.js';
+import { locateShared } from './helpers/shared.js';
 
 /**
  * Ends the run with one plain line, "N passed, N failed, N skipped", that any CI log reader
@@ -17,7 +17,7 @@ export default class SummaryReporter {
       relative(this.rootDir, r.testFilePath).startsWith(`tests${sep}contract${sep}`),
     );
     if (contract.length > 0) {
-      const located = locateRealMdad();
+      const located = locateShared('mdad');
       const checks = contract.flatMap((r) => r.testResults);
       const ran = checks.filter((c) => c.status === 'passed' || c.status === 'failed');
       if (ran.length === 0) {

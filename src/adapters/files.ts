@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { chmod, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FailureError, UserError } from '../errors.js';
 
@@ -80,12 +80,7 @@ export async function writeFileAtomic(
   const dir = dirname(path);
   await ensurePrivateDir(dir);
   const tmp = join(dir, `.matrix-oob-tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  let handle: import('node:fs/promises').FileHandle;
-  try {
-    handle = await open(tmp, 'wx', mode);
-  } catch (err) {
-    throw fileError(err, tmp, 'write');
-  }
+  const handle = await openOrFail(tmp, 'wx', mode, 'write');
   try {
     await handle.writeFile(content);
     await handle.chmod(mode);
@@ -106,15 +101,19 @@ export async function writeFileAtomic(
   await syncDir(dir);
 }
 
+/** Open a file to write (created with mode), or a file error naming it and what we tried to do. */
+async function openOrFail(path: string, flags: string, mode: number, action: string): Promise<FileHandle> {
+  try {
+    return await open(path, flags, mode);
+  } catch (err) {
+    throw fileError(err, path, action);
+  }
+}
+
 /** Append one line (journal.jsonl), creating the file 0600. */
 export async function appendLine(path: string, line: string): Promise<void> {
   await ensurePrivateDir(dirname(path));
-  let handle: import('node:fs/promises').FileHandle;
-  try {
-    handle = await open(path, 'a', FILE_MODE);
-  } catch (err) {
-    throw fileError(err, path, 'append to');
-  }
+  const handle = await openOrFail(path, 'a', FILE_MODE, 'append to');
   try {
     await handle.writeFile(`${line}\n`, 'utf8');
   } finally {

@@ -1,6 +1,7 @@
-import { followChain, negativeTtl, outcomeState } from './chain.js';
+import { readAnswer } from './answer.js';
 import type { QueryOutcome, Server } from './client.js';
-import { RCODE, type RecordType } from './message.js';
+import { memo } from './memo.js';
+import type { RecordType } from './message.js';
 import { canonical, isSubdomain } from './names.js';
 import type { Walker, WalkResult } from './resolver.js';
 import type { RecordState, ServerAnswer, ZoneView } from './types.js';
@@ -38,23 +39,14 @@ export class AuthoritativeView {
   }
 
   private zone(apex: string, answering: Server[]): Promise<ZoneView> {
-    let p = this.zones.get(apex);
-    if (!p) {
-      p = buildZone(this.walker, apex, answering);
-      this.zones.set(apex, p);
-    }
-    return p;
+    return memo(this.zones, apex, () => buildZone(this.walker, apex, answering));
   }
 
   /** Ask every server of the name's zone for name/type. */
   lookup(name: string, type: RecordType, visited: readonly string[] = []): Promise<RecordLookup> {
-    const key = `${canonical(name)}|${type}`;
-    let p = this.lookups.get(key);
-    if (!p) {
-      p = this.doLookup(canonical(name), type, visited);
-      this.lookups.set(key, p);
-    }
-    return p;
+    return memo(this.lookups, `${canonical(name)}|${type}`, () =>
+      this.doLookup(canonical(name), type, visited),
+    );
   }
 
   private async doLookup(name: string, type: RecordType, visited: readonly string[]): Promise<RecordLookup> {
@@ -94,23 +86,12 @@ export class AuthoritativeView {
     zone: ZoneView,
     visited: readonly string[],
   ): Promise<ServerAnswer> {
-    const base = { server, address, ms: Math.round(o.ms), values: [] as string[], chain: [] as string[] };
-    const st = outcomeState(o);
-    if (st !== 'ok') return { ...base, state: st, ...(o.detail ? { detail: o.detail } : {}) };
-    const reply = o.reply!;
-    if (!reply.aa) return { ...base, state: 'lame', detail: 'answer is not authoritative (AA not set)' };
-    const c = followChain(reply, name, type);
-    const neg = negativeTtl(reply);
-    if (c.loop) return { ...base, chain: c.chain, state: 'cname-loop', detail: 'CNAME loop' };
-    if (c.values.length > 0) {
-      return {
-        ...base,
-        state: 'ok',
-        values: c.values,
-        chain: c.chain,
-        ...(c.ttl === undefined ? {} : { ttl: c.ttl }),
-      };
-    }
+    const read = readAnswer(server, address, o, name, type, {
+      authoritative: true,
+      loopDetail: 'CNAME loop',
+    });
+    if ('settled' in read) return read.settled;
+    const { base, chain: c } = read;
     const leavesZone = c.chain.length > 0 && !isSubdomain(c.end, zone.apex);
     if (leavesZone) {
       const seen = [...visited, name, ...c.chain.slice(0, -1)];
@@ -133,23 +114,11 @@ export class AuthoritativeView {
         ...(next.detail ? { detail: next.detail } : {}),
       };
     }
-    const missing = c.chain.length > 0 ? `CNAME target ${c.end} ` : '';
-    if (reply.rcode === RCODE.NXDOMAIN) {
-      return {
-        ...base,
-        chain: c.chain,
-        state: 'nxdomain',
-        ...(neg === undefined ? {} : { ttl: neg }),
-        detail: `${missing || 'the name '}does not exist`,
-      };
-    }
-    return {
-      ...base,
-      chain: c.chain,
-      state: 'nodata',
-      ...(neg === undefined ? {} : { ttl: neg }),
-      detail: `${missing || 'the name '}exists but has no ${type} record`,
-    };
+    const missing = c.chain.length > 0 ? `CNAME target ${c.end} ` : 'the name ';
+    return read.negative({
+      nxdomain: `${missing}does not exist`,
+      nodata: `${missing}exists but has no ${type} record`,
+    });
   }
 
   /** The value of a CNAME target as all servers of its zone give it. */

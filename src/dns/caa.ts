@@ -139,37 +139,39 @@ export async function caaFindings(auth: AuthoritativeView, certNames: string[]):
     { names: string[]; verdict: Extract<CaaVerdict, { allowed: false }>; level: Level; via: string[] }
   >();
   const warned = new Set<string>();
+  /** A finding about one level, said once however many certificate names climb through it. */
+  const sayOnce = (key: string, finding: () => Finding) => {
+    if (warned.has(key)) return;
+    warned.add(key);
+    out.push(finding());
+  };
   for (const name of certNames) {
     for (const n of ladder(name)) {
       const lv = levels.get(n)!;
       const failed = lv.answers.filter((a) =>
         ['servfail', 'timeout', 'refused', 'malformed', 'error'].includes(a.state),
       );
-      if (failed.length > 0 && !warned.has(`fail ${n}`)) {
-        warned.add(`fail ${n}`);
-        out.push({
+      if (failed.length > 0)
+        sayOnce(`fail ${n}`, () => ({
           level: 'error',
           code: 'caa-lookup-failed',
           subject: `${n} CAA`,
           message: `${failed.map((a) => `${a.server} (${a.address}): ${a.state}`).join('; ')}: a CA that cannot read CAA refuses to issue`,
           fix: `make every name server answer CAA queries for ${n} (even with "no record")`,
-        });
-      }
+        }));
       const sets = new Set(
         lv.answers
           .filter((a) => a.state === 'ok' || a.state === 'nodata' || a.state === 'nxdomain')
           .map((a) => [...a.values].sort().join('|')),
       );
-      if (sets.size > 1 && !warned.has(`split ${n}`)) {
-        warned.add(`split ${n}`);
-        out.push({
+      if (sets.size > 1)
+        sayOnce(`split ${n}`, () => ({
           level: 'warning',
           code: 'caa-inconsistent',
           subject: `${n} CAA`,
           message: `the name servers disagree about the CAA records of ${n}: ${lv.answers.map((a) => `${a.server} (${a.address}): ${a.values.join(', ') || a.state}`).join('; ')}`,
           fix: 'make every name server serve the same zone (the union is judged here)',
-        });
-      }
+        }));
       if (lv.set.length === 0) continue;
       const verdict = evaluateCaa(lv.set, lv.at);
       if (!verdict.allowed) {

@@ -85,17 +85,18 @@ export function createClient(options: Partial<ClientOptions> = {}): DnsClient {
   };
 
   async function run(server: Server, q: Question, opts: QueryOptions, start: number): Promise<QueryOutcome> {
+    const spec: AttemptSpec = { server, q, recursion: opts.recursion, timeoutMs, signal: opts.signal };
     if (server.tcp) {
-      const tcp = await tcpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+      const tcp = await attempt(overTcp, spec);
       return { ...tcp, ms: performance.now() - start, transport: 'tcp' };
     }
     let last: Attempt = { state: 'timeout' };
     let sawMalformed: Attempt | undefined;
     for (let i = 0; i <= retries; i++) {
       if (opts.signal?.aborted) break;
-      last = await udpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+      last = await attempt(overUdp, spec);
       if (last.state === 'reply' && last.reply?.tc) {
-        const tcp = await tcpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+        const tcp = await attempt(overTcp, spec);
         return { ...tcp, ms: performance.now() - start, transport: 'tcp' };
       }
       if (last.state === 'malformed') sawMalformed = last;
@@ -104,7 +105,7 @@ export function createClient(options: Partial<ClientOptions> = {}): DnsClient {
     const final = last.state === 'timeout' && sawMalformed ? sawMalformed : last;
     if (final.state === 'timeout' && !opts.signal?.aborted) {
       // UDP silent: try TCP once (a firewall may block UDP 53 only); say so when it works.
-      const tcp = await tcpAttempt(server, q, opts.recursion, timeoutMs, opts.signal);
+      const tcp = await attempt(overTcp, spec);
       if (tcp.state === 'reply') {
         const why = `no reply over UDP (${retries + 1} attempt${retries === 0 ? '' : 's'} of ${timeoutMs} ms${final.detail ? `, ${final.detail}` : ''})`;
         return { ...tcp, ms: performance.now() - start, transport: 'tcp', udpFailed: why };
@@ -143,118 +144,126 @@ function judge(msg: Buffer, id: number, q: Question): Attempt | 'ignored' | 'gar
   return { state: 'reply', reply: parsed.reply };
 }
 
-function udpAttempt(
-  server: Server,
-  q: Question,
-  recursion: boolean,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<Attempt> {
-  if (signal?.aborted) return Promise.resolve({ state: 'timeout', detail: 'cancelled' });
-  return new Promise((resolve) => {
-    const id = randomInt(0, 0x10000);
-    let ignored = 0;
-    let garbage = 0;
-    let done = false;
-    const socket = dgram.createSocket(isIPv6(server.address) ? 'udp6' : 'udp4');
-    const finish = (a: Attempt) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      try {
-        socket.close();
-      } catch {
-        // already closed
-      }
-      resolve(a);
-    };
-    const onAbort = () => finish({ state: 'timeout', detail: 'cancelled' });
-    const timer = setTimeout(() => {
-      if (garbage > 0)
-        finish({ state: 'malformed', detail: `${garbage} undecodable reply(s), no valid one` });
-      else
-        finish({
+/** One UDP attempt: a fresh connected socket; mismatched and undecodable datagrams are ignored. */
+const overUdp: Transport = ({ server, q, recursion }, id, finish) => {
+  let ignored = 0;
+  let garbage = 0;
+  const socket = dgram.createSocket(isIPv6(server.address) ? 'udp6' : 'udp4');
+  const close = () => {
+    try {
+      socket.close();
+    } catch {
+      // already closed
+    }
+  };
+  const onTimeout = (): Attempt =>
+    garbage > 0
+      ? { state: 'malformed', detail: `${garbage} undecodable reply(s), no valid one` }
+      : {
           state: 'timeout',
           detail:
             ignored > 0 ? `no matching reply (${ignored} with a wrong ID or question ignored)` : undefined,
-        });
-    }, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (err) => finish(errorAttempt(err)));
-    socket.on('message', (msg) => {
-      const verdict = judge(msg, id, q);
-      if (verdict === 'ignored') ignored++;
-      else if (verdict === 'garbage') garbage++;
-      else finish(verdict);
-    });
-    try {
-      socket.connect(server.port, server.address, () => {
-        if (done) return;
-        socket.send(buildQuery(id, q, recursion), (err) => {
-          if (err) finish(errorAttempt(err));
-        });
+        };
+  socket.on('error', (err) => finish(errorAttempt(err)));
+  socket.on('message', (msg) => {
+    const verdict = judge(msg, id, q);
+    if (verdict === 'ignored') ignored++;
+    else if (verdict === 'garbage') garbage++;
+    else finish(verdict);
+  });
+  try {
+    socket.connect(server.port, server.address, () => {
+      if (finish.done) return;
+      socket.send(buildQuery(id, q, recursion), (err) => {
+        if (err) finish(errorAttempt(err));
       });
-    } catch (err) {
-      finish(errorAttempt(err as NodeJS.ErrnoException));
+    });
+  } catch (err) {
+    finish(errorAttempt(err as NodeJS.ErrnoException));
+  }
+  return { close, onTimeout };
+};
+
+/** One TCP attempt: length-prefixed messages; a mismatched one is skipped, garbage ends it. */
+const overTcp: Transport = ({ server, q, recursion }, id, finish) => {
+  let buffered = Buffer.alloc(0);
+  let ignored = 0;
+  const socket = net.connect({ host: server.address, port: server.port });
+  socket.setNoDelay(true);
+  socket.on('connect', () => socket.write(buildTcpQuery(id, q, recursion)));
+  socket.on('error', (err) => finish(errorAttempt(err)));
+  socket.on('close', () =>
+    finish({ state: 'malformed', detail: 'TCP connection closed before a full reply' }),
+  );
+  socket.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 2) {
+      const len = buffered.readUInt16BE(0);
+      if (buffered.length < len + 2) return;
+      const msg = buffered.subarray(2, 2 + len);
+      buffered = buffered.subarray(2 + len);
+      const verdict = judge(msg, id, q);
+      if (verdict === 'garbage') return finish({ state: 'malformed', detail: 'undecodable reply over TCP' });
+      if (verdict === 'ignored') {
+        ignored++;
+        continue;
+      }
+      return finish(verdict);
     }
   });
+  return {
+    close: () => socket.destroy(),
+    onTimeout: (): Attempt => ({
+      state: 'timeout',
+      detail: `no complete reply over TCP${ignored > 0 ? ` (${ignored} mismatched ignored)` : ''}`,
+    }),
+  };
+};
+
+interface AttemptSpec {
+  server: Server;
+  q: Question;
+  recursion: boolean;
+  timeoutMs: number;
+  signal?: AbortSignal;
 }
 
-function tcpAttempt(
-  server: Server,
-  q: Question,
-  recursion: boolean,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<Attempt> {
+type Finish = ((a: Attempt) => void) & { done?: boolean };
+
+/** Opens the socket for one attempt with a fresh ID; returns how to close it and what its deadline means. */
+type Transport = (
+  spec: AttemptSpec,
+  id: number,
+  finish: Finish,
+) => { close: () => void; onTimeout: () => Attempt };
+
+/**
+ * The life of one attempt, whatever the transport: it ends once (the first of a verdict, the
+ * deadline or the caller's abort), then clears its timer, drops its abort listener and closes the
+ * socket.
+ */
+function attempt(transport: Transport, spec: AttemptSpec): Promise<Attempt> {
+  const { timeoutMs, signal } = spec;
   if (signal?.aborted) return Promise.resolve({ state: 'timeout', detail: 'cancelled' });
   return new Promise((resolve) => {
-    const id = randomInt(0, 0x10000);
-    let buffered = Buffer.alloc(0);
-    let ignored = 0;
-    let done = false;
-    const socket = net.connect({ host: server.address, port: server.port });
-    const finish = (a: Attempt) => {
-      if (done) return;
-      done = true;
+    let timer: NodeJS.Timeout | undefined;
+    let close = () => {};
+    const finish: Finish = (a: Attempt) => {
+      if (finish.done) return;
+      finish.done = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
+      close();
       resolve(a);
     };
     const onAbort = () => finish({ state: 'timeout', detail: 'cancelled' });
-    const timer = setTimeout(
-      () =>
-        finish({
-          state: 'timeout',
-          detail: `no complete reply over TCP${ignored > 0 ? ` (${ignored} mismatched ignored)` : ''}`,
-        }),
-      timeoutMs,
-    );
+    const started = transport(spec, randomInt(0, 0x10000), finish);
+    close = started.close;
+    if (finish.done) {
+      close();
+      return;
+    }
+    timer = setTimeout(() => finish(started.onTimeout()), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    socket.setNoDelay(true);
-    socket.on('connect', () => socket.write(buildTcpQuery(id, q, recursion)));
-    socket.on('error', (err) => finish(errorAttempt(err)));
-    socket.on('close', () =>
-      finish({ state: 'malformed', detail: 'TCP connection closed before a full reply' }),
-    );
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2) {
-        const len = buffered.readUInt16BE(0);
-        if (buffered.length < len + 2) return;
-        const msg = buffered.subarray(2, 2 + len);
-        buffered = buffered.subarray(2 + len);
-        const verdict = judge(msg, id, q);
-        if (verdict === 'garbage')
-          return finish({ state: 'malformed', detail: 'undecodable reply over TCP' });
-        if (verdict === 'ignored') {
-          ignored++;
-          continue;
-        }
-        return finish(verdict);
-      }
-    });
   });
 }

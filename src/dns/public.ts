@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isIP, isIPv6 } from 'node:net';
-import { negativeTtl } from './chain.js';
+import { readAnswer } from './answer.js';
 import type { Server } from './client.js';
 import type { RecordType } from './message.js';
-import { RCODE } from './message.js';
-import { followChain, outcomeState, type Walker } from './resolver.js';
+import type { Walker } from './resolver.js';
 import type { ServerAnswer } from './types.js';
 
 /**
@@ -78,34 +77,8 @@ export function publicLookup(
   return Promise.all(
     resolvers.map(async (r): Promise<ServerAnswer> => {
       const o = await walker.query(r.server, name, type, true);
-      const base = {
-        server: r.label,
-        address: r.server.address,
-        ms: Math.round(o.ms),
-        values: [],
-        chain: [],
-      };
-      const st = outcomeState(o);
-      if (st !== 'ok') return { ...base, state: st, ...(o.detail ? { detail: o.detail } : {}) };
-      const reply = o.reply!;
-      const c = followChain(reply, name, type);
-      if (c.loop) return { ...base, chain: c.chain, state: 'cname-loop' };
-      if (c.values.length > 0) {
-        return {
-          ...base,
-          state: 'ok',
-          values: c.values,
-          chain: c.chain,
-          ...(c.ttl === undefined ? {} : { ttl: c.ttl }),
-        };
-      }
-      const neg = negativeTtl(reply);
-      return {
-        ...base,
-        chain: c.chain,
-        state: reply.rcode === RCODE.NXDOMAIN ? 'nxdomain' : 'nodata',
-        ...(neg === undefined ? {} : { ttl: neg }),
-      };
+      const read = readAnswer(r.label, r.server.address, o, name, type, { authoritative: false });
+      return 'settled' in read ? read.settled : read.negative();
     }),
   );
 }

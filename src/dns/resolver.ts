@@ -1,5 +1,6 @@
 import { followChain } from './chain.js';
 import type { DnsClient, QueryOutcome, Server } from './client.js';
+import { memo } from './memo.js';
 import type { RecordType, Reply } from './message.js';
 import { canonical, isSubdomain, labelCount, parentName } from './names.js';
 import { failure, referral, type Unusable, usable } from './referral.js';
@@ -71,16 +72,13 @@ export class Walker {
   /** One query, asked once per check (authoritative: RD off). */
   query(server: Server, name: string, type: RecordType, recursion = false): Promise<QueryOutcome> {
     const key = `${server.address}|${server.port}|${server.tcp ? 'tcp' : ''}|${canonical(name)}|${type}|${recursion}`;
-    let p = this.queries.get(key);
-    if (!p) {
-      p = this.settings.client.query(
+    return memo(this.queries, key, () =>
+      this.settings.client.query(
         server,
         { name: canonical(name), type },
         { recursion, signal: this.settings.signal },
-      );
-      this.queries.set(key, p);
-    }
-    return p;
+      ),
+    );
   }
 
   /**
@@ -132,13 +130,7 @@ export class Walker {
 
   /** Walk from the roots (or the deepest known cut) to the zone that answers for name/type. */
   walk(name: string, type: RecordType = 'SOA', stack: readonly string[] = []): Promise<WalkResult> {
-    const key = `${canonical(name)}|${type}`;
-    let p = this.walks.get(key);
-    if (!p) {
-      p = this.doWalk(canonical(name), type, stack);
-      this.walks.set(key, p);
-    }
-    return p;
+    return memo(this.walks, `${canonical(name)}|${type}`, () => this.doWalk(canonical(name), type, stack));
   }
 
   private deepestCut(name: string): { zone: string; servers: Server[] } {
@@ -208,16 +200,13 @@ export class Walker {
     const key = canonical(host);
     // A name server whose address needs itself (glueless cycle) or a chain too deep: give up.
     if (stack.includes(key) || stack.length >= MAX_DEPTH) return Promise.resolve([]);
-    let p = this.addressCache.get(key);
-    if (!p) {
-      const inner = [...stack, key];
-      p = Promise.all([this.resolve(key, 'A', inner), this.resolve(key, 'AAAA', inner)]).then(([a, b]) => [
+    const inner = [...stack, key];
+    return memo(this.addressCache, key, () =>
+      Promise.all([this.resolve(key, 'A', inner), this.resolve(key, 'AAAA', inner)]).then(([a, b]) => [
         ...a.values,
         ...b.values,
-      ]);
-      this.addressCache.set(key, p);
-    }
-    return p;
+      ]),
+    );
   }
 
   /**

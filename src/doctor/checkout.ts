@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
 import { exists } from '../adapters/files.js';
+import type { LoadedCase } from '../config/load.js';
 import { GALAXY_ROLES_DIR, galaxyRolesState, REQUIREMENTS_FILE } from '../playbook/galaxy-roles.js';
 import { MIGRATION_DEFAULTS } from '../playbook/migration.js';
 import { checkoutPath } from '../playbook/pin.js';
@@ -14,6 +15,23 @@ export async function checkoutUsable(path: string): Promise<boolean> {
     ['setup.yml', REQUIREMENTS_FILE, MIGRATION_DEFAULTS].map((f) => exists(join(path, f))),
   );
   return files.every(Boolean);
+}
+
+/**
+ * What a check of the checkout against the inventory needs: a case, a usable checkout and the
+ * host's vars.yml; or the skip result saying which is missing.
+ */
+export async function checkoutWithVars(
+  ctx: DoctorContext,
+  base: { id: string; title: string },
+): Promise<{ skip: CheckResult } | { loaded: LoadedCase; path: string; vars: Record<string, unknown> }> {
+  const skip = (summary: string) => ({ skip: { ...base, status: 'skip' as const, summary } });
+  if (!ctx.loaded) return skip('needs a case');
+  const path = checkoutPath(ctx.loaded);
+  const [usable, inv] = await Promise.all([checkoutUsable(path), ctx.inventory]);
+  if (!usable) return skip('needs the playbook checkout');
+  if (!inv?.vars) return skip("needs the host's vars.yml");
+  return { loaded: ctx.loaded, path, vars: inv.vars };
 }
 
 export async function checkoutChecks(ctx: DoctorContext): Promise<CheckResult[]> {

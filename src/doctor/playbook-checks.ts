@@ -1,10 +1,9 @@
 import { relative } from 'node:path';
 import { type LocalChecksResult, runLocalChecks } from '../playbook/checks/run.js';
 import { VALIDATED_VERSION_VAR } from '../playbook/migration.js';
-import { checkoutPath } from '../playbook/pin.js';
 import { secretValuesOf } from '../secrets/keys.js';
 import { Redactor } from '../secrets/redact.js';
-import { checkoutUsable } from './checkout.js';
+import { checkoutWithVars } from './checkout.js';
 import type { DoctorContext } from './context.js';
 import type { CheckResult } from './report.js';
 
@@ -15,13 +14,11 @@ import type { CheckResult } from './report.js';
  */
 export async function playbookChecks(ctx: DoctorContext): Promise<CheckResult> {
   const base = { id: 'playbook-checks', title: "playbook's own checks" };
-  if (!ctx.loaded) return { ...base, status: 'skip', summary: 'needs a case' };
-  const path = checkoutPath(ctx.loaded);
-  const [usable, inv] = await Promise.all([checkoutUsable(path), ctx.inventory]);
-  if (!usable) return { ...base, status: 'skip', summary: 'needs the playbook checkout' };
-  if (!inv?.vars) return { ...base, status: 'skip', summary: "needs the host's vars.yml" };
-  const { paths } = ctx.loaded;
-  const redactor = new Redactor(secretValuesOf(inv.vars));
+  const needs = await checkoutWithVars(ctx, base);
+  if ('skip' in needs) return needs.skip;
+  const { path, vars } = needs;
+  const { paths } = needs.loaded;
+  const redactor = new Redactor(secretValuesOf(vars));
   const result = await runLocalChecks({
     checkout: path,
     inventory: paths.hosts,

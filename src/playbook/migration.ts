@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { z } from 'zod';
 import { readIfExists } from '../adapters/files.js';
 import { UserError } from '../errors.js';
 import { compareVersions } from '../util/version-compare.js';
@@ -21,11 +22,14 @@ export const PINNED_MIGRATION_VERSION = 'v2026.05.18.0';
 export const MIGRATION_DEFAULTS = 'roles/custom/matrix_playbook_migration/defaults/main.yml';
 export const VALIDATED_VERSION_VAR = 'matrix_playbook_migration_validated_version';
 
-export interface BreakingChange {
-  version: string;
-  summary: string;
-  changelog_url?: string;
-}
+/** One entry of the checkout's matrix_playbook_migration_breaking_changes (one without a version is skipped). */
+const BreakingChangeEntry = z.object({
+  version: z.string(),
+  summary: z.string().catch('(no summary)'),
+  changelog_url: z.string().optional().catch(undefined),
+});
+
+export type BreakingChange = z.infer<typeof BreakingChangeEntry>;
 
 export interface ExpectedMigration {
   expectedVersion: string;
@@ -58,17 +62,10 @@ export async function readExpectedMigration(checkout: string): Promise<ExpectedM
   const raw = Array.isArray(data.matrix_playbook_migration_breaking_changes)
     ? (data.matrix_playbook_migration_breaking_changes as unknown[])
     : [];
-  const breakingChanges: BreakingChange[] = [];
-  for (const item of raw) {
-    if (typeof item !== 'object' || item === null) continue;
-    const { version, summary, changelog_url } = item as Record<string, unknown>;
-    if (typeof version !== 'string') continue;
-    breakingChanges.push({
-      version,
-      summary: typeof summary === 'string' ? summary : '(no summary)',
-      ...(typeof changelog_url === 'string' ? { changelog_url } : {}),
-    });
-  }
+  const breakingChanges = raw.flatMap((item) => {
+    const entry = BreakingChangeEntry.safeParse(item);
+    return entry.success ? [entry.data] : [];
+  });
   breakingChanges.sort((a, b) => compareVersions(a.version, b.version));
   return { expectedVersion: expected, breakingChanges };
 }

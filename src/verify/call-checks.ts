@@ -1,6 +1,6 @@
 import { callServices } from '../config/calls.js';
 import type { Config } from '../config/schema.js';
-import { CheckFailure, type CheckSpec, jsonObject, type Owner } from './spec.js';
+import { CheckFailure, type CheckId, type CheckSpec, jsonObject, type Owner } from './spec.js';
 
 /**
  * Checks of the call services, from outside, following audio_video.stack (docs/calls.md):
@@ -90,31 +90,25 @@ export function callCheckSpecs(config: CallConfig): CheckSpec[] {
           return `advertises LiveKit at ${e.livekitServiceUrl}`;
         },
       },
-      {
-        id: 'livekit-jwt',
-        title: 'LiveKit JWT service',
-        url: e.livekitJwtHealth,
-        owner: 'ours',
-        contentFix: `the LiveKit JWT service does not answer behind the reverse proxy: on the server run "systemctl status matrix-livekit-jwt-service matrix-livekit-server", then ${redeploy}`,
-        inspect(res) {
-          if (res.status !== 200) throw new CheckFailure(`HTTP ${res.status}, expected 200`, this.contentFix);
-          return 'answers (calls can get LiveKit tokens)';
-        },
-      },
+      answering(
+        'livekit-jwt',
+        'LiveKit JWT service',
+        e.livekitJwtHealth,
+        'answers (calls can get LiveKit tokens)',
+        `the LiveKit JWT service does not answer behind the reverse proxy: on the server run "systemctl status matrix-livekit-jwt-service matrix-livekit-server", then ${redeploy}`,
+      ),
     );
   }
   if (services.jitsi) {
-    specs.push({
-      id: 'jitsi-web',
-      title: 'Jitsi',
-      url: e.jitsiWeb,
-      owner: 'ours',
-      contentFix: `Jitsi's web front end does not answer: on the server run "systemctl status matrix-jitsi-web", then ${redeploy}`,
-      inspect(res) {
-        if (res.status !== 200) throw new CheckFailure(`HTTP ${res.status}, expected 200`, this.contentFix);
-        return 'the web front end answers';
-      },
-    });
+    specs.push(
+      answering(
+        'jitsi-web',
+        'Jitsi',
+        e.jitsiWeb,
+        'the web front end answers',
+        `Jitsi's web front end does not answer: on the server run "systemctl status matrix-jitsi-web", then ${redeploy}`,
+      ),
+    );
     if (services.jitsiAuth) {
       specs.push({
         id: 'jitsi-auth',
@@ -152,4 +146,19 @@ export function callCheckSpecs(config: CallConfig): CheckSpec[] {
     }
   }
   return specs;
+}
+
+/** A service of ours that must answer HTTP 200 behind the reverse proxy; any body will do. */
+function answering(id: CheckId, title: string, url: string, ok: string, contentFix: string): CheckSpec {
+  return {
+    id,
+    title,
+    url,
+    owner: 'ours',
+    contentFix,
+    inspect(res) {
+      if (res.status !== 200) throw new CheckFailure(`HTTP ${res.status}, expected 200`, this.contentFix);
+      return ok;
+    },
+  };
 }

@@ -17,17 +17,18 @@ export * from './steps/server.js';
 
 /** The questions, in the order they are asked. */
 export const STEPS: readonly Step[] = [
-  { name: 'domain', run: domain },
-  { name: 'server.address', run: address },
-  { name: 'server.ssh_user', run: sshUser },
-  { name: 'server.ssh_port', run: sshPort },
-  { name: 'server.become', run: become },
-  { name: 'server.ipv6', run: ipv6 },
-  { name: 'homeserver', run: homeserver },
-  { name: 'element', run: element },
-  { name: 'serve_base_domain', run: serveBaseDomain },
-  { name: 'audio_video', run: audioVideo },
-  { name: 'letsencrypt_email', run: letsencryptEmail },
-  { name: 'users', run: users },
-  { name: 'playbook', run: playbook },
+  ...filling('', { domain }),
+  ...filling('server', { address, sshUser, sshPort, become, ipv6 }),
+  ...filling('', { homeserver, element, serveBaseDomain, audioVideo, letsencryptEmail, users, playbook }),
 ];
+
+/**
+ * Steps named after the config key each fills: its function's name in snake_case, under `section`
+ * (`sshUser` in 'server' fills `server.ssh_user`), in the order given.
+ */
+function filling(section: string, runs: Record<string, Step['run']>): Step[] {
+  return Object.entries(runs).map(([fn, run]) => {
+    const key = fn.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    return { name: section ? `${section}.${key}` : key, run };
+  });
+}

@@ -5,6 +5,7 @@ import { FailureError, UserError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import type { GlobalOptions } from '../context.js';
+import { requestTimeoutMs } from '../options.js';
 import type { ControlRoomCommandOptions } from './command.js';
 
 export interface ControlRoomRequest {
@@ -15,7 +16,7 @@ export interface ControlRoomRequest {
 
 /** `matrix-oob control-room`: exit 0 ready, 1 homeserver failure or failed invites, 2 bad usage. */
 export async function runControlRoom({ opts, globals, out }: ControlRoomRequest): Promise<void> {
-  const timeoutMs = parseTimeout(opts.timeout);
+  const timeoutMs = requestTimeoutMs(opts.timeout);
   const loaded = await loadCase(globals.case);
   for (const w of loaded.warnings) out.warn(w);
 
@@ -67,16 +68,6 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
       },
     );
   }
-}
-
-function parseTimeout(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
-    throw new UserError(`--timeout ${JSON.stringify(value)} is not a number of seconds`, {
-      hint: 'give a number between 0.1 and 600, e.g. --timeout 15',
-    });
-  }
-  return Math.round(seconds * 1000);
 }
 
 /** --server-url DOMAIN=URL pairs (the URL itself is checked where it is used). */

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../context.js';
+import { lazyAction, repeatable } from '../options.js';
 
 export interface DnsCheckFlags {
   domain?: string;
@@ -33,19 +34,13 @@ export function registerDns(program: Command, ctx: CommandContext): void {
     .option('--no-serve-base-domain', 'ad hoc: the base domain is served elsewhere (no A <domain>)')
     .option('--srv-delegation', 'ad hoc: federation is delegated by SRV records')
     .addOption(
-      new Option(
+      repeatable(
         '--root <addr[:port]>',
         'start the walk at this server instead of the root servers (repeatable)',
-      )
-        .argParser(collect)
-        .default([])
-        .hideHelp(),
+      ).hideHelp(),
     )
-    .option(
-      '--resolver <addr[:port]>',
-      'public resolver to compare (repeatable; "none" for none)',
-      collect,
-      [],
+    .addOption(
+      repeatable('--resolver <addr[:port]>', 'public resolver to compare (repeatable; "none" for none)'),
     )
     .option('--no-system-resolver', 'do not ask the resolvers of /etc/resolv.conf')
     .addOption(new Option('--auth-port <port>', 'port of the authoritative servers (default 53)').hideHelp())
@@ -68,12 +63,5 @@ export function registerDns(program: Command, ctx: CommandContext): void {
     .description(
       'print every DNS record the case needs, offline: a table and zone-file lines to paste at the DNS provider',
     )
-    .action(async () => {
-      const { runDnsRecords } = await import('./records.js');
-      await runDnsRecords({ globals: ctx.globals(), out: ctx.out });
-    });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+    .action(lazyAction(ctx, async () => (await import('./records.js')).runDnsRecords));
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { adminOption, exitCodesHelp, lazyAction, repeatable, requestTimeoutOption } from '../options.js';
 
 export interface DrillOptions {
   stop?: string;
@@ -10,8 +11,6 @@ export interface DrillOptions {
   timeout: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 export function registerDrill(program: Command, ctx: CommandContext): void {
   program
     .command('drill')
@@ -20,25 +19,26 @@ export function registerDrill(program: Command, ctx: CommandContext): void {
     )
     .option('--stop <domain>', 'the server to stop (default: the main one)')
     .option('--from <domain>', 'the server to post from (default: the first other one)')
-    .option(
-      '--homeserver-url <domain=url>',
-      'homeserver URL of a server (default https://matrix.<domain>); repeatable',
-      collect,
-      [],
+    .addOption(
+      repeatable(
+        '--homeserver-url <domain=url>',
+        'homeserver URL of a server (default https://matrix.<domain>); repeatable',
+      ),
     )
-    .option('--admin <name>', 'account to post with (default: the first user with admin: true)')
+    .addOption(adminOption('account to post with (default: the first user with admin: true)'))
     .option(
       '--catch-up-timeout <seconds>',
       'how long the restarted server may take to show the message',
       '300',
     )
-    .option('--timeout <seconds>', 'deadline per request to a homeserver', '15')
+    .addOption(requestTimeoutOption('a homeserver'))
     .addHelpText(
       'after',
-      '\nThe stopped server is started again on success, failure and Ctrl-C. Exit codes: 0 the drill passed, 1 a step failed (the report says which), 2 bad usage or a case without fallback servers, 130 interrupted (after restarting the server). See docs/fallback.md.\n',
+      exitCodesHelp(
+        '0 the drill passed, 1 a step failed (the report says which), 2 bad usage or a case without fallback servers, 130 interrupted (after restarting the server)',
+        'fallback.md',
+        'The stopped server is started again on success, failure and Ctrl-C. ',
+      ),
     )
-    .action(async (opts: DrillOptions) => {
-      const { runDrill } = await import('./run.js');
-      await runDrill({ opts, globals: ctx.globals(), out: ctx.out });
-    });
+    .action(lazyAction<DrillOptions>(ctx, async () => (await import('./run.js')).runDrill));
 }

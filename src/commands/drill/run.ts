@@ -20,6 +20,7 @@ import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal } from '../../ui/terminal.js';
 import type { GlobalOptions } from '../context.js';
+import { requestTimeoutMs, secondsFlag } from '../options.js';
 import type { DrillOptions } from './command.js';
 
 export interface DrillRequest {
@@ -69,8 +70,12 @@ export async function runDrill(req: DrillRequest): Promise<void> {
     });
   }
   const urls = parseUrls(opts.homeserverUrl, servers);
-  const catchUpMs = seconds(opts.catchUpTimeout, '--catch-up-timeout', 3600);
-  const timeoutMs = seconds(opts.timeout, '--timeout', 600);
+  const catchUpMs = secondsFlag('--catch-up-timeout', opts.catchUpTimeout, {
+    min: 1,
+    max: 3600,
+    example: 300,
+  });
+  const timeoutMs = requestTimeoutMs(opts.timeout);
   const admin = pickAdmin(config, opts.admin);
   const password = await readPassword(paths, admin);
 
@@ -239,14 +244,4 @@ function parseUrls(given: readonly string[], servers: CaseServer[]): Record<stri
     urls[domain] = homeserverUrl(domain, pair.slice(eq + 1));
   }
   return urls;
-}
-
-function seconds(value: string, flag: string, max: number): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) {
-    throw new UserError(`${flag} ${JSON.stringify(value)} is not a number of seconds`, {
-      hint: `give a number between 1 and ${max}`,
-    });
-  }
-  return Math.round(n * 1000);
 }

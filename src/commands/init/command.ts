@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../context.js';
+import { repeatable } from '../options.js';
 
 export interface InitOptions {
   config?: string;
@@ -56,14 +57,10 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--call-stack <stack>', 'element-call (default on synapse), jitsi, or both (docs/calls.md)')
     .option('--external-ip <ipv4>', 'public IPv4 for TURN (default: the server address)')
     .option('--letsencrypt-email <email>', "contact e-mail for Let's Encrypt (optional)")
-    .option('--user <name[:admin]>', 'add a user (repeatable); suffix :admin for an admin', collect, [])
+    .addOption(repeatable('--user <name[:admin]>', 'add a user (repeatable); suffix :admin for an admin'))
     .option('--playbook <dir>', 'path to a matrix-docker-ansible-deploy checkout')
     .action(async (caseDir: string | undefined, opts: InitOptions) => {
       const { runInit } = await import('./run.js');
       await runInit({ caseDir, opts, globals: ctx.globals(), out: ctx.out });
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { lazyAction } from '../options.js';
 
 export interface FetchFlags {
   repo?: string;
@@ -31,8 +32,5 @@ export function registerPlaybook(program: Command, ctx: CommandContext): void {
     .description(
       "show the checkout's breaking changes since the inventory's validated version, then record that you reviewed them",
     )
-    .action(async () => {
-      const { runAcknowledge } = await import('./acknowledge.js');
-      await runAcknowledge({ globals: ctx.globals(), out: ctx.out });
-    });
+    .action(lazyAction(ctx, async () => (await import('./acknowledge.js')).runAcknowledge));
 }

@@ -1,5 +1,6 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { exitCodesHelp, homeserverUrlOption, lazyAction, repeatable } from '../options.js';
 
 export interface RecordOptions {
   homeserverUrl?: string;
@@ -12,19 +13,13 @@ export interface RecordVerifyOptions {
   head: string[];
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 export function registerRecord(program: Command, ctx: CommandContext): void {
   const record = program
     .command('record')
     .description(
       'run the recorder on this machine: log in as the recorder, join every room it is invited to, store every event (encrypted as received, and decrypted) hash-chained in record/',
     )
-    .addOption(
-      new Option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)').env(
-        'MATRIX_OOB_RECORD_URL',
-      ),
-    )
+    .addOption(homeserverUrlOption('MATRIX_OOB_RECORD_URL'))
     .option('--once', 'catch up once (join, fill gaps, decrypt, download) and stop', false)
     .option(
       '--import-keys <file>',
@@ -33,7 +28,10 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     .option('--passphrase-file <file>', "the key export's passphrase (default: asked on the terminal)")
     .addHelpText(
       'after',
-      '\nExit codes: 0 stopped after catching up (--once, --import-keys), 1 the homeserver failed or refused, 2 bad usage or config, 130 stopped with Ctrl-C (everything received is stored and checkpointed). See docs/record.md.\n',
+      exitCodesHelp(
+        '0 stopped after catching up (--once, --import-keys), 1 the homeserver failed or refused, 2 bad usage or config, 130 stopped with Ctrl-C (everything received is stored and checkpointed)',
+        'record.md',
+      ),
     )
     .action(async (opts: RecordOptions) => {
       const { runRecord } = await import('./run.js');
@@ -45,18 +43,18 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     .description(
       'check every hash chain of the case (journal.jsonl, record/rooms/*/*.jsonl) and name the first line edited, removed or reordered',
     )
-    .option(
-      '--head <file=seq:hash>',
-      'a head written down earlier (teardown prints them): the file must still hold that line (repeatable)',
-      collect,
-      [] as string[],
+    .addOption(
+      repeatable(
+        '--head <file=seq:hash>',
+        'a head written down earlier (teardown prints them): the file must still hold that line (repeatable)',
+      ),
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 every chain intact, 4 a chain is broken (the file and line are named), 2 bad usage (not a case folder, bad --head). See docs/record.md.\n',
+      exitCodesHelp(
+        '0 every chain intact, 4 a chain is broken (the file and line are named), 2 bad usage (not a case folder, bad --head)',
+        'record.md',
+      ),
     )
-    .action(async (opts: RecordVerifyOptions) => {
-      const { runRecordVerify } = await import('./verify.js');
-      await runRecordVerify({ opts, globals: ctx.globals(), out: ctx.out });
-    });
+    .action(lazyAction<RecordVerifyOptions>(ctx, async () => (await import('./verify.js')).runRecordVerify));
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { lazyAction, repeatable } from '../options.js';
 
 export interface TeardownOptions {
   confirm?: string;
@@ -9,8 +10,6 @@ export interface TeardownOptions {
   /** Remove one fallback server only (docs/fallback.md). */
   only?: string;
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerTeardown(program: Command, ctx: CommandContext): void {
   program
@@ -32,14 +31,6 @@ export function registerTeardown(program: Command, ctx: CommandContext): void {
       'remove one fallback server (e.g. a burned one) and keep the case and the #control room on the others',
     )
     .option('-n, --dry-run', 'show what would be removed and the exact commands; change nothing', false)
-    .option(
-      '--skip-hook <name>',
-      'do not run this pre/post-teardown hook (repeatable)',
-      collect,
-      [] as string[],
-    )
-    .action(async (opts: TeardownOptions) => {
-      const { runTeardown } = await import('./run.js');
-      await runTeardown({ opts, globals: ctx.globals(), out: ctx.out });
-    });
+    .addOption(repeatable('--skip-hook <name>', 'do not run this pre/post-teardown hook (repeatable)'))
+    .action(lazyAction<TeardownOptions>(ctx, async () => (await import('./run.js')).runTeardown));
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { exitCodesHelp, lazyAction } from '../options.js';
 
 export interface TranscriptOptions {
   format: string;
@@ -16,10 +17,10 @@ export function registerTranscript(program: Command, ctx: CommandContext): void 
     .option('-o, --output <file>', 'where to write (default record/transcript.<format>; "-" for stdout)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 written (a broken hash chain is shown on the first page and warned about), 2 bad usage or nothing recorded. See docs/record.md.\n',
+      exitCodesHelp(
+        '0 written (a broken hash chain is shown on the first page and warned about), 2 bad usage or nothing recorded',
+        'record.md',
+      ),
     )
-    .action(async (opts: TranscriptOptions) => {
-      const { runTranscript } = await import('./run.js');
-      await runTranscript({ opts, globals: ctx.globals(), out: ctx.out });
-    });
+    .action(lazyAction<TranscriptOptions>(ctx, async () => (await import('./run.js')).runTranscript));
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { exitCodesHelp, repeatable } from '../options.js';
 
 export interface UpOptions {
   config?: string;
@@ -32,16 +33,19 @@ export function registerUp(program: Command, ctx: CommandContext): void {
     .option('--dns-timeout <duration>', 'wait this long for the DNS records (e.g. 30m, 90s)', '30m')
     .option('--dns-interval <duration>', 'pause between DNS checks while waiting (e.g. 10s)', '10s')
     .option('--skip-dns-check', 'do not check DNS (also MATRIX_OOB_SKIP_DNS_CHECK=1)')
-    .option(
-      '--skip-hook <name>',
-      'do not run this hook (file name, with or without extension; repeatable)',
-      collect,
-      [],
+    .addOption(
+      repeatable(
+        '--skip-hook <name>',
+        'do not run this hook (file name, with or without extension; repeatable)',
+      ),
     )
     .option('--from-start', 'ignore where the last failed run stopped: run every step again', false)
     .addHelpText(
       'after',
-      '\nExit codes: 0 the server is up, 1 a step failed (the error ends with the command that resumes), 2 bad usage or config, 3 DNS not ready by --dns-timeout, 4 deployed but the check from outside failed, 130 interrupted. See docs/up.md.\n',
+      exitCodesHelp(
+        '0 the server is up, 1 a step failed (the error ends with the command that resumes), 2 bad usage or config, 3 DNS not ready by --dns-timeout, 4 deployed but the check from outside failed, 130 interrupted',
+        'up.md',
+      ),
     )
     .action(async (ansibleArgs: string[], opts: UpOptions, cmd: Command) => {
       const { runUp } = await import('./run.js');
@@ -54,8 +58,4 @@ export function registerUp(program: Command, ctx: CommandContext): void {
         out: ctx.out,
       });
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

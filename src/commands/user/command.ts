@@ -1,5 +1,6 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { exitCodesHelp, homeserverUrlOption, requestTimeoutOption } from '../options.js';
 
 export interface UserAddOptions {
   admin: boolean;
@@ -42,15 +43,14 @@ export function registerUser(program: Command, ctx: CommandContext): void {
       'deactivate a user on the server (ends every session; e.g. a seized laptop), delete its credentials and drop it from the config',
     )
     .argument('<name>', 'user name (localpart, e.g. analyst1)')
-    .addOption(
-      new Option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)').env(
-        'MATRIX_OOB_CONTROL_ROOM_URL',
-      ),
-    )
-    .option('--timeout <seconds>', 'deadline per request to the homeserver', '15')
+    .addOption(homeserverUrlOption('MATRIX_OOB_CONTROL_ROOM_URL'))
+    .addOption(requestTimeoutOption())
     .addHelpText(
       'after',
-      '\nExit codes: 0 deactivated and removed, 1 the homeserver refused or cannot be reached (nothing changed locally), 2 bad usage. See docs/users.md.\n',
+      exitCodesHelp(
+        '0 deactivated and removed, 1 the homeserver refused or cannot be reached (nothing changed locally), 2 bad usage',
+        'users.md',
+      ),
     )
     .action(async (name: string, opts: { homeserverUrl?: string; timeout: string }) => {
       const { runUserRemove } = await import('./remove.js');

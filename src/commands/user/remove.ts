@@ -14,6 +14,7 @@ import { Redactor } from '../../secrets/redact.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import type { GlobalOptions } from '../context.js';
+import { requestTimeoutMs } from '../options.js';
 
 export interface UserRemoveOptions {
   homeserverUrl?: string;
@@ -40,12 +41,7 @@ export async function runUserRemove(req: UserRemoveRequest): Promise<void> {
   const { config, paths } = loaded;
   const problem = localpartProblem(name, config.domain);
   if (problem) throw new UserError(`user name ${problem}`);
-  const timeout = Number(req.opts.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) {
-    throw new UserError(`--timeout ${JSON.stringify(req.opts.timeout)} is not a number of seconds`, {
-      hint: 'give a number between 0.1 and 600, e.g. --timeout 15',
-    });
-  }
+  const timeoutMs = requestTimeoutMs(req.opts.timeout);
   const userId = `@${name}:${config.domain}`;
   const credFile = credentialsPath(paths.credentialsDir, name);
   const configured = config.users.find((u) => u.name === name);
@@ -62,7 +58,7 @@ export async function runUserRemove(req: UserRemoveRequest): Promise<void> {
     const client = new MatrixClient({
       baseUrl: homeserverUrl(config.domain, req.opts.homeserverUrl),
       redactor: new Redactor([password]),
-      timeoutMs: Math.round(timeout * 1000),
+      timeoutMs,
       ...(req.fetch ? { fetch: req.fetch } : {}),
     });
     const interrupt = interruptOnSignals();

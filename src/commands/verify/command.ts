@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../context.js';
+import { exitCodesHelp, lazyAction, repeatable } from '../options.js';
 
 export interface VerifyCommandOptions {
   connectTo: string[];
@@ -13,11 +14,11 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .description(
       'check a deployed server from this machine: well-known files, client API, federation port and certificates',
     )
-    .option(
-      '--connect-to <host:port:addr:port>',
-      'send requests for host:port to addr:port instead (repeatable; like curl --connect-to; also MATRIX_OOB_CONNECT_TO, space-separated)',
-      collect,
-      [],
+    .addOption(
+      repeatable(
+        '--connect-to <host:port:addr:port>',
+        'send requests for host:port to addr:port instead (repeatable; like curl --connect-to; also MATRIX_OOB_CONNECT_TO, space-separated)',
+      ),
     )
     .addOption(
       new Option('--ca-file <file>', 'also trust the CA certificates (PEM) in this file').env(
@@ -27,14 +28,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--timeout <seconds>', 'deadline per check', '10')
     .addHelpText(
       'after',
-      '\nExit codes: 0 every check passed, 1 a check failed, 2 bad usage or config. See docs/verify.md.\n',
+      exitCodesHelp('0 every check passed, 1 a check failed, 2 bad usage or config', 'verify.md'),
     )
-    .action(async (opts: VerifyCommandOptions) => {
-      const { runVerify } = await import('./run.js');
-      await runVerify({ opts, globals: ctx.globals(), out: ctx.out });
-    });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+    .action(lazyAction<VerifyCommandOptions>(ctx, async () => (await import('./run.js')).runVerify));
 }

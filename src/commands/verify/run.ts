@@ -8,6 +8,7 @@ import { verifyDeployment } from '../../verify/checks.js';
 import { type ConnectTo, parseConnectTo } from '../../verify/https.js';
 import { renderVerifyReport, verifyReportJson } from '../../verify/report.js';
 import type { GlobalOptions } from '../context.js';
+import { secondsFlag } from '../options.js';
 import type { VerifyCommandOptions } from './command.js';
 
 export interface VerifyRequest {
@@ -21,7 +22,7 @@ export async function runVerify({ opts, globals, out }: VerifyRequest): Promise<
   // MATRIX_OOB_CONNECT_TO lets a caller that cannot pass flags (the post-start hook) redirect too.
   const fromEnv = (process.env.MATRIX_OOB_CONNECT_TO ?? '').split(/\s+/).filter(Boolean);
   const connectTo = parseConnectToFlags([...fromEnv, ...opts.connectTo]);
-  const timeoutMs = parseTimeout(opts.timeout);
+  const timeoutMs = secondsFlag('--timeout', opts.timeout, { min: 0.1, max: 600, example: 10 });
   const ca = opts.caFile ? [await readCaFile(opts.caFile)] : undefined;
   const { config, paths, warnings } = await loadCase(globals.case);
   for (const w of warnings) out.warn(w);
@@ -85,16 +86,6 @@ function parseConnectToFlags(specs: readonly string[]): ConnectTo[] {
     }
     return parsed;
   });
-}
-
-function parseTimeout(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
-    throw new UserError(`--timeout ${JSON.stringify(value)} is not a number of seconds`, {
-      hint: 'give a number between 0.1 and 600, e.g. --timeout 10',
-    });
-  }
-  return Math.round(seconds * 1000);
 }
 
 async function readCaFile(file: string): Promise<string> {

@@ -1,5 +1,14 @@
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../context.js';
+import {
+  adminOption,
+  adminPasswordFileOption,
+  exitCodesHelp,
+  homeserverUrlOption,
+  lazyAction,
+  repeatable,
+  requestTimeoutOption,
+} from '../options.js';
 
 export interface WatchCommandOptions {
   once: boolean;
@@ -26,11 +35,8 @@ export function registerWatch(program: Command, ctx: CommandContext): void {
       false,
     )
     .option('--interval <seconds>', 'seconds between polls of the state source', '5')
-    .option(
-      '--approve <id>',
-      'mark a device ID or address as known-good (repeatable; no network)',
-      collect,
-      [],
+    .addOption(
+      repeatable('--approve <id>', 'mark a device ID or address as known-good (repeatable; no network)'),
     )
     .option('--notify', 'also post each alert to #control as a notice (through the admin account)', false)
     .addOption(
@@ -42,27 +48,16 @@ export function registerWatch(program: Command, ctx: CommandContext): void {
       '--journal-dir <dir>',
       'on the server, read this journal folder (journalctl --directory) instead of the system journal',
     )
-    .addOption(
-      new Option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)').env(
-        'MATRIX_OOB_WATCH_URL',
-      ),
-    )
-    .option('--admin <name>', 'admin user to log in as (default: the first user with admin: true)')
-    .option(
-      '--password-file <file>',
-      "read the admin's password from this file (default credentials/<admin>.txt)",
-    )
-    .option('--timeout <seconds>', 'deadline per request to the homeserver', '15')
+    .addOption(homeserverUrlOption('MATRIX_OOB_WATCH_URL'))
+    .addOption(adminOption())
+    .addOption(adminPasswordFileOption())
+    .addOption(requestTimeoutOption())
     .addHelpText(
       'after',
-      '\nExit codes: 0 nothing unapproved (--once) or stopped cleanly, 1 alerts or unapproved devices (--once) or a source failed, 2 bad usage or config, 130 interrupted. See docs/watch.md.\n',
+      exitCodesHelp(
+        '0 nothing unapproved (--once) or stopped cleanly, 1 alerts or unapproved devices (--once) or a source failed, 2 bad usage or config, 130 interrupted',
+        'watch.md',
+      ),
     )
-    .action(async (opts: WatchCommandOptions) => {
-      const { runWatch } = await import('./run.js');
-      await runWatch({ opts, globals: ctx.globals(), out: ctx.out });
-    });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+    .action(lazyAction<WatchCommandOptions>(ctx, async () => (await import('./run.js')).runWatch));
 }

@@ -17,6 +17,7 @@ import { untrusted } from '../../watch/sanitize.js';
 import { runWatchSession } from '../../watch/session.js';
 import { renderAlert, renderTable } from '../../watch/table.js';
 import type { GlobalOptions } from '../context.js';
+import { requestTimeoutMs, secondsFlag } from '../options.js';
 import type { WatchCommandOptions } from './command.js';
 
 export interface WatchRequest {
@@ -28,8 +29,8 @@ export interface WatchRequest {
 
 /** `matrix-oob watch` (docs/watch.md). */
 export async function runWatch({ opts, globals, out, env = process.env }: WatchRequest): Promise<void> {
-  const intervalMs = seconds('--interval', opts.interval, 1, 600, 'e.g. --interval 5');
-  const timeoutMs = seconds('--timeout', opts.timeout, 0.1, 600, 'e.g. --timeout 15');
+  const intervalMs = secondsFlag('--interval', opts.interval, { min: 1, max: 600, example: 5 });
+  const timeoutMs = requestTimeoutMs(opts.timeout);
   const loaded = await loadCase(globals.case);
   for (const w of loaded.warnings) out.warn(w);
   const { config, paths } = loaded;
@@ -169,14 +170,4 @@ function explainWatch(err: unknown, baseUrl: string, adminId: string): unknown {
   return err instanceof MatrixApiError || err instanceof MatrixUnreachableError
     ? explain(err, baseUrl, adminId, 'room')
     : err;
-}
-
-function seconds(flag: string, value: string, min: number, max: number, example: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new UserError(`${flag} ${JSON.stringify(value)} is not a number of seconds from ${min} to ${max}`, {
-      hint: `give a number of seconds, ${example}`,
-    });
-  }
-  return Math.round(n * 1000);
 }

@@ -1,2 +1,0 @@
-export declare const REAL_MDAD_FILES: string[];
-export declare function locateRealMdad(): { dir?: string; reason?: string };
