@@ -22,6 +22,8 @@ const knownCounts = new WeakMap<Machine, Counts>();
  *    one can never open an Olm session to the recorder, so its room keys never arrive), and every
  *    crypto store write gets slower. The shim passes the last count the server reported (from a
  *    /sync or a keys upload) in place of the empty map; with none known yet it passes it through.
+ *    A /sync that itself reports no count (it then also gives the fallback-key types) still
+ *    means zero.
  */
 export function installCryptoCompat(): void {
   const proto = wasm.OlmMachine.prototype as unknown as Record<string, unknown> & {
@@ -33,7 +35,10 @@ export function installCryptoCompat(): void {
     const counts = args[2];
     if (counts instanceof Map) {
       const known = knownCounts.get(this);
-      if (counts.size > 0) knownCounts.set(this, new Map(counts as Counts));
+      // The SDK's own call with the /sync counts also passes the fallback-key types (args[3]);
+      // its to-device and device-list calls pass neither: only those have "no count to give".
+      const noCountGiven = counts.size === 0 && args[3] === undefined;
+      if (!noCountGiven) knownCounts.set(this, new Map(counts as Counts));
       else if (known) args[2] = new Map(known);
     }
     return toDeviceJson(await receive.apply(this, args));
