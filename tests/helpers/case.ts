@@ -14,6 +14,8 @@ import type { TestSshd } from './sshd.js';
  * - writeCase(dir, sshd, checkout, options): made as a user would (`init --config`, then the
  *   pinned host keys), for runs against the fixture playbook and loopback sshd servers;
  * - writeFallbackCase: writeCase with one fallback server.
+ * A suite that runs the fixture playbook gets its sshd, checkout and case from fixtureSuite
+ * (./fixture-suite.ts), which calls writeCase or writeFallbackCase.
  */
 
 /** A temporary case folder holding just matrix-oob.yml. */
@@ -164,11 +166,11 @@ export function writeFallbackCase(
   main: TestSshd,
   fallback: TestSshd,
   checkout: string,
-  users: { name: string; admin?: boolean }[] = [],
+  o: Omit<CaseOptions, 'fallback'> = {},
 ): string {
   return writeCase(dir, main, checkout, {
     domain: MAIN_DOMAIN,
-    users,
+    ...o,
     fallback: [{ domain: FALLBACK_DOMAIN, sshd: fallback }],
   });
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CaseOptions, FALLBACK_DOMAIN, MAIN_DOMAIN, writeCase } from './case.js';
+import { type CaseOptions, writeCase, writeFallbackCase } from './case.js';
 import { type CaseDns, startCaseDns } from './case-dns.js';
 import { fallbackEnv, fixtureEnv } from './cli-process.js';
 import { makeCollectionPaths } from './collections.js';
@@ -25,10 +25,10 @@ export interface FixtureSuiteOptions {
   /** Change the fixture checkout before the case is written (a task's tags, extra vars). */
   editCheckout?(checkout: string): void;
   /**
-   * Write the case <dir>/case with these options (writeCase; with `fallback`, a two-server case
-   * of MAIN_DOMAIN and FALLBACK_DOMAIN). No case when left out.
+   * Write the case <dir>/case with these options (writeCase; with `fallback`, writeFallbackCase:
+   * MAIN_DOMAIN and FALLBACK_DOMAIN). No case when left out.
    */
-  case?: CaseOptions;
+  case?: Omit<CaseOptions, 'fallback'>;
   /** DNS servers on `<prefix>.*` for these domains (startCaseDns; ip: the sshd's address by default). */
   dns?: { prefix: string; zones: { domain: string; ip?: string }[] };
   /** Keep deploy's DNS gate (MATRIX_OOB_SKIP_DNS_CHECK unset); implied by `dns`. */
@@ -39,8 +39,6 @@ export interface FixtureSuiteOptions {
   env?: NodeJS.ProcessEnv;
   /** Run in afterAll before the servers stop (e.g. kill what a test left running). */
   beforeStop?(): void;
-  /** beforeAll's timeout (default 120 s). */
-  timeout?: number;
 }
 
 export interface FixtureSuite {
@@ -68,6 +66,7 @@ export function collectionsEnv(path: string): NodeJS.ProcessEnv {
   };
 }
 
+/** Register the suite's beforeAll (build the bed) and afterAll (take it down); see above. */
 export function fixtureSuite(o: FixtureSuiteOptions): FixtureSuite {
   const s = {} as FixtureSuite;
   let dns: CaseDns | undefined;
@@ -86,13 +85,8 @@ export function fixtureSuite(o: FixtureSuiteOptions): FixtureSuite {
     }
     s.checkout = makeFixtureCheckout(join(s.dir, 'mdad'), { roles: o.roles ?? true });
     o.editCheckout?.(s.checkout);
-    if (o.case) {
-      const fallback = o.fallback ? [{ domain: FALLBACK_DOMAIN, sshd: s.fallback }] : undefined;
-      writeCase(s.caseDir, s.sshd, s.checkout, {
-        ...(fallback ? { domain: MAIN_DOMAIN, fallback } : {}),
-        ...o.case,
-      });
-    }
+    if (o.case && o.fallback) writeFallbackCase(s.caseDir, s.sshd, s.fallback, s.checkout, o.case);
+    else if (o.case) writeCase(s.caseDir, s.sshd, s.checkout, o.case);
     const extra: NodeJS.ProcessEnv = {
       ...dns?.env,
       ...(o.collections ? collectionsEnv(makeCollectionPaths(join(s.dir, 'collections')).good) : {}),
@@ -103,7 +97,7 @@ export function fixtureSuite(o: FixtureSuiteOptions): FixtureSuite {
       : fixtureEnv(s.dir, s.sshd, extra);
     if (dns || o.dnsCheck) delete s.env.MATRIX_OOB_SKIP_DNS_CHECK;
     for (const [k, v] of Object.entries(s.env)) if (v === undefined) delete s.env[k];
-  }, o.timeout ?? 120_000);
+  }, 120_000);
   afterAll(async () => {
     o.beforeStop?.();
     await dns?.close();
