@@ -6,6 +6,7 @@ import { parseVars } from '../../src/inventory/vars-file.js';
 import { HAND_SECRET, type HandCaseOptions, writeHandCase } from '../helpers/case.js';
 import { runCli as cli } from '../helpers/cli.js';
 import { makeCollectionPaths } from '../helpers/collections.js';
+import { collectionsEnv } from '../helpers/fixture-suite.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
 import { makeFixtureRepo, NEXT_BREAKING_SUMMARY, NEXT_EXPECTED_VERSION } from '../helpers/mdad-repo.js';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -38,10 +39,8 @@ describe('doctor', () => {
     env = {
       ...process.env,
       ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
-      ANSIBLE_COLLECTIONS_PATH: cols.good,
       // Only the collections built above: the suite must not depend on Debian's full ansible.
-      ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
-      MATRIX_OOB_MIN_ANSIBLE_CORE: '2.14',
+      ...collectionsEnv(cols.good),
     };
   });
   afterAll(async () => {

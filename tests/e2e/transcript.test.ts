@@ -34,47 +34,36 @@ async function writeRecord(caseDir: string): Promise<void> {
       room_id: ROOM,
       event: { event_id: id, type, sender: '@analyst1:tr.test', content, origin_server_ts: ts++, ...extra },
     });
+  /** An m.room.encrypted event and the message it decrypts to. */
+  const decrypted = (id: string, encrypted: Record<string, unknown>, content: Record<string, unknown>) => {
+    add(id, 'm.room.encrypted', encrypted);
+    dec.add({ kind: 'decrypted', event_id: id, type: 'm.room.message', content });
+  };
   add('$name', 'm.room.name', { name: '<b>control</b>' }, { state_key: '' });
   HOSTILE.forEach((body, i) => {
-    add(`$h${i}`, 'm.room.encrypted', { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'AAA' });
-    dec.add({
-      kind: 'decrypted',
-      event_id: `$h${i}`,
-      type: 'm.room.message',
-      content: { msgtype: 'm.text', body },
-    });
+    decrypted(
+      `$h${i}`,
+      { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'AAA' },
+      { msgtype: 'm.text', body },
+    );
   });
-  add('$orig', 'm.room.encrypted', { ciphertext: 'B' });
-  dec.add({
-    kind: 'decrypted',
-    event_id: '$orig',
-    type: 'm.room.message',
-    content: { msgtype: 'm.text', body: 'the first version' },
-  });
-  add('$edit', 'm.room.encrypted', { ciphertext: 'C' });
-  dec.add({
-    kind: 'decrypted',
-    event_id: '$edit',
-    type: 'm.room.message',
-    content: {
+  decrypted('$orig', { ciphertext: 'B' }, { msgtype: 'm.text', body: 'the first version' });
+  decrypted(
+    '$edit',
+    { ciphertext: 'C' },
+    {
       msgtype: 'm.text',
       body: '* the second version',
       'm.new_content': { msgtype: 'm.text', body: 'the second version' },
       'm.relates_to': { rel_type: 'm.replace', event_id: '$orig' },
     },
-  });
+  );
   add('$reply', 'm.room.message', {
     msgtype: 'm.text',
     body: 'a reply',
     'm.relates_to': { 'm.in_reply_to': { event_id: '$orig' } },
   });
-  add('$gone', 'm.room.encrypted', { ciphertext: 'D' });
-  dec.add({
-    kind: 'decrypted',
-    event_id: '$gone',
-    type: 'm.room.message',
-    content: { msgtype: 'm.text', body: 'said then retracted' },
-  });
+  decrypted('$gone', { ciphertext: 'D' }, { msgtype: 'm.text', body: 'said then retracted' });
   add('$red', 'm.room.redaction', { reason: 'oops' }, { redacts: '$gone' });
   add('$utd', 'm.room.encrypted', { ciphertext: 'E' });
   dec.add({
@@ -83,13 +72,7 @@ async function writeRecord(caseDir: string): Promise<void> {
     code: 'MEGOLM_UNKNOWN_INBOUND_SESSION_ID',
     reason: 'sent before the recorder joined',
   });
-  add('$file', 'm.room.encrypted', { ciphertext: 'F' });
-  dec.add({
-    kind: 'decrypted',
-    event_id: '$file',
-    type: 'm.room.message',
-    content: { msgtype: 'm.file', body: 'ioc<script>.txt' },
-  });
+  decrypted('$file', { ciphertext: 'F' }, { msgtype: 'm.file', body: 'ioc<script>.txt' });
   dec.add({
     kind: 'media',
     event_id: '$file',

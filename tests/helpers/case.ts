@@ -14,6 +14,8 @@ import type { TestSshd } from './sshd.js';
  * - writeCase(dir, sshd, checkout, options): made as a user would (`init --config`, then the
  *   pinned host keys), for runs against the fixture playbook and loopback sshd servers;
  * - writeFallbackCase: writeCase with one fallback server.
+ * A suite that runs the fixture playbook gets its sshd, checkout and case from fixtureSuite
+ * (./fixture-suite.ts), which calls writeCase or writeFallbackCase.
  */
 
 /** A temporary case folder holding just matrix-oob.yml. */
@@ -98,6 +100,13 @@ export interface CaseOptions {
   fallback?: { domain: string; sshd: TestSshd }[];
 }
 
+/** A config file (matrix-oob.yml's shape) for `domain` on `sshd`, then `lines`; returns `file`. */
+export function writeConfigFile(file: string, domain: string, sshd: TestSshd, lines: string[] = []): string {
+  const server = ['server:', `  address: ${sshd.host}`, `  ssh_port: ${sshd.port}`];
+  writeFileSync(file, [`domain: ${domain}`, ...server, ...lines, ''].join('\n'));
+  return file;
+}
+
 /**
  * A case folder for the given sshd and fixture checkout, made as a user would: a config file,
  * `matrix-oob init --config FILE --yes DIR` (the built CLI), then the pinned host key that
@@ -106,32 +115,23 @@ export interface CaseOptions {
 export function writeCase(dir: string, sshd: TestSshd, checkout: string, o: CaseOptions = {}): string {
   const domain = o.domain ?? 'example.test';
   const users = (o.users ?? []).map((u) => `  - name: ${u.name}\n    admin: ${u.admin === true}`).join('\n');
-  const configFile = `${dir}.config.yml`;
-  writeFileSync(
-    configFile,
-    [
-      `domain: ${domain}`,
-      'server:',
-      `  address: ${sshd.host}`,
-      `  ssh_port: ${sshd.port}`,
-      `homeserver: ${o.homeserver ?? 'synapse'}`,
-      `element: ${o.element ?? true}`,
-      users ? `users:\n${users}` : 'users: []',
-      o.callStack ? `audio_video:\n  enabled: true\n  stack: ${o.callStack}` : '',
-      ...(o.fallback?.length
-        ? [
-            'fallback:',
-            ...o.fallback.map(
-              (f) =>
-                `  - domain: ${f.domain}\n    server:\n      address: ${f.sshd.host}\n      ssh_port: ${f.sshd.port}`,
-            ),
-          ]
-        : []),
-      'playbook:',
-      `  path: ${checkout}`,
-      '',
-    ].join('\n'),
-  );
+  const configFile = writeConfigFile(`${dir}.config.yml`, domain, sshd, [
+    `homeserver: ${o.homeserver ?? 'synapse'}`,
+    `element: ${o.element ?? true}`,
+    users ? `users:\n${users}` : 'users: []',
+    o.callStack ? `audio_video:\n  enabled: true\n  stack: ${o.callStack}` : '',
+    ...(o.fallback?.length
+      ? [
+          'fallback:',
+          ...o.fallback.map(
+            (f) =>
+              `  - domain: ${f.domain}\n    server:\n      address: ${f.sshd.host}\n      ssh_port: ${f.sshd.port}`,
+          ),
+        ]
+      : []),
+    'playbook:',
+    `  path: ${checkout}`,
+  ]);
   execFileSync('node', [CLI, 'init', '--config', configFile, '--yes', dir], {
     stdio: 'pipe',
     env: { ...process.env, NO_COLOR: '1' },
@@ -166,11 +166,11 @@ export function writeFallbackCase(
   main: TestSshd,
   fallback: TestSshd,
   checkout: string,
-  users: { name: string; admin?: boolean }[] = [],
+  o: Omit<CaseOptions, 'fallback'> = {},
 ): string {
   return writeCase(dir, main, checkout, {
     domain: MAIN_DOMAIN,
-    users,
+    ...o,
     fallback: [{ domain: FALLBACK_DOMAIN, sshd: fallback }],
   });
 }

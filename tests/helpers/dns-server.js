@@ -43,23 +43,7 @@ export async function startDnsServer(options = {}) {
   }
 
   function soaFor(zone) {
-    return (
-      state.records.find((r) => r.name === zone && r.type === 'SOA') ?? {
-        name: zone,
-        type: 'SOA',
-        ttl: 300,
-        class: 'IN',
-        data: {
-          mname: `ns1.${zone}`,
-          rname: `hostmaster.${zone}`,
-          serial: 1,
-          refresh: 3600,
-          retry: 600,
-          expire: 86400,
-          minimum: 60,
-        },
-      }
-    );
+    return state.records.find((r) => r.name === zone && r.type === 'SOA') ?? defaultSoa(zone);
   }
 
   function answer(query) {

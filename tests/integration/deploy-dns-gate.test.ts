@@ -1,43 +1,31 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeCase } from '../helpers/case.js';
-import { type CaseDns, startCaseDns } from '../helpers/case-dns.js';
 import { cli } from '../helpers/cli-process.js';
-import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 
 // deploy's DNS gate with the built CLI against DNS servers on 127.53.8.0/24 (this suite only):
 // ready.test points at the server, wrong.test at another address. The checkout lacks the
 // install-all tag, so no stage ever runs: what runs after the gate is only `--list-tags`.
 describe('deploy: DNS gate', () => {
-  let sshd: TestSshd;
-  let dns: CaseDns;
-  let dir: string;
   let ready: string;
   let wrong: string;
-  let env: NodeJS.ProcessEnv;
 
-  beforeAll(async () => {
-    sshd = await startSshd();
-    dns = await startCaseDns('127.53.8', [
-      { domain: 'ready.test', ip: sshd.host },
-      { domain: 'wrong.test', ip: '192.0.2.99' },
-    ]);
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-dns-gate-'));
-    const checkout = makeFixtureCheckout(join(dir, 'mdad'));
-    const tasks = join(checkout, 'roles/custom/fixture_server/tasks/main.yml');
-    writeFileSync(tasks, readFileSync(tasks, 'utf8').replace(/install-all, /g, ''));
-    ready = writeCase(join(dir, 'ready'), sshd, checkout, { domain: 'ready.test' });
-    wrong = writeCase(join(dir, 'wrong'), sshd, checkout, { domain: 'wrong.test' });
-    env = { ...process.env, ...dns.env, NO_COLOR: '1', ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey };
-    delete env.FORCE_COLOR;
-    delete env.MATRIX_OOB_SKIP_DNS_CHECK;
+  const bed = fixtureSuite({
+    name: 'dns-gate',
+    dns: {
+      prefix: '127.53.8',
+      zones: [{ domain: 'ready.test' }, { domain: 'wrong.test', ip: '192.0.2.99' }],
+    },
+    editCheckout: (checkout) => {
+      const tasks = join(checkout, 'roles/custom/fixture_server/tasks/main.yml');
+      writeFileSync(tasks, readFileSync(tasks, 'utf8').replace(/install-all, /g, ''));
+    },
   });
-  afterAll(async () => {
-    await dns?.close();
-    await sshd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+
+  beforeAll(() => {
+    ready = writeCase(join(bed.dir, 'ready'), bed.sshd, bed.checkout, { domain: 'ready.test' });
+    wrong = writeCase(join(bed.dir, 'wrong'), bed.sshd, bed.checkout, { domain: 'wrong.test' });
   });
 
   const journal = (c: string) =>
@@ -48,7 +36,7 @@ describe('deploy: DNS gate', () => {
   const logs = (c: string) => (existsSync(join(c, 'logs')) ? readdirSync(join(c, 'logs')) : []);
 
   it('refuses to start when a record is wrong: exit 3, the report on stderr, nothing run', async () => {
-    const r = await cli(['-C', wrong, 'deploy'], env);
+    const r = await cli(['-C', wrong, 'deploy'], bed.env);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/matrix\.wrong\.test\s+A\s+.*WRONG/);
     expect(r.stderr).toContain('NOT READY');
@@ -69,7 +57,7 @@ describe('deploy: DNS gate', () => {
 
   it('--dry-run does not check DNS', async () => {
     // (--stage start: the one stage this checkout has a tag for)
-    const r = await cli(['-C', wrong, 'deploy', '--dry-run', '--stage', 'start'], env);
+    const r = await cli(['-C', wrong, 'deploy', '--dry-run', '--stage', 'start'], bed.env);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).not.toContain('DNS');
     expect(r.stdout).toContain('# stage start');
@@ -80,7 +68,7 @@ describe('deploy: DNS gate', () => {
       [['--skip-dns-check'], {}],
       [[], { MATRIX_OOB_SKIP_DNS_CHECK: '1' }],
     ] as const) {
-      const r = await cli(['-C', wrong, 'deploy', ...args], { ...env, ...extra });
+      const r = await cli(['-C', wrong, 'deploy', ...args], { ...bed.env, ...extra });
       // Past the gate: the next check (the missing tag) is what stops it.
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toContain('warning: DNS check skipped');
@@ -89,12 +77,12 @@ describe('deploy: DNS gate', () => {
     }
     expect(journal(wrong).at(-1)).toMatchObject({ command: 'deploy', stage: 'dns-gate', result: 'skipped' });
     // "0" is not a yes.
-    const r = await cli(['-C', wrong, 'deploy'], { ...env, MATRIX_OOB_SKIP_DNS_CHECK: '0' });
+    const r = await cli(['-C', wrong, 'deploy'], { ...bed.env, MATRIX_OOB_SKIP_DNS_CHECK: '0' });
     expect(r.exitCode).toBe(3);
   });
 
   it('lets deploy go on when every record is right, before any Ansible work', async () => {
-    const r = await cli(['-C', ready, 'deploy'], env);
+    const r = await cli(['-C', ready, 'deploy'], bed.env);
     expect(r.stderr).toContain('DNS: READY: every required record is right');
     expect(r.stderr.indexOf('DNS: READY')).toBeLessThan(r.stderr.indexOf('has no tag "install-all"'));
     expect(r.exitCode).toBe(2);

@@ -1,83 +1,47 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { caseSecrets, writeCase } from '../helpers/case.js';
 import { allCmdlines, ansibleProcesses, cli, startCli } from '../helpers/cli-process.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 // `matrix-oob deploy` end to end: the built CLI, a real ansible-playbook on the fixture
 // playbook, a real sshd on loopback with a pinned host key.
 describe('deploy', () => {
-  let sshd: TestSshd;
-  let dir: string;
-  let checkout: string;
-  let caseDir: string;
-  let env: NodeJS.ProcessEnv;
-
-  beforeAll(async () => {
-    sshd = await startSshd();
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-deploy-'));
-    checkout = makeFixtureCheckout(join(dir, 'mdad'));
-    caseDir = writeCase(join(dir, 'case'), sshd, checkout);
-    env = {
-      ...process.env,
-      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
-      MDAD_FIXTURE_DATA: join(dir, 'data'),
-      NO_COLOR: '1',
-      MATRIX_OOB_KILL_GRACE_MS: '3000',
-      TMPDIR: join(dir, 'tmp'),
-      // No DNS here: the gate is covered in up.test.ts and deploy-dns-gate.test.ts.
-      MATRIX_OOB_SKIP_DNS_CHECK: '1',
-    };
-    mkdirSync(join(dir, 'tmp'));
-    delete env.FORCE_COLOR;
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  // No DNS here: the gate is covered in up.test.ts and deploy-dns-gate.test.ts.
+  const bed = fixtureSuite({ name: 'deploy', case: {}, env: { MATRIX_OOB_KILL_GRACE_MS: '3000' } });
 
   const logFiles = (c: string) => (existsSync(join(c, 'logs')) ? readdirSync(join(c, 'logs')) : []);
   const journalLines = () =>
-    readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')
+    readFileSync(join(bed.caseDir, 'journal.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it('--dry-run prints the exact commands and runs nothing', async () => {
-    const r = await cli(['-C', caseDir, 'deploy', '--dry-run', '--', '-v'], env);
+    const r = await cli(['-C', bed.caseDir, 'deploy', '--dry-run', '--', '-v'], bed.env);
     expect(r.exitCode).toBe(0);
-    const hosts = join(caseDir, 'inventory', 'hosts');
+    const hosts = join(bed.caseDir, 'inventory', 'hosts');
     expect(r.stdout).toContain('# stage setup');
     expect(r.stdout).toContain(
       `ansible-playbook -i ${hosts} setup.yml --tags=install-all,ensure-matrix-users-created -v`,
     );
     expect(r.stdout).toContain(`ansible-playbook -i ${hosts} setup.yml --tags=start -v`);
-    expect(r.stdout).toContain(`cd ${checkout} && ANSIBLE_SSH_ARGS=`);
+    expect(r.stdout).toContain(`cd ${bed.checkout} && ANSIBLE_SSH_ARGS=`);
     expect(r.stdout).toContain('StrictHostKeyChecking=yes');
-    expect(r.stdout).toContain(`UserKnownHostsFile="${join(caseDir, 'known_hosts')}"`);
-    expect(existsSync(join(dir, 'data'))).toBe(false);
-    expect(logFiles(caseDir)).toEqual([]);
-    const full = await cli(['-C', caseDir, 'deploy', '--dry-run', '--full'], env);
+    expect(r.stdout).toContain(`UserKnownHostsFile="${join(bed.caseDir, 'known_hosts')}"`);
+    expect(existsSync(join(bed.dir, 'data'))).toBe(false);
+    expect(logFiles(bed.caseDir)).toEqual([]);
+    const full = await cli(['-C', bed.caseDir, 'deploy', '--dry-run', '--full'], bed.env);
     expect(full.stdout).toContain('--tags=setup-all,ensure-matrix-users-created');
   });
 
   it('refuses a stage whose tag the checkout lacks, before running anything', async () => {
-    const old = makeFixtureCheckout(join(dir, 'old-mdad'));
+    const old = makeFixtureCheckout(join(bed.dir, 'old-mdad'));
     const tasks = join(old, 'roles/custom/fixture_server/tasks/main.yml');
     writeFileSync(tasks, readFileSync(tasks, 'utf8').replace(/install-all, /g, ''));
-    const oldCase = writeCase(join(dir, 'old-case'), sshd, old);
-    const r = await cli(['-C', oldCase, 'deploy'], env);
+    const oldCase = writeCase(join(bed.dir, 'old-case'), bed.sshd, old);
+    const r = await cli(['-C', oldCase, 'deploy'], bed.env);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`error: the playbook in ${old} has no tag "install-all"; nothing was run`);
     expect(r.stderr).toContain('hint:');
@@ -85,9 +49,9 @@ describe('deploy', () => {
   });
 
   it('a checkout without its galaxy roles fails before running, with the hint', async () => {
-    const bare = makeFixtureCheckout(join(dir, 'bare-mdad'), { roles: false });
-    const bareCase = writeCase(join(dir, 'bare-case'), sshd, bare);
-    const r = await cli(['-C', bareCase, 'deploy'], env);
+    const bare = makeFixtureCheckout(join(bed.dir, 'bare-mdad'), { roles: false });
+    const bareCase = writeCase(join(bed.dir, 'bare-case'), bed.sshd, bare);
+    const r = await cli(['-C', bareCase, 'deploy'], bed.env);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("the role 'galaxy/playbook_help' was not found");
     expect(r.stderr).toContain(
@@ -97,7 +61,7 @@ describe('deploy', () => {
   });
 
   it('a failing task ends with the failure summary and exit 1; the next run resumes', async () => {
-    const failed = await cli(['-C', caseDir, 'deploy'], { ...env, MDAD_FIXTURE_FAIL: 'start' });
+    const failed = await cli(['-C', bed.caseDir, 'deploy'], { ...bed.env, MDAD_FIXTURE_FAIL: 'start' });
     expect(failed.exitCode).toBe(1);
     // Streamed output reaches the terminal (stderr) as Ansible prints it.
     expect(failed.stderr).toContain('TASK [custom/fixture_server : Install (fixture)]');
@@ -109,31 +73,33 @@ describe('deploy', () => {
     expect(failed.stderr).toContain('message: Fixture start failure');
     expect(failed.stderr).toMatch(/recap: matrix\.example\.test: ok=\d+ changed=\d+ failed=1/);
     expect(failed.stderr).toContain(
-      `resume: matrix-oob --case ${caseDir} deploy (finished stages are skipped)`,
+      `resume: matrix-oob --case ${bed.caseDir} deploy (finished stages are skipped)`,
     );
-    expect(readFileSync(join(dir, 'data', 'installed'), 'utf8')).toContain('domain=example.test');
-    expect(existsSync(join(dir, 'data', 'started'))).toBe(false);
+    expect(readFileSync(join(bed.dir, 'data', 'installed'), 'utf8')).toContain('domain=example.test');
+    expect(existsSync(join(bed.dir, 'data', 'started'))).toBe(false);
     // Secrets from vars.yml never reach the output.
-    const secrets = caseSecrets(caseDir);
+    const secrets = caseSecrets(bed.caseDir);
     expect(secrets).toHaveLength(2);
     for (const s of secrets) expect(failed.all).not.toContain(s);
 
-    const state = JSON.parse(readFileSync(join(caseDir, 'state.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(join(bed.caseDir, 'state.json'), 'utf8'));
     expect(state.deploy.stages.setup.status).toBe('finished');
     expect(state.deploy.stages.start.status).toBe('failed');
-    const logs = readdirSync(join(caseDir, 'logs'));
+    const logs = readdirSync(join(bed.caseDir, 'logs'));
     expect(logs.filter((f) => f.endsWith('-setup.log'))).toHaveLength(1);
-    for (const f of logs) expect(statSync(join(caseDir, 'logs', f)).mode & 0o777).toBe(0o600);
+    for (const f of logs) expect(statSync(join(bed.caseDir, 'logs', f)).mode & 0o777).toBe(0o600);
 
-    const resumed = await cli(['-C', caseDir, 'deploy'], env);
+    const resumed = await cli(['-C', bed.caseDir, 'deploy'], bed.env);
     expect(resumed.exitCode).toBe(0);
     expect(resumed.stderr).toContain('stage setup: finished in the last run, skipping');
     expect(resumed.stderr).not.toContain('TASK [custom/fixture_server : Install (fixture)]');
     expect(resumed.stderr).toContain('stage start finished');
     // What comes next, for this case wherever the shell is (issue 10).
-    expect(resumed.stderr).toContain(`Next: "matrix-oob verify --case ${caseDir}" checks it from outside`);
-    expect(readFileSync(join(dir, 'data', 'started'), 'utf8')).toBe('yes\n');
-    expect(readdirSync(join(caseDir, 'logs')).filter((f) => f.endsWith('-setup.log'))).toHaveLength(1);
+    expect(resumed.stderr).toContain(
+      `Next: "matrix-oob verify --case ${bed.caseDir}" checks it from outside`,
+    );
+    expect(readFileSync(join(bed.dir, 'data', 'started'), 'utf8')).toBe('yes\n');
+    expect(readdirSync(join(bed.caseDir, 'logs')).filter((f) => f.endsWith('-setup.log'))).toHaveLength(1);
 
     const j = journalLines().filter((e) => e.command === 'deploy');
     expect(j.map((e) => [e.stage, e.result])).toEqual([
@@ -150,15 +116,16 @@ describe('deploy', () => {
     expect((failedEntry.recap as Record<string, { failed: number }>)['matrix.example.test']?.failed).toBe(1);
     expect(typeof failedEntry.duration_ms).toBe('number');
     expect(failedEntry.ansible).toContain('--tags=start');
-    for (const s of secrets) expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).not.toContain(s);
+    for (const s of secrets)
+      expect(readFileSync(join(bed.caseDir, 'journal.jsonl'), 'utf8')).not.toContain(s);
   }, 120_000);
 
   it("creates the case's users in the setup run (0600 extra-vars file, never argv or vars.yml)", async () => {
-    const data = join(dir, 'data-users');
-    const usersCase = writeCase(join(dir, 'users-case'), sshd, checkout, {
+    const data = join(bed.dir, 'data-users');
+    const usersCase = writeCase(join(bed.dir, 'users-case'), bed.sshd, bed.checkout, {
       users: [{ name: 'lead1', admin: true }, { name: 'analyst1' }],
     });
-    const r = await cli(['-C', usersCase, 'deploy'], { ...env, MDAD_FIXTURE_DATA: data });
+    const r = await cli(['-C', usersCase, 'deploy'], { ...bed.env, MDAD_FIXTURE_DATA: data });
     expect(r.exitCode).toBe(0);
     // The recorder's account comes with the users, before anyone can talk (docs/record.md).
     expect(r.stderr).toContain(
@@ -190,15 +157,18 @@ describe('deploy', () => {
     expect(
       existsSync(caseTmp) ? readdirSync(caseTmp).filter((f) => f.startsWith('matrix-oob-vars-')) : [],
     ).toEqual([]);
-    const again = await cli(['-C', usersCase, 'deploy', '--from-start'], { ...env, MDAD_FIXTURE_DATA: data });
+    const again = await cli(['-C', usersCase, 'deploy', '--from-start'], {
+      ...bed.env,
+      MDAD_FIXTURE_DATA: data,
+    });
     expect(again.exitCode).toBe(0);
     expect(again.stderr).not.toContain('in this run');
   }, 120_000);
 
   it('runs setup-all once, saying why, when a component was switched off since the last setup', async () => {
-    const data = join(dir, 'data-off');
-    const offCase = writeCase(join(dir, 'off-case'), sshd, checkout);
-    const runEnv = { ...env, MDAD_FIXTURE_DATA: data };
+    const data = join(bed.dir, 'data-off');
+    const offCase = writeCase(join(bed.dir, 'off-case'), bed.sshd, bed.checkout);
+    const runEnv = { ...bed.env, MDAD_FIXTURE_DATA: data };
     expect((await cli(['-C', offCase, 'deploy'], runEnv)).exitCode).toBe(0);
     expect(existsSync(join(data, 'setup-all'))).toBe(false);
     const deployed = JSON.parse(readFileSync(join(offCase, 'state.json'), 'utf8')).deployed;
@@ -225,26 +195,26 @@ describe('deploy', () => {
   }, 120_000);
 
   it('Ctrl-C mid-run stops ansible-playbook and its children and exits 130', async () => {
-    const { child, waitFor } = startCli(['-C', caseDir, 'deploy', '--stage', 'start'], {
-      ...env,
+    const { child, waitFor } = startCli(['-C', bed.caseDir, 'deploy', '--stage', 'start'], {
+      ...bed.env,
       MDAD_FIXTURE_SLEEP: '120',
     });
     await waitFor('Wait before starting');
-    expect(ansibleProcesses(caseDir).length).toBeGreaterThan(0);
+    expect(ansibleProcesses(bed.caseDir).length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 500)); // the sleep task is now running on the "server"
     const sent = Date.now();
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
     expect(Date.now() - sent).toBeLessThan(15_000);
-    expect(ansibleProcesses(caseDir)).toEqual([]);
+    expect(ansibleProcesses(bed.caseDir)).toEqual([]);
     // Nothing else of the run survives either (ssh masters live in our private control folder).
-    expect(allCmdlines().filter((p) => p.cmdline.includes(join(dir, 'tmp')))).toEqual([]);
-    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    expect(allCmdlines().filter((p) => p.cmdline.includes(join(bed.dir, 'tmp')))).toEqual([]);
+    expect(readdirSync(join(bed.dir, 'tmp'))).toEqual([]);
     expect(r.stderr).toContain('error: interrupted: ansible-playbook was stopped during stage start');
     const last = journalLines().at(-1)!;
     expect(last).toMatchObject({ stage: 'start', result: 'interrupted' });
-    const state = JSON.parse(readFileSync(join(caseDir, 'state.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(join(bed.caseDir, 'state.json'), 'utf8'));
     expect(state.deploy.stages.start.status).toBe('interrupted');
   }, 90_000);
 });

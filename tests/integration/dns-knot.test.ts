@@ -22,30 +22,35 @@ const SOA = (zone: string, serial: number) =>
   `@ SOA ns1.${zone}. hostmaster.${zone}. ${serial} 3600 600 86400 60`;
 const CHILDREN = ['good', 'missing', 'wrong', 'elema', 'chain', 'cdn', 'loop', 'srvc', 'srvold', 'glue'];
 
+/** The parent's delegation of <c>.test to ns1 (at C1) and ns2 (at `ns2`), with glue. */
+const delegation = (c: string, ns2: string) => [
+  `${c} NS ns1.${c}.test.`,
+  `${c} NS ns2.${c}.test.`,
+  `ns1.${c} A ${C1}`,
+  `ns2.${c} A ${ns2}`,
+];
 const parent = [
   'test',
   [
     '@ SOA ns.test. hostmaster.test. 1 3600 600 86400 60',
     '@ NS ns.test.',
     `ns A ${P}`,
-    ...CHILDREN.flatMap((c) => [
-      `${c} NS ns1.${c}.test.`,
-      `${c} NS ns2.${c}.test.`,
-      `ns1.${c} A ${C1}`,
-      `ns2.${c} A ${C2}`,
-    ]),
-    'mismatch NS ns1.mismatch.test.',
-    'mismatch NS ns2.mismatch.test.',
-    `ns1.mismatch A ${C1}`,
-    `ns2.mismatch A ${C2}`,
-    'stale NS ns1.stale.test.',
-    'stale NS ns2.stale.test.',
-    `ns1.stale A ${C1}`,
-    `ns2.stale A ${OLD}`,
+    ...[...CHILDREN, 'mismatch'].flatMap((c) => delegation(c, C2)),
+    ...delegation('stale', OLD),
   ].join('\n'),
 ] as const;
 
 const NS_LINES = ['@ NS ns1', '@ NS ns2', `ns1 A ${C1}`, `ns2 A ${C2}`];
+/** A child zone whose name servers are ns1 (at C1) and `second` (at OLD, the old server). */
+const withOld = (second: string, matrix = IP) => [
+  '@ NS ns1',
+  `@ NS ${second}`,
+  `ns1 A ${C1}`,
+  `${second} A ${OLD}`,
+  `@ A ${IP}`,
+  `matrix A ${matrix}`,
+  'element CNAME matrix',
+];
 const zone = (name: string, serial: number, lines: string[]) => ({
   name: `${name}.test`,
   text: [SOA(`${name}.test`, serial), ...lines].join('\n'),
@@ -89,44 +94,12 @@ const childZones = (withV6: boolean) => [
     '_matrix._tcp SRV 10 0 8448 matrix.srvc.test.',
   ]),
   // The parent's glue says ns2 is at C2; the zone says OLD (which does not serve glue.test).
-  zone('glue', 1, [
-    '@ NS ns1',
-    '@ NS ns2',
-    `ns1 A ${C1}`,
-    `ns2 A ${OLD}`,
-    `@ A ${IP}`,
-    `matrix A ${IP}`,
-    'element CNAME matrix',
-  ]),
+  zone('glue', 1, withOld('ns2')),
   zone('srvold', 1, [...NS_LINES, `matrix A ${IP}`, '_matrix._tcp SRV 10 0 8448 matrix.srvold.test.']),
-  zone('mismatch', 1, [
-    '@ NS ns1',
-    '@ NS ns3',
-    `ns1 A ${C1}`,
-    `ns3 A ${OLD}`,
-    `@ A ${IP}`,
-    `matrix A ${IP}`,
-    'element CNAME matrix',
-  ]),
-  zone('stale', 5, [
-    '@ NS ns1',
-    '@ NS ns2',
-    `ns1 A ${C1}`,
-    `ns2 A ${OLD}`,
-    `@ A ${IP}`,
-    `matrix A ${IP}`,
-    'element CNAME matrix',
-  ]),
+  zone('mismatch', 1, withOld('ns3')),
+  zone('stale', 5, withOld('ns2')),
 ];
-const staleOld = zone('stale', 4, [
-  '@ NS ns1',
-  '@ NS ns2',
-  `ns1 A ${C1}`,
-  `ns2 A ${OLD}`,
-  `@ A ${IP}`,
-  'matrix A 192.0.2.50',
-  'element CNAME matrix',
-]);
+const staleOld = zone('stale', 4, withOld('ns2', '192.0.2.50'));
 
 let dir: string;
 let port: number;

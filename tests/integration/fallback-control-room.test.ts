@@ -162,29 +162,12 @@ describe('#control across a main and a fallback server', () => {
 
   it('the built CLI takes each fallback URL with --server-url; a fallback that is down exits 1 naming it', async () => {
     const { a, b, dir } = await setup();
-    const ok = await spawnCli([
-      '--case',
-      dir,
-      'control-room',
-      '--homeserver-url',
-      a.url,
-      '--server-url',
-      `${B}=${b.url}`,
-    ]);
+    const args = ['--case', dir, 'control-room', '--homeserver-url', a.url, '--server-url', `${B}=${b.url}`];
+    const ok = await spawnCli(args);
     expect(ok.exitCode).toBe(0);
     expect(String(ok.stderr)).toContain(`fallback servers: aliases #control:${B} (created)`);
     await b.close();
-    const down = await spawnCli([
-      '--case',
-      dir,
-      'control-room',
-      '--homeserver-url',
-      a.url,
-      '--server-url',
-      `${B}=${b.url}`,
-      '--timeout',
-      '2',
-    ]);
+    const down = await spawnCli([...args, '--timeout', '2']);
     expect(down.exitCode).toBe(1);
     expect(String(down.stderr)).toContain('error: #control is not complete on every server');
     expect(String(down.stderr)).toContain(`@analyst1:${B} did not join`);

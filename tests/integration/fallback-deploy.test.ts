@@ -1,38 +1,21 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FALLBACK_HOST, MAIN_HOST, writeFallbackCase } from '../helpers/case.js';
-import { cli, fallbackEnv } from '../helpers/cli-process.js';
-import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { FALLBACK_HOST, MAIN_HOST } from '../helpers/case.js';
+import { cli } from '../helpers/cli-process.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 
 // Two servers in one case: the built CLI, a real ansible-playbook on the fixture playbook, two
 // real sshd instances on loopback (two inventory hosts, each with its pinned host key).
 describe('deploy with a fallback server', () => {
-  let main: TestSshd;
-  let fallback: TestSshd;
-  let dir: string;
-  let caseDir: string;
-  let env: NodeJS.ProcessEnv;
-  const data = (host: string, file: string) => join(dir, 'data', host, file);
-  const logs = () => (existsSync(join(caseDir, 'logs')) ? readdirSync(join(caseDir, 'logs')).sort() : []);
+  const data = (host: string, file: string) => join(bed.dir, 'data', host, file);
+  const logs = () =>
+    existsSync(join(bed.caseDir, 'logs')) ? readdirSync(join(bed.caseDir, 'logs')).sort() : [];
 
-  beforeAll(async () => {
-    [main, fallback] = await Promise.all([startSshd(), startSshd()]);
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-fallback-'));
-    const checkout = makeFixtureCheckout(join(dir, 'mdad'));
-    caseDir = writeFallbackCase(join(dir, 'case'), main, fallback, checkout);
-    mkdirSync(join(dir, 'tmp'));
-    env = fallbackEnv(main, fallback, join(dir, 'data'), join(dir, 'tmp'));
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all([main?.stop(), fallback?.stop()]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = fixtureSuite({ name: 'fallback', fallback: true, case: {} });
 
   it('a failure on one server names it; the resume runs that stage on it only, then the rest on both', async () => {
-    const failed = await cli(['-C', caseDir, 'deploy'], {
-      ...env,
+    const failed = await cli(['-C', bed.caseDir, 'deploy'], {
+      ...bed.env,
       MDAD_FIXTURE_FAIL: 'install-all',
       MDAD_FIXTURE_FAIL_HOST: FALLBACK_HOST,
     });
@@ -47,22 +30,22 @@ describe('deploy with a fallback server', () => {
     expect(existsSync(data(MAIN_HOST, 'users-ensured'))).toBe(true);
     expect(existsSync(data(FALLBACK_HOST, 'users-ensured'))).toBe(false);
     const mainInstalled = statSync(data(MAIN_HOST, 'installed')).mtimeMs;
-    const state = JSON.parse(readFileSync(join(caseDir, 'state.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(join(bed.caseDir, 'state.json'), 'utf8'));
     expect(state.deploy.stages.setup).toMatchObject({
       status: 'failed',
       failed_hosts: [FALLBACK_HOST],
       hosts: 2,
     });
 
-    const resumed = await cli(['-C', caseDir, 'deploy'], env);
+    const resumed = await cli(['-C', bed.caseDir, 'deploy'], bed.env);
     expect(resumed.exitCode).toBe(0);
     expect(resumed.stderr).toContain(`stage setup: resuming on ${FALLBACK_HOST} only`);
     const [, setupLog, startLog] = logs();
     expect(logs()).toHaveLength(3); // one run per stage: setup (limited), start (both)
-    const setupText = readFileSync(join(caseDir, 'logs', setupLog!), 'utf8');
+    const setupText = readFileSync(join(bed.caseDir, 'logs', setupLog!), 'utf8');
     expect(setupText).toContain(`--limit ${FALLBACK_HOST}`);
     expect(setupText).not.toContain(`ok: [${MAIN_HOST}]`);
-    const startText = readFileSync(join(caseDir, 'logs', startLog!), 'utf8');
+    const startText = readFileSync(join(bed.caseDir, 'logs', startLog!), 'utf8');
     expect(startText).toMatch(new RegExp(`^${MAIN_HOST.replace(/\./g, '\\.')}\\s+: ok=`, 'm'));
     expect(startText).toMatch(new RegExp(`^${FALLBACK_HOST.replace(/\./g, '\\.')}\\s+: ok=`, 'm'));
     expect(statSync(data(MAIN_HOST, 'installed')).mtimeMs).toBe(mainInstalled);
@@ -71,21 +54,21 @@ describe('deploy with a fallback server', () => {
       expect(existsSync(data(host, 'started'))).toBe(true);
     }
     // The next deploy is a new run on every server, one ansible-playbook per stage.
-    const again = await cli(['-C', caseDir, 'deploy'], env);
+    const again = await cli(['-C', bed.caseDir, 'deploy'], bed.env);
     expect(again.exitCode).toBe(0);
     expect(logs()).toHaveLength(5);
-    expect(readFileSync(join(caseDir, 'logs', logs()[3]!), 'utf8')).not.toContain('--limit');
+    expect(readFileSync(join(bed.caseDir, 'logs', logs()[3]!), 'utf8')).not.toContain('--limit');
   }, 240_000);
 
   it('user add registers the person on every server in one run; one credentials file lists every account', async () => {
     const before = logs().length;
-    const r = await cli(['-C', caseDir, 'user', 'add', 'analyst1'], env);
+    const r = await cli(['-C', bed.caseDir, 'user', 'add', 'analyst1'], bed.env);
     expect(r.exitCode).toBe(0);
     expect(logs()).toHaveLength(before + 1);
     const onMain = JSON.parse(readFileSync(data(MAIN_HOST, 'users/analyst1.json'), 'utf8'));
     const onFallback = JSON.parse(readFileSync(data(FALLBACK_HOST, 'users/analyst1.json'), 'utf8'));
     expect(onFallback).toEqual(onMain);
-    const creds = readFileSync(join(caseDir, 'credentials', 'analyst1.txt'), 'utf8');
+    const creds = readFileSync(join(bed.caseDir, 'credentials', 'analyst1.txt'), 'utf8');
     expect(creds).toContain('user_id: @analyst1:example.test');
     expect(creds).toContain('fallback_account: @analyst1:fallback.test https://matrix.fallback.test');
     expect(Buffer.from(onMain.password_b64, 'base64').toString()).toBe(/^password: (.*)$/m.exec(creds)![1]);

@@ -1,28 +1,11 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCase } from '../../src/config/load.js';
 import { setUpControlRoom } from '../../src/control-room/case.js';
-import {
-  FALLBACK_DOMAIN,
-  FALLBACK_HOST,
-  MAIN_DOMAIN,
-  MAIN_HOST,
-  writeFallbackCase,
-} from '../helpers/case.js';
-import { cli, fallbackEnv, startCli } from '../helpers/cli-process.js';
+import { FALLBACK_DOMAIN, FALLBACK_HOST, MAIN_DOMAIN, MAIN_HOST } from '../helpers/case.js';
+import { cli, startCli } from '../helpers/cli-process.js';
 import { createFakeNetwork, type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
-import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 
 // `matrix-oob drill` on the fixture playbook (two loopback sshd servers) with two test
 // homeservers sharing their rooms for the Matrix half. The fixture's stop/start only touch
@@ -31,14 +14,9 @@ import { startSshd, type TestSshd } from '../helpers/sshd.js';
 const PASSWORD = 'lead-passphrase-0123456789';
 
 describe('drill', () => {
-  let main: TestSshd;
-  let fallback: TestSshd;
   let a: FakeHomeserver;
   let b: FakeHomeserver;
-  let dir: string;
-  let caseDir: string;
-  let env: NodeJS.ProcessEnv;
-  const data = (host: string, file: string) => join(dir, 'data', host, file);
+  const data = (host: string, file: string) => join(bed.dir, 'data', host, file);
   const urls = () => [
     '--homeserver-url',
     `${MAIN_DOMAIN}=${a.url}`,
@@ -46,28 +24,23 @@ describe('drill', () => {
     `${FALLBACK_DOMAIN}=${b.url}`,
   ];
 
+  const bed = fixtureSuite({
+    name: 'drill',
+    fallback: true,
+    case: { users: [{ name: 'lead', admin: true }] },
+    env: { MATRIX_OOB_KILL_GRACE_MS: '3000' },
+  });
+
   beforeAll(async () => {
-    [main, fallback] = await Promise.all([startSshd(), startSshd()]);
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-drill-'));
-    const checkout = makeFixtureCheckout(join(dir, 'mdad'));
-    caseDir = writeFallbackCase(join(dir, 'case'), main, fallback, checkout, [{ name: 'lead', admin: true }]);
-    mkdirSync(join(dir, 'tmp'));
-    env = fallbackEnv(main, fallback, join(dir, 'data'), join(dir, 'tmp'), {
-      MATRIX_OOB_KILL_GRACE_MS: '3000',
-    });
     // Deployed and started on both servers.
-    const deployed = await cli(['-C', caseDir, 'deploy'], env);
+    const deployed = await cli(['-C', bed.caseDir, 'deploy'], bed.env);
     expect(deployed.stderr).toContain('deploy finished');
     writeFileSync(
-      join(caseDir, 'credentials', 'lead.txt'),
+      join(bed.caseDir, 'credentials', 'lead.txt'),
       `homeserver: https://matrix.${MAIN_DOMAIN}\nuser_id: @lead:${MAIN_DOMAIN}\npassword: ${PASSWORD}\nadmin: yes\n`,
       { mode: 0o600 },
     );
   }, 240_000);
-  afterAll(async () => {
-    await Promise.all([main?.stop(), fallback?.stop()]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
   beforeEach(async () => {
     const network = createFakeNetwork();
     a = await startFakeHomeserver({ domain: MAIN_DOMAIN, users: { lead: PASSWORD }, network });
@@ -79,7 +52,7 @@ describe('drill', () => {
         ? { slow: { endpoint: 'send', ms: 20_000 } }
         : {}),
     });
-    await setUpControlRoom(await loadCase(caseDir), {
+    await setUpControlRoom(await loadCase(bed.caseDir), {
       homeserverUrl: a.url,
       homeserverUrls: { [FALLBACK_DOMAIN]: b.url },
     });
@@ -89,13 +62,13 @@ describe('drill', () => {
   });
 
   const drillLogs = () =>
-    readdirSync(join(caseDir, 'logs'))
+    readdirSync(join(bed.caseDir, 'logs'))
       .filter((f) => f.includes('-drill-'))
       .sort();
 
   it('stops only the chosen server, posts from the other, starts it again and reports timings', async () => {
     const fallbackStarted = statSync(data(FALLBACK_HOST, 'started')).mtimeMs;
-    const r = await cli(['-C', caseDir, '--json', 'drill', ...urls()], env);
+    const r = await cli(['-C', bed.caseDir, '--json', 'drill', ...urls()], bed.env);
     expect(r.stderr).toContain('drill passed');
     expect(r.exitCode).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -106,11 +79,11 @@ describe('drill', () => {
     // Stop and start were limited to the chosen host; the other one was never touched.
     const [stopLog, startLog] = drillLogs();
     for (const log of [stopLog!, startLog!]) {
-      const text = readFileSync(join(caseDir, 'logs', log), 'utf8');
+      const text = readFileSync(join(bed.caseDir, 'logs', log), 'utf8');
       expect(text).toContain(`--limit ${MAIN_HOST}`);
       expect(text).not.toContain(`[${FALLBACK_HOST}]`);
     }
-    expect(readFileSync(join(caseDir, 'logs', stopLog!), 'utf8')).toContain('--tags=stop');
+    expect(readFileSync(join(bed.caseDir, 'logs', stopLog!), 'utf8')).toContain('--tags=stop');
     expect(existsSync(data(MAIN_HOST, 'started'))).toBe(true);
     expect(statSync(data(FALLBACK_HOST, 'started')).mtimeMs).toBe(fallbackStarted);
     // The message was posted by the fallback's account, into the room both servers share.
@@ -119,15 +92,15 @@ describe('drill', () => {
     expect(String(room.events?.[0]?.content.body)).toMatch(/^matrix-oob drill [0-9a-f]{8}: /);
     expect(a.violations.concat(b.violations)).toEqual([]);
     expect(a.liveTokens() + b.liveTokens()).toBe(0);
-    const state = JSON.parse(readFileSync(join(caseDir, 'state.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(join(bed.caseDir, 'state.json'), 'utf8'));
     expect(state.drill).toBeNull();
-    const journal = readFileSync(join(caseDir, 'journal.jsonl'), 'utf8');
+    const journal = readFileSync(join(bed.caseDir, 'journal.jsonl'), 'utf8');
     expect(journal).toContain('"command":"drill","result":"ok"');
     expect(journal + r.all).not.toContain(PASSWORD);
   }, 180_000);
 
   it('Ctrl-C mid-drill starts the stopped server again and exits 130', async () => {
-    const run = startCli(['-C', caseDir, 'drill', ...urls()], env);
+    const run = startCli(['-C', bed.caseDir, 'drill', ...urls()], bed.env);
     await run.waitFor('==> drill: posting into #control');
     expect(existsSync(data(MAIN_HOST, 'started'))).toBe(false); // stopped now
     run.child.kill('SIGINT');
@@ -136,15 +109,15 @@ describe('drill', () => {
     expect(String(r.all)).toContain(`starting ${MAIN_HOST} again before exiting`);
     expect(existsSync(data(MAIN_HOST, 'started'))).toBe(true);
     expect(existsSync(data(FALLBACK_HOST, 'started'))).toBe(true);
-    const state = JSON.parse(readFileSync(join(caseDir, 'state.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(join(bed.caseDir, 'state.json'), 'utf8'));
     expect(state.drill).toBeNull();
-    expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).toContain(
+    expect(readFileSync(join(bed.caseDir, 'journal.jsonl'), 'utf8')).toContain(
       '"command":"drill","result":"interrupted"',
     );
   }, 180_000);
 
   it('refuses an unknown --stop: exit 2, nothing stopped', async () => {
-    const r = await cli(['-C', caseDir, 'drill', '--stop', 'nope.test', ...urls()], env);
+    const r = await cli(['-C', bed.caseDir, 'drill', '--stop', 'nope.test', ...urls()], bed.env);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('error: --stop nope.test: not a server of this case');
     expect(existsSync(data(MAIN_HOST, 'started'))).toBe(true);

@@ -1,5 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
@@ -10,38 +9,23 @@ import {
   writeFallbackCase,
 } from '../helpers/case.js';
 import { cli, fallbackEnv } from '../helpers/cli-process.js';
-import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 
 // teardown of a two-server case on the fixture playbook, two loopback sshd servers.
 describe('teardown with a fallback server', () => {
-  let main: TestSshd;
-  let fallback: TestSshd;
-  let dir: string;
-  let checkout: string;
-
-  beforeAll(async () => {
-    [main, fallback] = await Promise.all([startSshd(), startSshd()]);
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-fb-teardown-'));
-    checkout = makeFixtureCheckout(join(dir, 'mdad'));
-    mkdirSync(join(dir, 'tmp'));
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all([main?.stop(), fallback?.stop()]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = fixtureSuite({ name: 'fb-teardown', fallback: true });
 
   /** A deployed two-server case whose data folders are <dir>/<name>-data/<host>. */
   async function deployed(name: string) {
-    const caseDir = writeFallbackCase(join(dir, name), main, fallback, checkout);
-    const data = join(dir, `${name}-data`);
+    const caseDir = writeFallbackCase(join(bed.dir, name), bed.sshd, bed.fallback, bed.checkout);
+    const data = join(bed.dir, `${name}-data`);
     for (const host of [MAIN_HOST, FALLBACK_HOST]) {
       appendFileSync(
         join(caseDir, 'inventory', 'host_vars', host, 'vars.yml'),
         `\nmatrix_base_data_path: ${join(data, host)}\n`,
       );
     }
-    const env = fallbackEnv(main, fallback, data, join(dir, 'tmp'));
+    const env = fallbackEnv(bed.sshd, bed.fallback, data, join(bed.dir, 'tmp'));
     const r = await cli(['-C', caseDir, 'deploy'], env);
     expect(r.stderr).toContain('deploy finished');
     return { caseDir, data, env };

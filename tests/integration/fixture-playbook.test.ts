@@ -1,52 +1,37 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 // Proves the test bed itself: the fixture playbook runs through a real sshd with a pinned key,
 // and its migration gate and register-user checks behave like MDAD's.
 describe('fixture playbook over a real sshd', () => {
-  let sshd: TestSshd;
-  let dir: string;
-  let checkout: string;
   let inventory: string;
-  let env: NodeJS.ProcessEnv;
 
-  beforeAll(async () => {
-    sshd = await startSshd();
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-fixture-'));
-    checkout = makeFixtureCheckout(join(dir, 'mdad'));
-    mkdirSync(join(dir, 'inv/host_vars/matrix.example.test'), { recursive: true });
-    inventory = join(dir, 'inv/hosts');
+  const bed = fixtureSuite({ name: 'fixture' });
+
+  beforeAll(() => {
+    mkdirSync(join(bed.dir, 'inv/host_vars/matrix.example.test'), { recursive: true });
+    inventory = join(bed.dir, 'inv/hosts');
     writeFileSync(
       inventory,
-      `[matrix_servers]\nmatrix.example.test ansible_host=${sshd.host} ansible_port=${sshd.port} ansible_ssh_user=root\n`,
+      `[matrix_servers]\nmatrix.example.test ansible_host=${bed.sshd.host} ansible_port=${bed.sshd.port} ansible_ssh_user=root\n`,
     );
-    writeFileSync(join(dir, 'known_hosts'), `${sshd.knownHostsLine}\n`);
-    env = {
-      ...process.env,
-      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${join(dir, 'known_hosts')} -o StrictHostKeyChecking=yes`,
-      MDAD_FIXTURE_DATA: join(dir, 'data'),
-      ANSIBLE_NOCOLOR: '1',
-    };
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(join(bed.dir, 'known_hosts'), `${bed.sshd.knownHostsLine}\n`);
+    bed.env.ANSIBLE_SSH_ARGS = `-o UserKnownHostsFile=${join(bed.dir, 'known_hosts')} -o StrictHostKeyChecking=yes`;
+    bed.env.ANSIBLE_NOCOLOR = '1';
   });
 
   const vars = (extra = '') =>
     writeFileSync(
-      join(dir, 'inv/host_vars/matrix.example.test/vars.yml'),
+      join(bed.dir, 'inv/host_vars/matrix.example.test/vars.yml'),
       `matrix_domain: example.test\nmatrix_homeserver_generic_secret_key: '${'a'.repeat(64)}'\npostgres_connection_password: 'p'\nmatrix_playbook_reverse_proxy_type: playbook-managed-traefik\n${extra}`,
     );
   const play = (tags: string, ...args: string[]) =>
     spawnSync('ansible-playbook', ['-i', inventory, 'setup.yml', `--tags=${tags}`, ...args], {
-      cwd: checkout,
-      env,
+      cwd: bed.checkout,
+      env: bed.env,
       encoding: 'utf8',
     });
 
@@ -62,8 +47,8 @@ describe('fixture playbook over a real sshd', () => {
     const r = play('install-all,ensure-matrix-users-created,start');
     expect(r.stdout).toContain('failed=0');
     expect(r.status).toBe(0);
-    expect(readFileSync(join(dir, 'data/installed'), 'utf8')).toContain('domain=example.test');
-    expect(readFileSync(join(dir, 'data/started'), 'utf8')).toBe('yes\n');
+    expect(readFileSync(join(bed.dir, 'data/installed'), 'utf8')).toContain('domain=example.test');
+    expect(readFileSync(join(bed.dir, 'data/started'), 'utf8')).toBe('yes\n');
   });
 
   it("register-user refuses an unquoted yes, like MDAD's check", () => {
@@ -74,8 +59,8 @@ describe('fixture playbook over a real sshd', () => {
 
   it('refuses an unknown host key', () => {
     const r = spawnSync('ansible-playbook', ['-i', inventory, 'setup.yml', '--tags=start'], {
-      cwd: checkout,
-      env: { ...env, ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes` },
+      cwd: bed.checkout,
+      env: { ...bed.env, ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes` },
       encoding: 'utf8',
     });
     expect(r.status).not.toBe(0);
@@ -83,10 +68,10 @@ describe('fixture playbook over a real sshd', () => {
   });
 
   it('fails without the galaxy roles', () => {
-    const bare = makeFixtureCheckout(join(dir, 'bare'), { roles: false });
+    const bare = makeFixtureCheckout(join(bed.dir, 'bare'), { roles: false });
     const r = spawnSync('ansible-playbook', ['-i', inventory, 'setup.yml', '--tags=start'], {
       cwd: bare,
-      env,
+      env: bed.env,
       encoding: 'utf8',
     });
     expect(r.status).not.toBe(0);

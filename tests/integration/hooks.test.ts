@@ -1,22 +1,15 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { caseRedactor } from '../../src/ansible/case.js';
-import { loadCase } from '../../src/config/load.js';
 import { FailureError } from '../../src/errors.js';
 import { discoverHooks } from '../../src/hooks/discover.js';
 import { type HookContext, runHooks } from '../../src/hooks/run.js';
-import { memoryOutput } from '../../src/ui/output.js';
-import { memoryTerminal } from '../../src/ui/terminal.js';
 import { caseSecrets, writeCase } from '../helpers/case.js';
-import { tempDir } from '../helpers/cli.js';
-import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
+import { hookContext } from '../helpers/hook-context.js';
 
 // Hooks run for real: executables as child processes, playbooks through ansible-playbook
 // against the test sshd with the case's inventory and pinned host key.
 describe('runHooks', () => {
-  let sshd: TestSshd;
-  let tmp: ReturnType<typeof tempDir>;
   let caseDir: string;
   let shipped: string;
   let record: string;
@@ -27,16 +20,15 @@ describe('runHooks', () => {
     chmodSync(path, 0o755);
   };
 
+  const bed = fixtureSuite({ name: 'hooks' });
+
   beforeAll(async () => {
-    sshd = await startSshd();
-    tmp = tempDir('matrix-oob-hooks-');
-    const checkout = makeFixtureCheckout(join(tmp.dir, 'mdad'));
     // A path with a space and a % sign: ssh options must quote it (and double the %).
-    caseDir = writeCase(join(tmp.dir, 'case 100%'), sshd, checkout, {
+    caseDir = writeCase(join(bed.dir, 'case 100%'), bed.sshd, bed.checkout, {
       users: [{ name: 'lead1', admin: true }, { name: 'ana' }],
     });
-    shipped = join(tmp.dir, 'shipped');
-    record = join(tmp.dir, 'order.txt');
+    shipped = join(bed.dir, 'shipped');
+    record = join(bed.dir, 'order.txt');
     // Shipped and case hooks interleave by name.
     script(join(shipped, 'post-start', '20-shipped'), `echo "20-shipped $MATRIX_OOB_EVENT" >> ${record}`);
     script(
@@ -45,7 +37,7 @@ describe('runHooks', () => {
     );
     script(
       join(caseDir, 'hooks', 'post-start', '30-env'),
-      `env | grep '^MATRIX_OOB' | sort > ${join(tmp.dir, 'env.txt')}`,
+      `env | grep '^MATRIX_OOB' | sort > ${join(bed.dir, 'env.txt')}`,
     );
     writeFileSync(join(caseDir, 'hooks', 'post-start', '40-not-executable'), 'echo never');
     writeFileSync(join(caseDir, 'hooks', 'post-start', 'README.md'), 'notes');
@@ -64,33 +56,19 @@ describe('runHooks', () => {
         '  gather_facts: false',
         '  tasks:',
         '    - ansible.builtin.copy:',
-        `        dest: ${join(tmp.dir, 'marker')}`,
+        `        dest: ${join(bed.dir, 'marker')}`,
         '        content: "{{ matrix_domain }} {{ inventory_hostname }}\\n"',
         '',
       ].join('\n'),
     );
   });
-  afterAll(async () => {
-    await sshd?.stop();
-    tmp?.cleanup();
-  });
 
-  async function context(extra: Partial<HookContext> = {}) {
-    const loaded = await loadCase(caseDir);
-    const out = memoryOutput();
-    const terminal = memoryTerminal();
-    const ctx: HookContext = {
-      loaded,
-      terminal,
-      out,
-      redactor: await caseRedactor(loaded.paths),
-      command: 'test',
+  const context = (extra: Partial<HookContext> = {}) =>
+    hookContext(caseDir, {
       shippedDir: shipped,
-      env: { ...process.env, ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey },
+      env: { ...process.env, ANSIBLE_PRIVATE_KEY_FILE: bed.sshd.clientKey },
       ...extra,
-    };
-    return { ctx, out, terminal };
-  }
+    });
   const journalLines = () =>
     readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')
       .trim()
@@ -115,11 +93,11 @@ describe('runHooks', () => {
   });
 
   it('gives executables the case facts and no secret', async () => {
-    const env = readFileSync(join(tmp.dir, 'env.txt'), 'utf8');
+    const env = readFileSync(join(bed.dir, 'env.txt'), 'utf8');
     expect(env).toContain('MATRIX_OOB_DOMAIN=example.test\n');
     expect(env).toContain('MATRIX_OOB_SERVER_NAME=matrix.example.test\n');
     expect(env).toContain(`MATRIX_OOB_CASE_DIR=${caseDir}\n`);
-    expect(env).toContain(`MATRIX_OOB_SSH_PORT=${sshd.port}\n`);
+    expect(env).toContain(`MATRIX_OOB_SSH_PORT=${bed.sshd.port}\n`);
     expect(env).toContain('MATRIX_OOB_USERS=lead1 ana\n');
     expect(env).toContain('MATRIX_OOB_ADMINS=lead1\n');
     expect(env).toContain('MATRIX_OOB_HOMESERVER_URL=https://matrix.example.test\n');
@@ -166,13 +144,13 @@ describe('runHooks', () => {
     expect(summary.outcomes.map((o) => [o.hook.name, o.hook.kind, o.exitCode])).toEqual([
       ['10-mark.yml', 'playbook', 0],
     ]);
-    expect(readFileSync(join(tmp.dir, 'marker'), 'utf8')).toBe('example.test matrix.example.test\n');
+    expect(readFileSync(join(bed.dir, 'marker'), 'utf8')).toBe('example.test matrix.example.test\n');
     expect(readFileSync(summary.outcomes[0]!.logFile, 'utf8')).toMatch(/ok=1\s+changed=1/);
   });
 
   it('finds the shipped hooks of the package', async () => {
     const names = async (e: Parameters<typeof discoverHooks>[0]) =>
-      (await discoverHooks(e, { caseHooksDir: join(tmp.dir, 'none') })).hooks.map(
+      (await discoverHooks(e, { caseHooksDir: join(bed.dir, 'none') })).hooks.map(
         (h) => `${h.name}:${h.kind}`,
       );
     expect(await names('pre-setup')).toEqual(['10-server-preflight.yml:playbook']);

@@ -1,20 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeCase } from '../helpers/case.js';
-import { cli, fixtureEnv } from '../helpers/cli-process.js';
-import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { cli } from '../helpers/cli-process.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 
 // The pinned host key holds against every override route (issue #9, item 1). Each case pins a
 // WRONG key for the loopback sshd, then tries to get past it: a variable in vars.yml, `-- -e`,
@@ -22,62 +11,54 @@ import { startSshd, type TestSshd } from '../helpers/sshd.js';
 // and ~/.ssh/config. Every run must fail; those the guard sees are refused before any
 // connection (sshd logs none), and doctor fails on them.
 describe('host-key pin', () => {
-  let sshd: TestSshd;
-  let dir: string;
-  let checkout: string;
-  let env: NodeJS.ProcessEnv;
   let trustScript: string;
   let n = 0;
 
-  beforeAll(async () => {
-    sshd = await startSshd();
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-pin-'));
-    checkout = makeFixtureCheckout(join(dir, 'mdad'));
-    // A KnownHostsCommand that vouches for the real server key (what an attacker would add).
-    trustScript = join(dir, 'trust.sh');
-    writeFileSync(trustScript, `#!/bin/sh\necho '${sshd.knownHostsLine}'\n`);
-    chmodSync(trustScript, 0o755);
-    mkdirSync(join(dir, 'home'));
-    env = fixtureEnv(dir, sshd, { HOME: join(dir, 'home') });
-    delete env.ANSIBLE_SSH_COMMON_ARGS;
-    delete env.ANSIBLE_CONFIG;
+  const bed = fixtureSuite({
+    name: 'pin',
+    env: { ANSIBLE_SSH_COMMON_ARGS: undefined, ANSIBLE_CONFIG: undefined },
   });
-  afterAll(async () => {
-    await sshd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+
+  beforeAll(() => {
+    // A KnownHostsCommand that vouches for the real server key (what an attacker would add).
+    trustScript = join(bed.dir, 'trust.sh');
+    writeFileSync(trustScript, `#!/bin/sh\necho '${bed.sshd.knownHostsLine}'\n`);
+    chmodSync(trustScript, 0o755);
+    mkdirSync(join(bed.dir, 'home'));
+    bed.env.HOME = join(bed.dir, 'home');
   });
 
   /** A case whose known_hosts pins a key that is not the server's. */
   function wrongPinCase(): string {
-    const root = writeCase(join(dir, `case-${++n}`), sshd, checkout);
-    const other = join(dir, `other-${n}`);
+    const root = writeCase(join(bed.dir, `case-${++n}`), bed.sshd, bed.checkout);
+    const other = join(bed.dir, `other-${n}`);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const pub = execFileSync('ssh-keygen', ['-y', '-f', other], { encoding: 'utf8' }).trim();
-    writeFileSync(join(root, 'known_hosts'), `[${sshd.host}]:${sshd.port} ${pub}\n`, { mode: 0o600 });
+    writeFileSync(join(root, 'known_hosts'), `[${bed.sshd.host}]:${bed.sshd.port} ${pub}\n`, { mode: 0o600 });
     return root;
   }
   const vars = (root: string) => join(root, 'inventory', 'host_vars', 'matrix.example.test', 'vars.yml');
   const addVar = (root: string, line: string) =>
     writeFileSync(vars(root), `${readFileSync(vars(root), 'utf8')}\n${line}\n`);
-  const connections = () => (sshd.log().match(/Connection from/g) ?? []).length;
+  const connections = () => (bed.sshd.log().match(/Connection from/g) ?? []).length;
 
   async function refused(root: string, args: string[], extraEnv: NodeJS.ProcessEnv, route: RegExp) {
     const before = connections();
-    const r = await cli(['-C', root, 'deploy', ...args], { ...env, ...extraEnv });
+    const r = await cli(['-C', root, 'deploy', ...args], { ...bed.env, ...extraEnv });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('refusing to connect');
     expect(r.all).toMatch(route);
     expect(connections()).toBe(before);
-    expect(existsSync(join(dir, 'data'))).toBe(false);
+    expect(existsSync(join(bed.dir, 'data'))).toBe(false);
     expect(existsSync(join(root, 'logs')) ? readdirSync(join(root, 'logs')) : []).toEqual([]);
   }
 
   it('without an override, the wrong pin stops the run (the control)', async () => {
     const root = wrongPinCase();
-    const r = await cli(['-C', root, 'deploy'], env);
+    const r = await cli(['-C', root, 'deploy'], bed.env);
     expect(r.exitCode).toBe(1);
     expect(r.all).toMatch(/host key|Host key verification failed|UNREACHABLE/i);
-    expect(existsSync(join(dir, 'data'))).toBe(false);
+    expect(existsSync(join(bed.dir, 'data'))).toBe(false);
   });
 
   it('refuses ansible_ssh_args in vars.yml before connecting', async () => {
@@ -101,7 +82,7 @@ describe('host-key pin', () => {
     addVar(root, `ansible_ssh_common_args: '-o KnownHostsCommand=${trustScript}'`);
     await refused(root, [], {}, /ansible_ssh_common_args sets KnownHostsCommand/);
     const root2 = wrongPinCase();
-    const file = join(dir, 'extra.yml');
+    const file = join(bed.dir, 'extra.yml');
     writeFileSync(file, `ansible_ssh_extra_args: "-o KnownHostsCommand=${trustScript}"\n`);
     await refused(root2, ['--', '-e', `@${file}`], {}, /ansible_ssh_extra_args sets KnownHostsCommand/);
   });
@@ -126,7 +107,7 @@ describe('host-key pin', () => {
       /ANSIBLE_SSH_COMMON_ARGS/,
     );
     await refused(root, [], { ANSIBLE_SSH_EXECUTABLE: '/bin/true' }, /ANSIBLE_SSH_EXECUTABLE/);
-    const cfg = join(dir, 'ansible.cfg');
+    const cfg = join(bed.dir, 'ansible.cfg');
     writeFileSync(cfg, `[ssh_connection]\nssh_extra_args = -o KnownHostsCommand=${trustScript}\n`);
     await refused(root, [], { ANSIBLE_CONFIG: cfg }, /ssh_extra_args sets KnownHostsCommand/);
   });
@@ -146,15 +127,15 @@ describe('host-key pin', () => {
   // config given with -F goes through the same option processing, after matrix-oob's options.
   it('an ssh config (-F, as ~/.ssh/config): KnownHostsCommand there is overridden, HostKeyAlias refused', async () => {
     const root = wrongPinCase();
-    const cfg = join(dir, 'ssh_config');
+    const cfg = join(bed.dir, 'ssh_config');
     writeFileSync(
       cfg,
       `Host *\n  KnownHostsCommand ${trustScript}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n`,
     );
-    const r = await cli(['-C', root, 'deploy'], { ...env, ANSIBLE_SSH_COMMON_ARGS: `-F ${cfg}` });
+    const r = await cli(['-C', root, 'deploy'], { ...bed.env, ANSIBLE_SSH_COMMON_ARGS: `-F ${cfg}` });
     expect(r.exitCode).toBe(1);
     expect(r.all).toMatch(/host key|Host key verification failed|UNREACHABLE/i);
-    expect(existsSync(join(dir, 'data'))).toBe(false);
+    expect(existsSync(join(bed.dir, 'data'))).toBe(false);
     writeFileSync(cfg, 'Host *\n  HostKeyAlias elsewhere.example\n');
     await refused(
       wrongPinCase(),
@@ -167,7 +148,7 @@ describe('host-key pin', () => {
   it('doctor fails on an override, naming it', async () => {
     const root = wrongPinCase();
     addVar(root, "ansible_ssh_args: '-o StrictHostKeyChecking=no'");
-    const r = await cli(['-C', root, '--json', 'doctor'], env);
+    const r = await cli(['-C', root, '--json', 'doctor'], bed.env);
     expect(r.exitCode).toBe(1);
     const check = JSON.parse(r.stdout).checks.find((c: { id: string }) => c.id === 'host-key-pin');
     expect(check.status).toBe('fail');

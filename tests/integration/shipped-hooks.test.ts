@@ -1,13 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCase } from '../../src/config/load.js';
-import { type HookContext, runHooks } from '../../src/hooks/run.js';
+import { runHooks } from '../../src/hooks/run.js';
 import { Redactor } from '../../src/secrets/redact.js';
-import { memoryOutput } from '../../src/ui/output.js';
-import { memoryTerminal } from '../../src/ui/terminal.js';
 import { makeCase } from '../helpers/case.js';
 import { type FakeDeployment, startFakeDeployment } from '../helpers/fake-deployment.js';
 import { type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
+import { hookContext } from '../helpers/hook-context.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
 
 // The shipped post-start (verify) and post-users (control-room) hooks, run by the hook runner
@@ -45,15 +43,8 @@ describe('shipped hooks', () => {
   });
 
   async function run(event: 'post-start' | 'post-users') {
-    const loaded = await loadCase(kase.dir);
-    const out = memoryOutput();
-    const terminal = memoryTerminal();
-    const ctx: HookContext = {
-      loaded,
-      terminal,
-      out,
+    const { ctx, out, terminal } = await hookContext(kase.dir, {
       redactor: new Redactor([PASSWORD]),
-      command: 'test',
       env: {
         ...process.env,
         NO_COLOR: '1',
@@ -61,7 +52,7 @@ describe('shipped hooks', () => {
         MATRIX_OOB_CA_FILE: ca.caFile,
         MATRIX_OOB_CONTROL_ROOM_URL: hs.url,
       },
-    };
+    });
     const summary = await runHooks(event, ctx);
     return { summary, text: terminal.text(), out };
   }

@@ -2,29 +2,23 @@ import {
   appendFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caseSecrets, writeCase } from '../helpers/case.js';
 import { ansibleProcesses, cli, startCli } from '../helpers/cli-process.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { freePort } from '../helpers/sshd.js';
 
 // `matrix-oob teardown` end to end: the built CLI, a real ansible-playbook running the shipped
 // playbooks/teardown.yml (and the fixture's --tags=stop), a real sshd on loopback.
 describe('teardown', () => {
-  let sshd: TestSshd;
-  let dir: string;
-  let checkout: string;
-  let env: NodeJS.ProcessEnv;
   // A deployed case whose server data folder is <dir>/data (matrix_base_data_path).
   let deployed: string;
-  let data: string;
   let secrets: string[];
 
   const files = (caseDir: string) => ({
@@ -52,46 +46,35 @@ describe('teardown', () => {
       `\nmatrix_base_data_path: ${base}\n`,
     );
 
-  beforeAll(async () => {
-    sshd = await startSshd();
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-teardown-'));
-    checkout = makeFixtureCheckout(join(dir, 'mdad'));
+  // No DNS here (deploy's DNS gate is covered in its own tests).
+  const bed = fixtureSuite({
+    name: 'teardown',
     // The fixture's "wait" task (MDAD_FIXTURE_SLEEP, unset: no wait) also runs for --tags=stop,
     // so that a Ctrl-C can land while the stop stage runs.
-    const tasks = join(checkout, 'roles/custom/fixture_server/tasks/main.yml');
-    writeFileSync(
-      tasks,
-      readFileSync(tasks, 'utf8').replace(
-        'tags: [start, restart, register-user]',
-        'tags: [start, restart, register-user, stop]',
-      ),
-    );
-    data = join(dir, 'data');
-    env = {
-      ...process.env,
-      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
-      MDAD_FIXTURE_DATA: data,
-      NO_COLOR: '1',
-      TMPDIR: join(dir, 'tmp'),
-      // No DNS here (deploy's DNS gate is covered in its own tests).
-      MATRIX_OOB_SKIP_DNS_CHECK: '1',
-    };
-    delete env.FORCE_COLOR;
-    delete env.CI;
-    mkdirSync(join(dir, 'tmp'));
-    deployed = writeCase(join(dir, 'case'), sshd, checkout);
-    withBase(deployed, data);
-    const r = await cli(['-C', deployed, 'deploy'], env);
+    editCheckout: (checkout) => {
+      const tasks = join(checkout, 'roles/custom/fixture_server/tasks/main.yml');
+      writeFileSync(
+        tasks,
+        readFileSync(tasks, 'utf8').replace(
+          'tags: [start, restart, register-user]',
+          'tags: [start, restart, register-user, stop]',
+        ),
+      );
+    },
+    case: {},
+    env: { CI: undefined },
+  });
+
+  beforeAll(async () => {
+    deployed = bed.caseDir;
+    withBase(deployed, bed.data);
+    const r = await cli(['-C', deployed, 'deploy'], bed.env);
     expect(r.exitCode).toBe(0);
     addLocalSecrets(deployed);
     secrets = [...caseSecrets(deployed), 'Pw-alice-123456', 'Pw-bob-pending-987'];
-    expect(existsSync(join(data, 'bin', 'remove-all'))).toBe(true);
-    expect(existsSync(join(data, 'started'))).toBe(true);
+    expect(existsSync(join(bed.data, 'bin', 'remove-all'))).toBe(true);
+    expect(existsSync(join(bed.data, 'started'))).toBe(true);
   }, 120_000);
-  afterAll(async () => {
-    await sshd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
 
   const snapshot = (caseDir: string) => {
     const f = files(caseDir);
@@ -100,19 +83,19 @@ describe('teardown', () => {
       credentials: readdirSync(f.credentials).sort(),
       room: existsSync(f.room),
       tmp: existsSync(f.tmp),
-      data: existsSync(data) ? readdirSync(data).sort() : [],
+      data: existsSync(bed.data) ? readdirSync(bed.data).sort() : [],
     };
   };
 
   it('refuses without --confirm when it cannot ask (exit 2), and on a wrong domain; nothing removed', async () => {
     const before = snapshot(deployed);
-    const none = await cli(['-C', deployed, 'teardown'], env);
+    const none = await cli(['-C', deployed, 'teardown'], bed.env);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('error: teardown needs the domain name typed out, and cannot ask');
     expect(none.stderr).toContain('hint: pass --confirm example.test');
     // The plan is shown first: what goes and what stays.
     expect(none.stderr).toContain(
-      `the data folder ${data}: all messages, media, encryption keys and the database`,
+      `the data folder ${bed.data}: all messages, media, encryption keys and the database`,
     );
     expect(none.stderr).toContain('inventory/host_vars/matrix.example.test/vars.yml: the server secrets');
     expect(none.stderr).toContain('credentials: user passwords handed out');
@@ -120,24 +103,24 @@ describe('teardown', () => {
     expect(none.stderr).toContain('journal.jsonl: the journal');
     expect(none.stderr).toContain('Federated rooms');
 
-    const yes = await cli(['-C', deployed, '--yes', 'teardown'], env);
+    const yes = await cli(['-C', deployed, '--yes', 'teardown'], bed.env);
     expect(yes.exitCode).toBe(2);
     expect(yes.stderr).toContain('cannot ask (--yes was given)');
 
-    const wrong = await cli(['-C', deployed, 'teardown', '--confirm', 'example.org'], env);
+    const wrong = await cli(['-C', deployed, 'teardown', '--confirm', 'example.org'], bed.env);
     expect(wrong.exitCode).toBe(2);
     const errors = wrong.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toEqual([
       'error: the confirmation does not match the domain example.test: teardown aborted, nothing was removed',
     ]);
     expect(snapshot(deployed)).toEqual(before);
-    expect(existsSync(join(data, 'started'))).toBe(true);
+    expect(existsSync(join(bed.data, 'started'))).toBe(true);
     expect(readdirSync(join(deployed, 'logs')).filter((l) => l.includes('teardown'))).toEqual([]);
   });
 
   it('--dry-run shows the commands and the files, and changes nothing', async () => {
     const before = snapshot(deployed);
-    const r = await cli(['-C', deployed, 'teardown', '--dry-run'], env);
+    const r = await cli(['-C', deployed, 'teardown', '--dry-run'], bed.env);
     expect(r.exitCode).toBe(0);
     const hosts = join(deployed, 'inventory', 'hosts');
     expect(r.stdout).toContain(`ansible-playbook -i ${hosts} setup.yml --tags=stop`);
@@ -148,11 +131,11 @@ describe('teardown', () => {
   });
 
   it('an unreachable server: exit 1, local secrets kept, --local-only offered; --local-only then works', async () => {
-    const gone = join(dir, 'gone-case');
-    writeCase(gone, { ...sshd, port: await freePort() }, checkout, { domain: 'gone.test' });
+    const gone = join(bed.dir, 'gone-case');
+    writeCase(gone, { ...bed.sshd, port: await freePort() }, bed.checkout, { domain: 'gone.test' });
     addLocalSecrets(gone);
     const vars = join(gone, 'inventory', 'host_vars', 'matrix.gone.test', 'vars.yml');
-    const r = await cli(['-C', gone, 'teardown', '--confirm', 'gone.test'], env);
+    const r = await cli(['-C', gone, 'teardown', '--confirm', 'gone.test'], bed.env);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("error: removing the server's data failed: nothing was removed locally");
     expect(r.stderr).toContain('teardown --local-only');
@@ -170,7 +153,7 @@ describe('teardown', () => {
 
     const local = await cli(
       ['--json', '-C', gone, 'teardown', '--local-only', '--confirm', 'GONE.test'],
-      env,
+      bed.env,
     );
     expect(local.exitCode).toBe(0);
     const summary = JSON.parse(local.stdout);
@@ -185,15 +168,15 @@ describe('teardown', () => {
   }, 60_000);
 
   it('a half-deployed case (never deployed, no checkout any more): the fallback removes the data folder', async () => {
-    const half = join(dir, 'half-case');
-    const ownCheckout = makeFixtureCheckout(join(dir, 'half-mdad'), { roles: false });
-    writeCase(half, sshd, ownCheckout, { domain: 'half.test' });
+    const half = join(bed.dir, 'half-case');
+    const ownCheckout = makeFixtureCheckout(join(bed.dir, 'half-mdad'), { roles: false });
+    writeCase(half, bed.sshd, ownCheckout, { domain: 'half.test' });
     rmSync(ownCheckout, { recursive: true, force: true });
-    const halfData = join(dir, 'half-data');
+    const halfData = join(bed.dir, 'half-data');
     mkdirSync(join(halfData, 'postgres'), { recursive: true });
     writeFileSync(join(halfData, 'postgres', 'db'), 'rows\n');
     withBase(half, halfData, 'half.test');
-    const r = await cli(['-C', half, 'teardown', '--confirm', 'half.test'], env);
+    const r = await cli(['-C', half, 'teardown', '--confirm', 'half.test'], bed.env);
     expect(r.stderr).toContain('note: this case was never deployed');
     expect(r.stderr).toContain(
       `stop the services: skipped (no playbook checkout: ${ownCheckout} has no setup.yml)`,
@@ -205,13 +188,13 @@ describe('teardown', () => {
   }, 60_000);
 
   it('Ctrl-C during the stop stage: forwarded to ansible-playbook, exit 130, nothing removed', async () => {
-    const sig = writeCase(join(dir, 'sig-case'), sshd, checkout, { domain: 'sig.test' });
-    const sigData = join(dir, 'sig-data');
+    const sig = writeCase(join(bed.dir, 'sig-case'), bed.sshd, bed.checkout, { domain: 'sig.test' });
+    const sigData = join(bed.dir, 'sig-data');
     mkdirSync(join(sigData, 'bin'), { recursive: true });
     withBase(sig, sigData, 'sig.test');
     addLocalSecrets(sig);
     const { child, waitFor } = startCli(['-C', sig, 'teardown', '--confirm', 'sig.test'], {
-      ...env,
+      ...bed.env,
       MDAD_FIXTURE_DATA: sigData,
       MDAD_FIXTURE_SLEEP: '120',
       MATRIX_OOB_KILL_GRACE_MS: '3000',
@@ -240,7 +223,7 @@ describe('teardown', () => {
   it('tears down a deployed case: server data gone, local secrets gone, the case record kept', async () => {
     const f = files(deployed);
     const stateBefore = JSON.parse(readFileSync(f.state, 'utf8'));
-    const r = await cli(['--json', '-C', deployed, 'teardown', '--confirm', 'example.test'], env);
+    const r = await cli(['--json', '-C', deployed, 'teardown', '--confirm', 'example.test'], bed.env);
     expect(r.stderr).toContain('TASK [Run remove-all with its exact confirmation line]');
     expect(r.exitCode).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -249,7 +232,7 @@ describe('teardown', () => {
       domain: 'example.test',
       server: 'removed',
       stop: 'ok',
-      data_folder: data,
+      data_folder: bed.data,
     });
     expect(summary.removed.sort()).toEqual(
       [
@@ -262,7 +245,7 @@ describe('teardown', () => {
       ].sort(),
     );
     // The server: the fixture's remove-all deleted the data folder, after the stop stage.
-    expect(existsSync(data)).toBe(false);
+    expect(existsSync(bed.data)).toBe(false);
     // Local: secrets gone (and their emptied folder), the case record kept.
     expect(existsSync(f.vars)).toBe(false);
     expect(existsSync(join(deployed, 'inventory', 'host_vars'))).toBe(false);
@@ -301,13 +284,13 @@ describe('teardown', () => {
     }
 
     // Again: says so, exits 0, touches nothing.
-    const again = await cli(['-C', deployed, 'teardown', '--confirm', 'example.test'], env);
+    const again = await cli(['-C', deployed, 'teardown', '--confirm', 'example.test'], bed.env);
     expect(again.exitCode).toBe(0);
     expect(again.stderr).toContain('the case example.test was already torn down at');
     expect(readFileSync(f.journal, 'utf8')).toBe(journal);
     expect(readdirSync(join(deployed, 'logs'))).toEqual(logs);
     // The playbook commands refuse a torn-down case with a clear line.
-    const deploy = await cli(['-C', deployed, 'deploy'], env);
+    const deploy = await cli(['-C', deployed, 'deploy'], bed.env);
     expect(deploy.exitCode).toBe(2);
     expect(deploy.stderr).toContain('error: this case was torn down at');
   }, 90_000);

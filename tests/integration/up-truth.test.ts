@@ -1,11 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeConfigFile } from '../helpers/case.js';
 import { runCli } from '../helpers/cli.js';
-import { makeCollectionPaths } from '../helpers/collections.js';
 import { closedPort } from '../helpers/fake-deployment.js';
-import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 
 // Issue #10 for `up`: a failure names the exact command that resumes (item 1); the card says
 // whether the server answers from outside, with its own exit code (item 3). The built CLI, the
@@ -14,69 +12,36 @@ const cli = (args: string[], env: NodeJS.ProcessEnv, cwd?: string) =>
   runCli(args, { env, extendEnv: false, ...(cwd ? { cwd } : {}) });
 
 describe('up: resume command and an honest card', () => {
-  let sshd: TestSshd;
-  let dir: string;
-  let checkout: string;
-  let env: NodeJS.ProcessEnv;
-  let cols: ReturnType<typeof makeCollectionPaths>;
+  const configFile = (domain: string, extra: string[] = []) =>
+    writeConfigFile(join(bed.dir, `${domain}.yml`), domain, bed.sshd, [
+      `playbook:\n  path: ${bed.checkout}`,
+      ...extra,
+    ]);
 
-  const configFile = (domain: string, extra: string[] = []) => {
-    const file = join(dir, `${domain}.yml`);
-    writeFileSync(
-      file,
-      [
-        `domain: ${domain}`,
-        'server:',
-        `  address: ${sshd.host}`,
-        `  ssh_port: ${sshd.port}`,
-        `playbook:\n  path: ${checkout}`,
-        ...extra,
-        '',
-      ].join('\n'),
-    );
-    return file;
-  };
-
-  beforeAll(async () => {
-    sshd = await startSshd();
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-up-truth-'));
-    checkout = makeFixtureCheckout(join(dir, 'mdad'));
-    cols = makeCollectionPaths(join(dir, 'collections'));
-    mkdirSync(join(dir, 'tmp'));
-    env = {
-      ...process.env,
-      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
-      ANSIBLE_COLLECTIONS_PATH: cols.good,
-      ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
-      MATRIX_OOB_MIN_ANSIBLE_CORE: '2.14',
-      MDAD_FIXTURE_DATA: join(dir, 'data'),
-      NO_COLOR: '1',
-      TMPDIR: join(dir, 'tmp'),
-    };
-    for (const k of ['FORCE_COLOR', 'MATRIX_OOB_SKIP_DNS_CHECK', 'MATRIX_OOB_CASE', 'CI']) delete env[k];
-  }, 120_000);
-  afterAll(async () => {
-    await sshd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  const bed = fixtureSuite({
+    name: 'up-truth',
+    collections: true,
+    dnsCheck: true,
+    env: { MATRIX_OOB_CASE: undefined, CI: undefined },
   });
 
   it('1: the hint names the case folder and the flags; run from anywhere, it resumes that case', async () => {
-    const work = join(dir, 'work');
+    const work = join(bed.dir, 'work');
     mkdirSync(work);
     const kase = join(work, 'matrix-oob-resume.test');
     const args = ['--json', 'up', '--config', configFile('resume.test'), '--yes'];
     const flags = [
       '--fingerprint',
-      sshd.hostFingerprint,
+      bed.sshd.hostFingerprint,
       '--skip-dns-check',
       '--skip-hook',
       '10-server-preflight',
     ];
     // No community.docker: doctor fails (step 5).
-    const failEnv = { ...env, ANSIBLE_COLLECTIONS_PATH: join(dir, 'nowhere') };
+    const failEnv = { ...bed.env, ANSIBLE_COLLECTIONS_PATH: join(bed.dir, 'nowhere') };
     const r = await cli([...args, ...flags], failEnv, work);
     expect(r.exitCode).toBe(1);
-    const next = `matrix-oob up --case ${kase} --yes --json --fingerprint ${sshd.hostFingerprint} --skip-dns-check --skip-hook 10-server-preflight`;
+    const next = `matrix-oob up --case ${kase} --yes --json --fingerprint ${bed.sshd.hostFingerprint} --skip-dns-check --skip-hook 10-server-preflight`;
     expect(r.stderr).toContain(
       'up stopped at step doctor (5/12); the "next:" command resumes it (finished steps are skipped)',
     );
@@ -88,14 +53,14 @@ describe('up: resume command and an honest card', () => {
     expect(doc.error).toContain('doctor found 2 problems');
 
     // The command as printed, from another folder: the same case, not a new wizard or "no case".
-    const again = await cli(next.split(' ').slice(1), failEnv, dir);
+    const again = await cli(next.split(' ').slice(1), failEnv, bed.dir);
     expect(again.stderr).toContain(`(init): the case in ${kase} has its inventory, skipping`);
     expect(again.stderr).toContain('up stopped at step doctor (5/12)');
     expect(again.exitCode).toBe(1);
   }, 120_000);
 
   it('3: every check from outside failed: "NOT reachable", exit 4, no hand-out advice first', async () => {
-    const kase = join(dir, 'unreachable');
+    const kase = join(bed.dir, 'unreachable');
     const closed = await closedPort();
     const to = (name: string, port: number) => `${name}:${port}:127.0.0.1:${closed}`;
     const r = await cli(
@@ -108,13 +73,13 @@ describe('up: resume command and an honest card', () => {
         configFile('unreach.test', ['users:', '  - name: lead', '    admin: true']),
         '--yes',
         '--fingerprint',
-        sshd.hostFingerprint,
+        bed.sshd.hostFingerprint,
         '--skip-dns-check',
         '--skip-hook',
         '10-server-preflight',
       ],
       {
-        ...env,
+        ...bed.env,
         // verify (the shipped post-start hook) and the control room reach a closed port.
         MATRIX_OOB_CONNECT_TO: [
           to('matrix.unreach.test', 443),

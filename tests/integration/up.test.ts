@@ -2,53 +2,27 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { caseSecrets } from '../helpers/case.js';
-import { type CaseDns, startCaseDns } from '../helpers/case-dns.js';
+import { caseSecrets, writeConfigFile } from '../helpers/case.js';
 import { CLI, cli } from '../helpers/cli-process.js';
-import { makeCollectionPaths } from '../helpers/collections.js';
 import { type FakeHomeserver, startFakeHomeserver } from '../helpers/fake-homeserver.js';
-import { makeFixtureCheckout } from '../helpers/mdad-fixture.js';
+import { fixtureSuite } from '../helpers/fixture-suite.js';
 import { makeFixtureRepo } from '../helpers/mdad-repo.js';
-import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 // `matrix-oob up` end to end: the built CLI, a real ansible-playbook on the fixture playbook, a
 // real sshd on loopback, DNS servers on 127.53.9.0/24 (this suite only), the fake homeserver
 // for the control-room hook. up.test.ts and example.test are ready; late.test points elsewhere.
 describe('up', () => {
-  let sshd: TestSshd;
-  let dns: CaseDns;
   let hs: FakeHomeserver;
-  let dir: string;
-  let checkout: string;
-  let data: string;
-  let env: NodeJS.ProcessEnv;
 
-  const configFile = (name: string, domain: string, extra: string[] = []) => {
-    const file = join(dir, `${name}.yml`);
-    writeFileSync(
-      file,
-      [
-        `domain: ${domain}`,
-        'server:',
-        `  address: ${sshd.host}`,
-        `  ssh_port: ${sshd.port}`,
-        'homeserver: synapse',
-        ...extra,
-        '',
-      ].join('\n'),
-    );
-    return file;
-  };
+  const configFile = (name: string, domain: string, extra: string[] = []) =>
+    writeConfigFile(join(bed.dir, `${name}.yml`), domain, bed.sshd, ['homeserver: synapse', ...extra]);
   const state = (c: string) => JSON.parse(readFileSync(join(c, 'state.json'), 'utf8'));
   const journal = (c: string) =>
     readFileSync(join(c, 'journal.jsonl'), 'utf8')
@@ -60,75 +34,75 @@ describe('up', () => {
       .filter((e) => e.command === 'up' && e.stage)
       .map((e) => `${e.stage}:${e.result}`);
 
+  const bed = fixtureSuite({
+    name: 'up',
+    dns: {
+      prefix: '127.53.9',
+      zones: [
+        { domain: 'example.test' },
+        { domain: 'fetch.test' },
+        { domain: 'late.test', ip: '192.0.2.99' },
+      ],
+    },
+    collections: true,
+    env: { MATRIX_OOB_KILL_GRACE_MS: '3000', MATRIX_OOB_CASE: undefined, CI: undefined },
+  });
+
   beforeAll(async () => {
-    sshd = await startSshd();
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-up-'));
-    dns = await startCaseDns('127.53.9', [
-      { domain: 'example.test', ip: sshd.host },
-      { domain: 'fetch.test', ip: sshd.host },
-      { domain: 'late.test', ip: '192.0.2.99' },
-    ]);
-    checkout = makeFixtureCheckout(join(dir, 'mdad'));
-    const cols = makeCollectionPaths(join(dir, 'collections'));
-    data = join(dir, 'data');
-    mkdirSync(join(dir, 'tmp'));
     // The homeserver knows a user's password once `user add` has written it (as Synapse would).
     const passwords = new Proxy({} as Record<string, string>, {
       get: (_t, name) => {
         if (typeof name !== 'string') return undefined;
-        const file = join(dir, 'case', 'credentials', `${name}.txt`);
+        const file = join(bed.dir, 'case', 'credentials', `${name}.txt`);
         return existsSync(file) ? /^password: (.*)$/m.exec(readFileSync(file, 'utf8'))?.[1] : undefined;
       },
     });
     hs = await startFakeHomeserver({ domain: 'example.test', users: passwords });
-    env = {
-      ...process.env,
-      ...dns.env,
-      ANSIBLE_PRIVATE_KEY_FILE: sshd.clientKey,
-      ANSIBLE_COLLECTIONS_PATH: cols.good,
-      ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'false',
-      MATRIX_OOB_MIN_ANSIBLE_CORE: '2.14',
-      MDAD_FIXTURE_DATA: data,
-      NO_COLOR: '1',
-      TMPDIR: join(dir, 'tmp'),
-      MATRIX_OOB_KILL_GRACE_MS: '3000',
-    };
-    for (const k of ['FORCE_COLOR', 'MATRIX_OOB_SKIP_DNS_CHECK', 'MATRIX_OOB_CASE', 'CI']) delete env[k];
-  }, 120_000);
+  });
   afterAll(async () => {
     await hs?.close();
-    await dns?.close();
-    await sshd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses bad usage before writing anything', async () => {
-    const file = configFile('usage', 'example.test', [`playbook:\n  path: ${checkout}`]);
-    const target = join(dir, 'usage-case');
-    const noFp = await cli(['-C', target, 'up', '--config', file, '--yes'], env);
+    const file = configFile('usage', 'example.test', [`playbook:\n  path: ${bed.checkout}`]);
+    const target = join(bed.dir, 'usage-case');
+    const noFp = await cli(['-C', target, 'up', '--config', file, '--yes'], bed.env);
     expect(noFp.exitCode).toBe(2);
     expect(noFp.stderr).toContain('error: without a terminal, up needs');
     expect(noFp.stderr).toContain('--fingerprint');
-    const badFp = await cli(['-C', target, 'up', '--config', file, '--fingerprint', 'MD5:aa:bb'], env);
+    const badFp = await cli(['-C', target, 'up', '--config', file, '--fingerprint', 'MD5:aa:bb'], bed.env);
     expect(badFp.exitCode).toBe(2);
     expect(badFp.stderr).toContain('error: --fingerprint: "MD5:aa:bb" is not a SHA256 fingerprint');
     const badWait = await cli(
-      ['-C', target, 'up', '--config', file, '--fingerprint', sshd.hostFingerprint, '--dns-timeout', 'soon'],
-      env,
+      [
+        '-C',
+        target,
+        'up',
+        '--config',
+        file,
+        '--fingerprint',
+        bed.sshd.hostFingerprint,
+        '--dns-timeout',
+        'soon',
+      ],
+      bed.env,
     );
     expect(badWait.exitCode).toBe(2);
     expect(badWait.stderr).toContain('error: --dns-timeout: "soon" is not a duration');
-    const noConfig = await cli(['-C', target, 'up', '--yes', '--fingerprint', sshd.hostFingerprint], env);
+    const noConfig = await cli(
+      ['-C', target, 'up', '--yes', '--fingerprint', bed.sshd.hostFingerprint],
+      bed.env,
+    );
     expect(noConfig.exitCode).toBe(2);
     expect(noConfig.stderr).toContain(`error: no case in ${target}, and no terminal to run the wizard on`);
     expect(existsSync(target)).toBe(false);
   });
 
   it('waits for DNS, stops with exit 3 and the report at --dns-timeout; Ctrl-C while waiting exits 130', async () => {
-    const file = configFile('late', 'late.test', [`playbook:\n  path: ${checkout}`]);
-    const late = join(dir, 'late-case');
-    const args = ['-C', late, 'up', '--config', file, '--yes', '--fingerprint', sshd.hostFingerprint];
-    const r = await cli([...args, '--dns-timeout', '1s', '--dns-interval', '300ms'], env);
+    const file = configFile('late', 'late.test', [`playbook:\n  path: ${bed.checkout}`]);
+    const late = join(bed.dir, 'late-case');
+    const args = ['-C', late, 'up', '--config', file, '--yes', '--fingerprint', bed.sshd.hostFingerprint];
+    const r = await cli([...args, '--dns-timeout', '1s', '--dns-interval', '300ms'], bed.env);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('==> up [1/12] case folder and inventory (init)');
     expect(r.stderr).toMatch(/round 1: 0\/3 records ok, not ready/);
@@ -141,7 +115,7 @@ describe('up', () => {
 
     // Ctrl-C during the wait: 130, the step named, recorded as interrupted.
     const child = execa('node', [CLI, ...args, '--dns-interval', '30s'], {
-      env,
+      env: bed.env,
       extendEnv: false,
       reject: false,
       all: true,
@@ -165,9 +139,9 @@ describe('up', () => {
   }, 60_000);
 
   it('fetches a missing checkout, pins the key by fingerprint, and stops with the doctor report', async () => {
-    const repo = makeFixtureRepo(join(dir, 'repo'));
+    const repo = makeFixtureRepo(join(bed.dir, 'repo'));
     const file = configFile('fetch', 'fetch.test');
-    const kase = join(dir, 'fetch-case');
+    const kase = join(bed.dir, 'fetch-case');
     const r = await cli(
       [
         '-C',
@@ -177,22 +151,22 @@ describe('up', () => {
         file,
         '--yes',
         '--fingerprint',
-        sshd.hostFingerprint,
+        bed.sshd.hostFingerprint,
         '--skip-dns-check',
       ],
       // No community.docker (nor community.general) collection: doctor fails.
       {
-        ...env,
+        ...bed.env,
         MATRIX_OOB_PLAYBOOK_REPO: repo.url,
         MATRIX_OOB_PLAYBOOK_REF: repo.commits[0],
-        ANSIBLE_COLLECTIONS_PATH: join(dir, 'nowhere'),
+        ANSIBLE_COLLECTIONS_PATH: join(bed.dir, 'nowhere'),
       },
     );
     expect(r.stderr).toContain('warning: DNS check skipped');
     expect(existsSync(join(kase, 'playbook', 'setup.yml'))).toBe(true);
     expect(existsSync(join(kase, 'playbook', 'roles', 'galaxy', 'playbook_help'))).toBe(true);
-    expect(readFileSync(join(kase, 'known_hosts'), 'utf8')).toContain(sshd.hostPublicKey);
-    expect(r.stderr).toContain(`pinned ED25519 ${sshd.hostFingerprint}`);
+    expect(readFileSync(join(kase, 'known_hosts'), 'utf8')).toContain(bed.sshd.hostPublicKey);
+    expect(r.stderr).toContain(`pinned ED25519 ${bed.sshd.hostFingerprint}`);
     expect(r.stderr).toMatch(/FAIL\s+community\.docker/);
     expect(r.stderr).toMatch(/FAIL\s+community\.general/);
     expect(r.stderr).toContain(
@@ -205,11 +179,11 @@ describe('up', () => {
   }, 90_000);
 
   it('goes from a config file to a server with users and a control room; resumes after a failure', async () => {
-    const kase = join(dir, 'case');
+    const kase = join(bed.dir, 'case');
     // Case hooks, executables run on this machine: one notes its event, one always fails.
     mkdirSync(join(kase, 'hooks', 'post-setup'), { recursive: true });
     mkdirSync(join(kase, 'hooks', 'post-start'), { recursive: true });
-    const marks = join(dir, 'hook-marks');
+    const marks = join(bed.dir, 'hook-marks');
     writeFileSync(
       join(kase, 'hooks', 'post-setup', '50-mark'),
       `#!/bin/sh\necho "$MATRIX_OOB_EVENT $MATRIX_OOB_DOMAIN" >> ${marks}\n`,
@@ -225,14 +199,14 @@ describe('up', () => {
       // One user, created by the setup run (the card with several: tests/unit).
       '  - name: alice',
       '    admin: true',
-      `playbook:\n  path: ${checkout}`,
+      `playbook:\n  path: ${bed.checkout}`,
     ]);
     // Hooks that need the server's network or sudo on this machine: skipped (own suites).
     const skip = ['--skip-hook', '10-server-preflight', '--skip-hook', '10-verify'];
 
     const failed = await cli(
-      ['-C', kase, 'up', '--config', file, '--yes', '--fingerprint', sshd.hostFingerprint, ...skip],
-      { ...env, MDAD_FIXTURE_FAIL: 'start' },
+      ['-C', kase, 'up', '--config', file, '--yes', '--fingerprint', bed.sshd.hostFingerprint, ...skip],
+      { ...bed.env, MDAD_FIXTURE_FAIL: 'start' },
     );
     expect(failed.stderr).toContain('DNS');
     expect(failed.stderr).toContain('stage setup finished');
@@ -260,7 +234,7 @@ describe('up', () => {
 
     // The resume: no --config, --fingerprint or failure this time; --json for the card.
     const ok = await cli(['-C', kase, '--json', 'up', '--yes', ...skip], {
-      ...env,
+      ...bed.env,
       MATRIX_OOB_CONTROL_ROOM_URL: hs.url,
     });
     expect(ok.stderr).toContain('resuming the run started');
@@ -272,12 +246,12 @@ describe('up', () => {
     expect(ok.stderr).toContain('warning: post-start hook 50-page-oncall failed (exit 4); going on');
     expect(ok.exitCode).toBe(0);
     expect(readFileSync(marks, 'utf8')).toBe('post-setup example.test\n'); // not run again
-    expect(readFileSync(join(data, 'started'), 'utf8')).toBe('yes\n');
+    expect(readFileSync(join(bed.data, 'started'), 'utf8')).toBe('yes\n');
 
     const creds = (u: string) => join(kase, 'credentials', `${u}.txt`);
     for (const u of ['alice']) {
       expect(statSync(creds(u)).mode & 0o777).toBe(0o600);
-      expect(existsSync(join(data, 'users', `${u}.json`))).toBe(true);
+      expect(existsSync(join(bed.data, 'users', `${u}.json`))).toBe(true);
     }
     // The card, on stderr: where to log in, whose credentials are where, the room, what failed, what next.
     const card = ok.stderr.slice(ok.stderr.lastIndexOf('Matrix for example.test is up'));
@@ -314,7 +288,7 @@ describe('up', () => {
       'users:skipped',
       'post-users:ok',
     ]);
-    expect(JSON.parse(readFileSync(join(data, 'users', 'alice.json'), 'utf8'))).toMatchObject({
+    expect(JSON.parse(readFileSync(join(bed.data, 'users', 'alice.json'), 'utf8'))).toMatchObject({
       username: 'alice',
       admin: 'yes',
       via: 'matrix-user-creator',

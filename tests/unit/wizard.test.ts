@@ -46,6 +46,17 @@ const MINIMAL: Script = [
   ['confirm', ENTER],
 ];
 
+/** The config of example.com at 203.0.113.10 with every default taken. */
+const DEFAULT_CONFIG = {
+  domain: 'example.com',
+  server: { address: '203.0.113.10', ssh_user: 'root', ssh_port: 22 },
+  homeserver: 'synapse',
+  element: true,
+  serve_base_domain: true,
+  audio_video: { enabled: false },
+  users: [],
+};
+
 const names = (p: FakePrompt) => p.asked.map((a) => a.name);
 
 describe('wizard: order and defaults', () => {
@@ -70,15 +81,7 @@ describe('wizard: order and defaults', () => {
   it('asks every question in order; Enter takes the declared defaults', async () => {
     const { config, prompt, out } = await wizard(MINIMAL);
     expect(names(prompt)).toEqual(MINIMAL.map(([n]) => n));
-    expect(config).toEqual({
-      domain: 'example.com',
-      server: { address: '203.0.113.10', ssh_user: 'root', ssh_port: 22 },
-      homeserver: 'synapse',
-      element: true,
-      serve_base_domain: true,
-      audio_video: { enabled: false },
-      users: [],
-    });
+    expect(config).toEqual(DEFAULT_CONFIG);
     const defaults = Object.fromEntries(prompt.asked.map((a) => [a.name, a.default]));
     expect(defaults).toMatchObject({
       'server.ssh_user': 'root',
@@ -426,15 +429,7 @@ describe('wizard: non-interactive rule', () => {
       out: memoryOutput(),
     });
     expect(prompt.asked).toEqual([]);
-    expect(config).toEqual({
-      domain: 'example.com',
-      server: { address: '203.0.113.10', ssh_user: 'root', ssh_port: 22 },
-      homeserver: 'synapse',
-      element: true,
-      serve_base_domain: true,
-      audio_video: { enabled: false },
-      users: [],
-    });
+    expect(config).toEqual(DEFAULT_CONFIG);
   });
 
   it('defaults become to yes for a non-root login, and TURN to the IPv4 address', async () => {
