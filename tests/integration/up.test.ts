@@ -194,6 +194,20 @@ describe('up', () => {
     );
     chmodSync(join(kase, 'hooks', 'post-setup', '50-mark'), 0o755);
     chmodSync(join(kase, 'hooks', 'post-start', '50-page-oncall'), 0o755);
+    // Another operator's commands on the case while up runs (not up's own hook: no
+    // MATRIX_OOB_LOCK_PID): up holds the case lock between its steps, so both are refused.
+    const intruder = join(bed.dir, 'intruder.log');
+    const other = `env -u MATRIX_OOB_LOCK_PID ${process.execPath} ${CLI} -C ${kase}`;
+    writeFileSync(
+      join(kase, 'hooks', 'post-setup', '60-intruder'),
+      [
+        '#!/bin/sh',
+        `${other} deploy --stage start >> ${intruder} 2>&1; echo "deploy exit $?" >> ${intruder}`,
+        `${other} init --config ${join(kase, 'matrix-oob.yml')} --yes >> ${intruder} 2>&1; echo "init exit $?" >> ${intruder}`,
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(kase, 'hooks', 'post-setup', '60-intruder'), 0o755);
     const file = configFile('main', 'example.test', [
       'users:',
       // One user, created by the setup run (the card with several: tests/unit).
@@ -215,6 +229,10 @@ describe('up', () => {
     expect(failed.stderr).toContain('up stopped at step start (9/12)');
     expect(failed.exitCode).toBe(1);
     expect(readFileSync(marks, 'utf8')).toBe('post-setup example.test\n');
+    const refused = readFileSync(intruder, 'utf8');
+    expect(refused).toMatch(/^deploy exit 2$/m);
+    expect(refused).toMatch(/^init exit 2$/m);
+    expect(refused.match(/another matrix-oob, pid \d+, running `up` since /g)).toHaveLength(2);
     const s1 = state(kase);
     expect(
       Object.fromEntries(Object.entries(s1.up.steps).map(([k, v]) => [k, (v as { status: string }).status])),

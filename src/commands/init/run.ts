@@ -2,6 +2,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { readIfExists } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { journal } from '../../case/journal.js';
+import { withCaseLock } from '../../case/lock.js';
 import { CONFIG_FILE, casePaths } from '../../case/paths.js';
 import { applyPlan, maskSecrets } from '../../case/plan.js';
 import { readConfigData, resolveConfigPaths } from '../../config/load.js';
@@ -101,13 +102,13 @@ export async function runInit(req: InitRequest): Promise<{ root: string }> {
   // Replaying the case's own matrix-oob.yml keeps that file as it is (comments included).
   const keepConfigFile =
     file !== undefined && resolve(file) === paths.config && Object.keys(flagsToConfig(opts)).length === 0;
-  const plan = await planInit(config, paths, keepConfigFile);
   const show = (p: string) => {
     const rel = relative(process.cwd(), p);
     return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
   };
 
   if (opts.dryRun) {
+    const plan = await planInit(config, paths, keepConfigFile);
     out.info(`dry run: nothing is written. Case folder: ${show(paths.root)}`);
     for (const f of plan.files) {
       out.info(
@@ -119,12 +120,18 @@ export async function runInit(req: InitRequest): Promise<{ root: string }> {
     return { root: paths.root };
   }
 
-  await applyPlan(plan);
-  await journal(
-    paths.journal,
-    { command: 'init', result: 'ok', secrets_created: plan.created, secrets_kept: plan.kept },
-    new Redactor(plan.secrets),
-  );
+  // An existing case: read its secrets and write the new files under the case's lock, so a
+  // deploy or another init on the case cannot run in between (a new case has no lock yet).
+  const plan = await withCaseLock(paths.root, 'init', async () => {
+    const p = await planInit(config, paths, keepConfigFile);
+    await applyPlan(p);
+    await journal(
+      paths.journal,
+      { command: 'init', result: 'ok', secrets_created: p.created, secrets_kept: p.kept },
+      new Redactor(p.secrets),
+    );
+    return p;
+  });
 
   for (const f of plan.files) out.info(`${f.change.padEnd(9)} ${show(f.path)}`);
   if (plan.kept.length > 0) out.info(`kept existing secrets: ${plan.kept.join(', ')}`);

@@ -5,6 +5,7 @@ import { capture as realCapture } from '../../adapters/process.js';
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { checkExtraArgs } from '../../ansible/summary.js';
 import { journal } from '../../case/journal.js';
+import { withCaseLock } from '../../case/lock.js';
 import { CONFIG_FILE } from '../../case/paths.js';
 import { loadCase } from '../../config/load.js';
 import { ExitCode, ExitError, FailureError, UserError } from '../../errors.js';
@@ -103,124 +104,128 @@ export async function runUp(req: UpRequest): Promise<void> {
     }
   }
 
-  const loaded = await loadCase(root);
-  const { paths } = loaded;
-  const run = planRun(await readUpState(paths.state), {
-    fromStart: opts.fromStart,
-    now: clock.now().toISOString(),
-  });
-  if (run.resume) {
-    out.info(
-      `resuming the run started ${run.state.started_at}: its finished steps are skipped (--from-start runs everything again)`,
+  // From here on the case is locked for the whole run (its steps, the DNS wait included), so no
+  // other command can change or tear down the case between two steps.
+  await withCaseLock(root, 'up', async () => {
+    const loaded = await loadCase(root);
+    const { paths } = loaded;
+    const run = planRun(await readUpState(paths.state), {
+      fromStart: opts.fromStart,
+      now: clock.now().toISOString(),
+    });
+    if (run.resume) {
+      out.info(
+        `resuming the run started ${run.state.started_at}: its finished steps are skipped (--from-start runs everything again)`,
+      );
+    }
+    const flags = {
+      yes: req.globals.yes,
+      json: req.globals.json,
+      fingerprint,
+      dnsTimeout: opts.dnsTimeout,
+      dnsInterval: opts.dnsInterval,
+      skipDnsCheck: skipDns,
+      skipHook: opts.skipHook,
+      ansibleArgs: req.ansibleArgs,
+    };
+    const resume = resumeCommand(paths.root, flags);
+    const interrupt = req.interrupt ?? interruptOnSignals();
+    const steps = new StepRunner({
+      paths,
+      state: run.state,
+      skip: run.skip,
+      out,
+      clock,
+      signal: interrupt.signal,
+      resume,
+      // The DNS check could not run at all (e.g. an intercepting network): waiting will not help,
+      // going on without it will (the records to create are printed with the error).
+      wayOn: (step, err) =>
+        step === 'dns' && err instanceof FailureError
+          ? resumeCommand(paths.root, { ...flags, skipDnsCheck: true })
+          : undefined,
+    });
+    await steps.record(
+      'init',
+      where.needsInit ? { step: 'init', result: 'ok' } : { step: 'init', result: 'skipped', note: 'present' },
+      performance.now() - initStarted,
     );
-  }
-  const flags = {
-    yes: req.globals.yes,
-    json: req.globals.json,
-    fingerprint,
-    dnsTimeout: opts.dnsTimeout,
-    dnsInterval: opts.dnsInterval,
-    skipDnsCheck: skipDns,
-    skipHook: opts.skipHook,
-    ansibleArgs: req.ansibleArgs,
-  };
-  const resume = resumeCommand(paths.root, flags);
-  const interrupt = req.interrupt ?? interruptOnSignals();
-  const steps = new StepRunner({
-    paths,
-    state: run.state,
-    skip: run.skip,
-    out,
-    clock,
-    signal: interrupt.signal,
-    resume,
-    // The DNS check could not run at all (e.g. an intercepting network): waiting will not help,
-    // going on without it will (the records to create are printed with the error).
-    wayOn: (step, err) =>
-      step === 'dns' && err instanceof FailureError
-        ? resumeCommand(paths.root, { ...flags, skipDnsCheck: true })
-        : undefined,
-  });
-  await steps.record(
-    'init',
-    where.needsInit ? { step: 'init', result: 'ok' } : { step: 'init', result: 'skipped', note: 'present' },
-    performance.now() - initStarted,
-  );
 
-  const c: StepContext = {
-    root,
-    loaded,
-    globals: sub(root),
-    out,
-    terminal: req.terminal ?? processTerminal(),
-    capture,
-    env,
-    interrupt,
-    clock,
-    ansibleArgs: req.ansibleArgs,
-    interactive,
-    skipHooks: opts.skipHook,
-  };
-  try {
-    await steps.run('dns', async () => {
-      if (skipDns) {
-        out.warn(
-          'DNS check skipped (--skip-dns-check or MATRIX_OOB_SKIP_DNS_CHECK): if a record is missing, the certificates cannot be issued and the server will not be reachable.',
-        );
-        return { skipped: 'skipped on request' };
-      }
-      return waitForRecords(c.loaded, {
-        ...wait,
-        env,
-        signal: interrupt.signal,
-        out,
-        colour,
-        timeoutText: opts.dnsTimeout,
+    const c: StepContext = {
+      root,
+      loaded,
+      globals: sub(root),
+      out,
+      terminal: req.terminal ?? processTerminal(),
+      capture,
+      env,
+      interrupt,
+      clock,
+      ansibleArgs: req.ansibleArgs,
+      interactive,
+      skipHooks: opts.skipHook,
+    };
+    try {
+      await steps.run('dns', async () => {
+        if (skipDns) {
+          out.warn(
+            'DNS check skipped (--skip-dns-check or MATRIX_OOB_SKIP_DNS_CHECK): if a record is missing, the certificates cannot be issued and the server will not be reachable.',
+          );
+          return { skipped: 'skipped on request' };
+        }
+        return waitForRecords(c.loaded, {
+          ...wait,
+          env,
+          signal: interrupt.signal,
+          out,
+          colour,
+          timeoutText: opts.dnsTimeout,
+        });
       });
-    });
-    await steps.run('playbook', () => playbookStep(c));
-    await steps.run('host-key', () => hostKeyStep(c, fingerprint));
-    await steps.run('doctor', () => doctorStep(c, versions, colour));
-    await steps.run('pre-setup', () => hooksStep(c, 'pre-setup'));
-    await steps.run('setup', () => deployStep(c, 'setup'));
-    await steps.run('post-setup', () => hooksStep(c, 'post-setup'));
-    await steps.run('start', () => deployStep(c, 'start'));
-    await steps.run('post-start', () => hooksStep(c, 'post-start'));
-    await steps.run('users', () => usersStep(c));
-    await steps.run('post-users', () => hooksStep(c, 'post-users'));
-  } finally {
-    if (!req.interrupt) interrupt.dispose();
-  }
+      await steps.run('playbook', () => playbookStep(c));
+      await steps.run('host-key', () => hostKeyStep(c, fingerprint));
+      await steps.run('doctor', () => doctorStep(c, versions, colour));
+      await steps.run('pre-setup', () => hooksStep(c, 'pre-setup'));
+      await steps.run('setup', () => deployStep(c, 'setup'));
+      await steps.run('post-setup', () => hooksStep(c, 'post-setup'));
+      await steps.run('start', () => deployStep(c, 'start'));
+      await steps.run('post-start', () => hooksStep(c, 'post-start'));
+      await steps.run('users', () => usersStep(c));
+      await steps.run('post-users', () => hooksStep(c, 'post-users'));
+    } finally {
+      if (!req.interrupt) interrupt.dispose();
+    }
 
-  await recordFinished(paths.state, run.state, clock);
-  const card = await gatherCard(c.loaded.config, paths, {
-    hookFailures: hookFailures(run.state),
-    skippedHooks: opts.skipHook,
-  });
-  const verifyFailed = card.verified === 'failed';
-  await journal(
-    paths.journal,
-    {
-      command: 'up',
-      result: verifyFailed ? 'failed' : 'ok',
-      ...(verifyFailed ? { exit_code: ExitCode.NOT_VERIFIED } : {}),
-      verified: card.verified,
-      hook_failures: card.hook_failures.map((f) => `${f.event}/${f.hook}`),
-      users: card.users.filter((u) => u.credentials).map((u) => u.name),
-      control_room: card.control_room?.room_id ?? null,
-    },
-    undefined,
-    clock,
-  );
-  out.info(renderCard(card, colour));
-  const document = { case_dir: paths.root, steps: steps.results, summary: card };
-  if (verifyFailed) {
-    throw new ExitError(ExitCode.NOT_VERIFIED, {
-      error: `deployed, but the check from outside failed: the server is not reachable as it must be`,
-      hint: 'fix what the 10-verify hook reported (above), then check again.',
-      next: nextCommand('verify', root),
-      data: document,
+    await recordFinished(paths.state, run.state, clock);
+    const card = await gatherCard(c.loaded.config, paths, {
+      hookFailures: hookFailures(run.state),
+      skippedHooks: opts.skipHook,
     });
-  }
-  if (req.globals.json) out.data(JSON.stringify({ ok: true, ...document }, null, 2));
+    const verifyFailed = card.verified === 'failed';
+    await journal(
+      paths.journal,
+      {
+        command: 'up',
+        result: verifyFailed ? 'failed' : 'ok',
+        ...(verifyFailed ? { exit_code: ExitCode.NOT_VERIFIED } : {}),
+        verified: card.verified,
+        hook_failures: card.hook_failures.map((f) => `${f.event}/${f.hook}`),
+        users: card.users.filter((u) => u.credentials).map((u) => u.name),
+        control_room: card.control_room?.room_id ?? null,
+      },
+      undefined,
+      clock,
+    );
+    out.info(renderCard(card, colour));
+    const document = { case_dir: paths.root, steps: steps.results, summary: card };
+    if (verifyFailed) {
+      throw new ExitError(ExitCode.NOT_VERIFIED, {
+        error: `deployed, but the check from outside failed: the server is not reachable as it must be`,
+        hint: 'fix what the 10-verify hook reported (above), then check again.',
+        next: nextCommand('verify', root),
+        data: document,
+      });
+    }
+    if (req.globals.json) out.data(JSON.stringify({ ok: true, ...document }, null, 2));
+  });
 }
