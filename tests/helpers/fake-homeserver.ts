@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HttpError } from './e2ee-homeserver-types.js';
 
 /**
  * A Matrix homeserver on loopback that implements the client-server API calls matrix-oob uses
@@ -106,17 +107,6 @@ export interface FakeHomeserver {
     state?: Record<string, Record<string, unknown>>,
   ): string;
   close(): Promise<void>;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errcode: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
 }
 
 export async function startFakeHomeserver(options: FakeHomeserverOptions): Promise<FakeHomeserver> {
