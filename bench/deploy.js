@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSshd } from '../tests/helpers/sshd.js';
-import { fixtureCheckout as sharedFixtureCheckout } from './fixture.js';
+import { fixtureCheckout } from './fixture.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'bin/matrix-oob.js');
@@ -26,8 +26,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STREAM_MB = Number(process.env.BENCH_STREAM_MB ?? 100);
 const dir = mkdtempSync(join(tmpdir(), 'matrix-oob-bench-deploy-'));
 let sshd;
-
-const fixtureCheckout = (dest) => sharedFixtureCheckout(dest, root);
 
 function makeCase(name, checkout) {
   const caseDir = join(dir, name);

@@ -41,7 +41,7 @@ try {
   const [a, b] = await Promise.all([startSshd(), startSshd()]);
   servers.push(a, b);
   appendFileSync(join(b.dir, 'authorized_keys'), readFileSync(`${a.clientKey}.pub`));
-  const co = fixtureCheckout(join(dir, 'mdad'), root);
+  const co = fixtureCheckout(join(dir, 'mdad'));
   const caseDir = join(dir, 'case');
   const cfg = `${caseDir}.yml`;
   writeFileSync(

@@ -1,26 +1,13 @@
 // The fixture playbook (tests/fixtures/mdad) as a clean git checkout with its galaxy role, the
 // way `playbook fetch` leaves one (deploy caches its tag list per commit).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeCollectionPaths } from '../tests/helpers/collections.js';
+import { makeFixtureCheckout } from '../tests/helpers/mdad-fixture.js';
 
-export function fixtureCheckout(dest, root) {
-  cpSync(join(root, 'tests/fixtures/mdad'), dest, { recursive: true });
-  const roles = join(dest, 'fixture-roles');
-  mkdirSync(roles);
-  execFileSync('tar', [
-    '-czf',
-    join(roles, 'playbook_help.tar.gz'),
-    '-C',
-    join(root, 'tests/fixtures/mdad-galaxy-roles'),
-    'playbook_help',
-  ]);
-  const req = join(dest, 'requirements.yml');
-  writeFileSync(req, readFileSync(req, 'utf8').replace('FIXTURE_ROLES', roles));
-  execFileSync('ansible-galaxy', ['install', '-r', 'requirements.yml', '-p', 'roles/galaxy/', '--force'], {
-    cwd: dest,
-    stdio: 'ignore',
-  });
+export function fixtureCheckout(dest) {
+  makeFixtureCheckout(dest);
   writeFileSync(join(dest, '.gitignore'), 'roles/galaxy/\nfixture-roles/\n');
   const gitEnv = {
     ...process.env,
@@ -39,28 +26,7 @@ export function fixtureCheckout(dest, root) {
   return dest;
 }
 
-/**
- * A collection path holding community.docker 3.6.0 and community.general (skeletons built with
- * the real ansible-galaxy, offline), which doctor requires; the same as tests/helpers/collections.ts.
- */
+/** A collection path with community.docker 3.6.0 and community.general, which doctor requires. */
 export function collectionPath(dir) {
-  const path = join(dir, 'collections');
-  mkdirSync(join(path, 'ansible_collections'), { recursive: true });
-  for (const [name, version] of [
-    ['community.docker', '3.6.0'],
-    ['community.general', '10.0.0'],
-  ]) {
-    const skel = join(dir, 'skel', name);
-    execFileSync('ansible-galaxy', ['collection', 'init', name, '--init-path', skel], { stdio: 'ignore' });
-    const src = join(skel, ...name.split('.'));
-    const galaxy = join(src, 'galaxy.yml');
-    writeFileSync(galaxy, readFileSync(galaxy, 'utf8').replace(/^version: .*$/m, `version: ${version}`));
-    execFileSync('ansible-galaxy', ['collection', 'build', src, '--output-path', dir], { stdio: 'ignore' });
-    execFileSync(
-      'ansible-galaxy',
-      ['collection', 'install', '-p', path, join(dir, `${name.replace('.', '-')}-${version}.tar.gz`)],
-      { stdio: 'ignore' },
-    );
-  }
-  return path;
+  return makeCollectionPaths(join(dir, 'collections')).good;
 }

@@ -24,7 +24,7 @@ const USERS = 5;
 const dir = mkdtempSync(join(tmpdir(), 'matrix-oob-bench-up-'));
 const sshd = await startSshd();
 try {
-  const checkout = fixtureCheckout(join(dir, 'mdad'), root);
+  const checkout = fixtureCheckout(join(dir, 'mdad'));
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   const calls = join(dir, 'calls.log');

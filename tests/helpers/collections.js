@@ -1,3 +1,4 @@
+// Plain JS (with collections.d.ts) so bench/ scripts can use it without a TypeScript loader.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,12 +13,9 @@ import { join } from 'node:path';
  * - `empty`: none.
  * Use with ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false to hide whatever the system bundles.
  */
-export function makeCollectionPaths(
-  dir: string,
-  docker = '3.6.0',
-): { good: string; old: string; noGeneral: string; empty: string } {
-  const built = new Map<string, string>();
-  const tarball = (name: string, version: string): string => {
+export function makeCollectionPaths(dir, docker = '3.6.0') {
+  const built = new Map();
+  const tarball = (name, version) => {
     const key = `${name}-${version}`;
     const existing = built.get(key);
     if (existing) return existing;
@@ -31,7 +29,7 @@ export function makeCollectionPaths(
     built.set(key, file);
     return file;
   };
-  const install = (path: string, ...files: string[]) => {
+  const install = (path, ...files) => {
     mkdirSync(join(path, 'ansible_collections'), { recursive: true });
     if (files.length > 0)
       execFileSync('ansible-galaxy', ['collection', 'install', '-p', path, ...files], { stdio: 'pipe' });

@@ -1,3 +1,4 @@
+// Plain JS (with mdad-fixture.d.ts) so bench/ scripts can use it without a TypeScript loader.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ const GALAXY_ROLES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtur
  * The galaxy role tarball is built locally; with `roles: true` it is installed with the real
  * `ansible-galaxy install -r requirements.yml -p roles/galaxy/ --force`.
  */
-export function makeFixtureCheckout(dir: string, options: { roles?: boolean } = {}): string {
+export function makeFixtureCheckout(dir, options = {}) {
   cpSync(FIXTURE_MDAD, dir, { recursive: true });
   const rolesDir = join(dir, 'fixture-roles');
   mkdirSync(rolesDir, { recursive: true });
