@@ -41,6 +41,9 @@ describe('matrix-oob record verify', () => {
     expect(r.exitCode).toBe(5);
     expect(r.stderr).toContain('BROKEN  journal.jsonl: line 2 was edited');
     expect(readFileSync(path, 'utf8')).toBe(edited);
+    // The help says the exit code a script sees.
+    const help = await runCli(['record', 'verify', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('5 a chain is broken');
   });
 
   it('teardown prints the heads; verify --head checks them and catches a cut journal', async () => {

@@ -52,7 +52,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     .addHelpText(
       'after',
       exitCodesHelp(
-        '0 every chain intact, 4 a chain is broken (the file and line are named), 2 bad usage (not a case folder, bad --head)',
+        '0 every chain intact, 5 a chain is broken (the file and line are named), 2 bad usage (not a case folder, bad --head)',
         'record.md',
       ),
     )

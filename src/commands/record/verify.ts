@@ -14,7 +14,7 @@ export interface RecordVerifyRequest {
   out: Output;
 }
 
-/** `matrix-oob record verify`: exit 0 intact, 4 broken, 2 bad usage. Reads only; writes nothing. */
+/** `matrix-oob record verify`: exit 0 intact, 5 broken (ExitCode.TAMPERED), 2 bad usage. Reads only; writes nothing. */
 export async function runRecordVerify({ opts, globals, out }: RecordVerifyRequest): Promise<void> {
   const heads = opts.head.map((spec) => {
     const h = parseHead(spec);
