@@ -56,12 +56,15 @@ export async function federationPairs(
     const url = `https://matrix.${server}/_matrix/client/v3/directory/room/${encodeURIComponent(aliasOn(aliasDomain))}`;
     try {
       const res = await get(url, options);
-      let body: { room_id?: unknown; errcode?: unknown; error?: unknown } = {};
+      let parsed: unknown;
       try {
-        body = JSON.parse(res.body) as typeof body;
+        parsed = JSON.parse(res.body);
       } catch {
         return { problem: `HTTP ${res.status}, not JSON`, status: res.status };
       }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        return { problem: `HTTP ${res.status}, not a JSON object`, status: res.status };
+      const body = parsed as { room_id?: unknown; errcode?: unknown; error?: unknown };
       if (res.status === 200 && typeof body.room_id === 'string') return { roomId: body.room_id };
       return {
         problem: `HTTP ${res.status} ${String(body.errcode ?? '')} ${String(body.error ?? '')}`.trim(),

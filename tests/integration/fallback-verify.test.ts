@@ -66,6 +66,27 @@ describe('verify with a fallback server', () => {
     expect(report.ok).toBe(true);
   });
 
+  it('a lookup answered with JSON that is not an object fails that direction, not the whole check', async () => {
+    for (const [d, self] of [
+      [a, A],
+      [b, B],
+    ] as const) {
+      d.routes.set(`matrix.${self}${path(A)}`, answer(ROOM));
+      d.routes.set(`matrix.${self}${path(B)}`, answer(ROOM));
+    }
+    a.routes.set(`matrix.${A}${path(B)}`, { ...answer(ROOM), body: 'null' });
+    const report = await verifyServers(config, options());
+    expect(report.federation).toEqual([
+      expect.objectContaining({
+        from: A,
+        to: B,
+        status: 'fail',
+        detail: expect.stringContaining('HTTP 200, not a JSON object'),
+      }),
+      expect.objectContaining({ from: B, to: A, status: 'ok' }),
+    ]);
+  });
+
   it('names the direction that fails, and says when the alias is missing everywhere', async () => {
     a.routes.set(`matrix.${A}${path(B)}`, {
       ...notFound,
