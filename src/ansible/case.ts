@@ -6,6 +6,7 @@ import { type LoadedCase, loadCase } from '../config/load.js';
 import { UserError } from '../errors.js';
 import { parseVarsDocument } from '../inventory/yaml-doc.js';
 import { checkoutPath } from '../playbook/pin.js';
+import type { Derivations } from '../secrets/derived.js';
 import { secretValuesOf } from '../secrets/keys.js';
 import { Redactor } from '../secrets/redact.js';
 import { nextCommand } from '../ui/next.js';
@@ -99,6 +100,8 @@ export async function caseRedactor(
     }
   }
   const varsFiles = new Set([paths.vars, ...hosts.map((h) => join(hostVars, h, 'vars.yml'))]);
+  // What MDAD derives from the generic secret depends only on the checkout: scanned once.
+  let derivations: Derivations | undefined;
   for (const file of varsFiles) {
     const vars = await readIfExists(file);
     if (!vars) continue;
@@ -108,7 +111,8 @@ export async function caseRedactor(
     const generic = data?.matrix_homeserver_generic_secret_key;
     if (checkout && typeof generic === 'string' && generic !== '') {
       const { checkoutDerivations, derivedSecrets } = await import('../secrets/derived.js');
-      for (const s of derivedSecrets(generic, checkoutDerivations(checkout))) redactor.add(s);
+      derivations ??= checkoutDerivations(checkout);
+      for (const s of derivedSecrets(generic, derivations)) redactor.add(s);
     }
   }
   let names: string[] = [];
