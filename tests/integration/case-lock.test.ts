@@ -41,6 +41,13 @@ describe('case lock and leftovers', () => {
     const teardown = await cli(['-C', bed.caseDir, 'teardown', '--confirm', 'example.test'], bed.env);
     expect(teardown.exitCode).toBe(2);
     expect(teardown.stderr).toContain(`another matrix-oob, pid ${first.child.pid}`);
+    // Every command that changes the case waits its turn: user remove (edits matrix-oob.yml and
+    // the credentials) and drill (stops a server, writes state.json) too.
+    for (const args of [['user', 'remove', 'alice'], ['drill']]) {
+      const other = await cli(['-C', bed.caseDir, ...args], bed.env);
+      expect({ args, exit: other.exitCode }).toEqual({ args, exit: 2 });
+      expect(other.stderr).toContain(`another matrix-oob, pid ${first.child.pid}`);
+    }
     expect(existsSync(join(bed.caseDir, 'inventory', 'host_vars', 'matrix.example.test', 'vars.yml'))).toBe(
       true,
     );

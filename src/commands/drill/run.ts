@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { systemClock } from '../../adapters/clock.js';
 import { capture as realCapture } from '../../adapters/process.js';
 import { interruptOnSignals } from '../../adapters/signals.js';
@@ -9,6 +10,7 @@ import { withSshControl } from '../../ansible/ssh-control.js';
 import { failureDetails } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
+import { withCaseLock } from '../../case/lock.js';
 import { readState, writeSection } from '../../case/state.js';
 import { type CaseServer, caseServers } from '../../config/servers.js';
 import { homeserverUrl, pickAdmin } from '../../control-room/case.js';
@@ -42,7 +44,12 @@ interface Timings {
  * tag, --limit that host), post into #control from another server and read it back there, start
  * the stopped one again (always: on failure and Ctrl-C too), and wait until it shows the message.
  */
+/** Run under the case lock: no other command changes the case meanwhile. */
 export async function runDrill(req: DrillRequest): Promise<void> {
+  await withCaseLock(resolve(req.globals.case), 'drill', () => drillLocked(req));
+}
+
+async function drillLocked(req: DrillRequest): Promise<void> {
   const { opts, out } = req;
   const env = req.env ?? process.env;
   const opened = await openAnsibleCase(req.globals.case);

@@ -1,8 +1,10 @@
 import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { exists } from '../../adapters/files.js';
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { credentialsPath, pendingPath } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
+import { withCaseLock } from '../../case/lock.js';
 import { loadCase } from '../../config/load.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import { localpartProblem } from '../../config/validators.js';
@@ -35,7 +37,12 @@ export interface UserRemoveRequest {
  * log in again, what it wrote stays as evidence), then delete its credentials file, drop it from
  * the config and journal it. Nothing local changes unless the server confirmed.
  */
+/** Run under the case lock: no other command changes the case meanwhile. */
 export async function runUserRemove(req: UserRemoveRequest): Promise<void> {
+  await withCaseLock(resolve(req.globals.case), 'user remove', () => userRemoveLocked(req));
+}
+
+async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
   const { name, out, globals } = req;
   const loaded = await loadCase(globals.case);
   const { config, paths } = loaded;
