@@ -85,13 +85,49 @@ async function liveHolder(file: string): Promise<{ info?: LockInfo; text: string
   return age < 5000 ? { text } : undefined;
 }
 
-function busy(info: LockInfo | undefined, file: string): UserError {
+function busy(info: LockInfo | undefined, file: string, what: string): UserError {
   const who = info
-    ? `another matrix-oob, pid ${info.pid}${info.host && info.host !== hostname() ? ` on ${info.host}` : ''}, running \`${info.command}\` since ${info.since}, is working on this case`
-    : 'another matrix-oob is starting on this case';
+    ? `another matrix-oob, pid ${info.pid}${info.host && info.host !== hostname() ? ` on ${info.host}` : ''}, running \`${info.command}\` since ${info.since}, is working on ${what}`
+    : `another matrix-oob is starting on ${what}`;
   return new UserError(who, {
     hint: `wait for it to finish and run the command again. If that process is gone for good, remove ${file}.`,
   });
+}
+
+/**
+ * Take the lock file `file` for `command` (created exclusively, 0600, naming this process); a
+ * dead holder's lock is taken over (takeOver). A live holder stops the command with who it is
+ * (`what` is what it works on), unless `shared(holder)` says this process may work beside it:
+ * then the release does nothing. Returns the release, which removes the file only if it is
+ * still this process's (and at exit too, even after an uncaught error).
+ */
+export async function acquireLockFile(
+  file: string,
+  command: string,
+  what: string,
+  shared: (holder: LockInfo) => boolean = () => false,
+): Promise<() => Promise<void>> {
+  const info: LockInfo = { pid: process.pid, command, since: new Date().toISOString(), host: hostname() };
+  const content = `${JSON.stringify(info)}\n`;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (await createExclusive(file, content)) {
+      held.set(file, content);
+      releaseAtExit();
+      return async () => {
+        held.delete(file);
+        try {
+          if ((await readFile(file, 'utf8')) === content) await unlink(file);
+        } catch {
+          // already gone
+        }
+      };
+    }
+    const holder = await liveHolder(file);
+    if (holder?.info && shared(holder.info)) return async () => {};
+    if (holder) throw busy(holder.info, file, what);
+    await takeOver(file);
+  }
+  throw busy(undefined, file, what);
 }
 
 /**
@@ -103,38 +139,23 @@ export async function acquireCaseLock(root: string, command: string): Promise<()
   if (held.has(file)) return async () => {};
   // No case here: nothing to lock (the command reports the missing case itself).
   if (!(await exists(join(root, 'matrix-oob.yml')))) return async () => {};
-  const info: LockInfo = { pid: process.pid, command, since: new Date().toISOString(), host: hostname() };
-  const content = `${JSON.stringify(info)}\n`;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    if (await createExclusive(file, content)) {
-      held.set(file, content);
-      process.env.MATRIX_OOB_LOCK_PID = String(process.pid);
-      releaseAtExit();
-      const release = async () => {
-        held.delete(file);
-        if (held.size === 0) delete process.env.MATRIX_OOB_LOCK_PID;
-        try {
-          if ((await readFile(file, 'utf8')) === content) await unlink(file);
-        } catch {
-          // already gone
-        }
-      };
-      try {
-        await sweepDeadTemp(root);
-        await refuseOrphans(root, file);
-      } catch (err) {
-        await release();
-        throw err;
-      }
-      return release;
-    }
-    const holder = await liveHolder(file);
-    // A hook of the holder running matrix-oob again (it inherits MATRIX_OOB_LOCK_PID): nested.
-    if (holder?.info && String(holder.info.pid) === process.env.MATRIX_OOB_LOCK_PID) return async () => {};
-    if (holder) throw busy(holder.info, file);
-    await takeOver(file);
+  // A hook of the holder running matrix-oob again (it inherits MATRIX_OOB_LOCK_PID): nested.
+  const nested = (holder: LockInfo) => String(holder.pid) === process.env.MATRIX_OOB_LOCK_PID;
+  const unlock = await acquireLockFile(file, command, 'this case', nested);
+  if (!held.has(file)) return unlock;
+  process.env.MATRIX_OOB_LOCK_PID = String(process.pid);
+  const release = async () => {
+    delete process.env.MATRIX_OOB_LOCK_PID;
+    await unlock();
+  };
+  try {
+    await sweepDeadTemp(root);
+    await refuseOrphans(root, file);
+  } catch (err) {
+    await release();
+    throw err;
   }
-  throw busy(undefined, file);
+  return release;
 }
 
 /** Create `file` with `content` unless it exists (false then). */

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import * as wasm from '@matrix-org/matrix-sdk-crypto-wasm';
 import { type ChainHead, ChainWriter } from '../case/chain.js';
 import { UserError } from '../errors.js';
-import type { RecordPaths } from './paths.js';
 import { storedLines } from './store.js';
 
 export interface ImportResult {
@@ -21,7 +20,6 @@ export async function decryptStored(
   exportText: string,
   passphrase: string,
   userId: string,
-  _paths: RecordPaths,
   roomDirs: string[],
 ): Promise<ImportResult> {
   await wasm.initAsync();

@@ -1,7 +1,5 @@
-import { open, readFile, rm } from 'node:fs/promises';
-import { ensurePrivateDir, FILE_MODE, readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { readIfExists, writeFileAtomic } from '../adapters/files.js';
 import { FailureError } from '../errors.js';
-import type { RecordPaths } from './paths.js';
 
 /** record/recorder/session.json (0600): the recorder's login of its current run. */
 export interface RecorderSession {
@@ -106,39 +104,4 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
 
 export async function writeSecretJson(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/**
- * One recorder per case: record/record.lock holds the PID. A lock whose process is gone is
- * taken over. Returns the release function.
- */
-export async function lockRecorder(paths: RecordPaths): Promise<() => Promise<void>> {
-  await ensurePrivateDir(paths.root);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const h = await open(paths.lock, 'wx', FILE_MODE);
-      await h.writeFile(String(process.pid));
-      await h.close();
-      return () => rm(paths.lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(paths.lock, 'utf8').catch(() => '')).trim());
-      if (pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new FailureError(`another recorder is running for this case (PID ${pid})`, {
-          hint: `stop it first (Ctrl-C in its terminal, or kill ${pid}); one recorder per case.`,
-        });
-      }
-      await rm(paths.lock, { force: true });
-    }
-  }
-  throw new FailureError(`cannot take ${paths.lock}`, { hint: `remove ${paths.lock} if no recorder runs.` });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

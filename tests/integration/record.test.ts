@@ -190,6 +190,24 @@ describe('matrix-oob record: running, restarting, importing keys', () => {
         30_000,
       );
       await waitFor(() => journal().some((j) => j.stage === 'start'), 'recorder started', 30_000);
+      // One writer of the record at a time: a second recorder and a key import are refused.
+      writeFileSync(join(kase.dir, 'keys.txt'), 'not a key export\n');
+      writeFileSync(join(kase.dir, 'pass.txt'), 'passphrase\n');
+      for (const args of [
+        ['record', '--once'],
+        [
+          'record',
+          '--import-keys',
+          join(kase.dir, 'keys.txt'),
+          '--passphrase-file',
+          join(kase.dir, 'pass.txt'),
+        ],
+      ]) {
+        const second = await record(...args);
+        expect({ args, exit: second.exitCode }).toEqual({ args, exit: 2 });
+        expect(second.stderr).toContain(`another matrix-oob, pid ${child.pid}, running \`record\``);
+        expect(second.stderr).toContain("is working on this case's record");
+      }
       const sent = await alice.client.sendMessage(roomId, {
         msgtype: 'm.text',
         body: 'said, then retracted',

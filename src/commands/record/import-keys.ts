@@ -4,6 +4,7 @@ import { exists } from '../../adapters/files.js';
 import { journal } from '../../case/journal.js';
 import { UserError } from '../../errors.js';
 import { decryptStored } from '../../record/import.js';
+import { lockRecord } from '../../record/lock.js';
 import { caseRelative, recordPaths } from '../../record/paths.js';
 import type { Output } from '../../ui/output.js';
 
@@ -37,13 +38,13 @@ export async function runImportKeys(req: ImportKeysRequest): Promise<void> {
     });
   }
   const rooms = (await readdir(paths.rooms, { withFileTypes: true })).filter((d) => d.isDirectory());
+  const unlock = await lockRecord(req.caseRoot, 'record --import-keys');
   const result = await decryptStored(
     text,
     passphrase,
     req.userId,
-    paths,
     rooms.map((d) => join(paths.rooms, d.name)),
-  );
+  ).finally(unlock);
   await journal(req.journalPath, {
     command: 'record --import-keys',
     result: 'ok',

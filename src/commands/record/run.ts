@@ -2,6 +2,7 @@ import { interruptOnSignals } from '../../adapters/signals.js';
 import { credentialsPath, readPassword } from '../../case/credentials.js';
 import { loadCase } from '../../config/load.js';
 import { InterruptedError, UserError } from '../../errors.js';
+import { lockRecord } from '../../record/lock.js';
 import { formatStatus } from '../../record/status.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
@@ -53,6 +54,8 @@ export async function runRecord({
     });
   }
   const baseUrl = (opts.homeserverUrl ?? `https://matrix.${config.domain}`).replace(/\/$/, '');
+  // One writer of the record at a time (released in the finally below, or at exit).
+  const unlock = await lockRecord(paths.root, 'record');
   const interrupt = interruptOnSignals();
   const { Recorder } = await import('../../record/recorder.js');
   const started = Date.now();
@@ -102,6 +105,7 @@ export async function runRecord({
     if (interrupt.signal.aborted)
       throw new InterruptedError('recorder stopped: everything received is stored and checkpointed.');
   } finally {
+    await unlock();
     clearInterval(timer);
     interrupt.dispose();
     // src/index.ts sets the exit code once this returns; then nothing of ours is left running.
