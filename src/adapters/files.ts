@@ -110,12 +110,13 @@ async function openOrFail(path: string, flags: string, mode: number, action: str
   }
 }
 
-/** Append one line (journal.jsonl), creating the file 0600. */
-export async function appendLine(path: string, line: string): Promise<void> {
+/** Append `text` to a file, creating it 0600 in a 0700 folder; with `sync`, fsync it too. */
+export async function appendText(path: string, text: string, sync: boolean): Promise<void> {
   await ensurePrivateDir(dirname(path));
   const handle = await openOrFail(path, 'a', FILE_MODE, 'append to');
   try {
-    await handle.writeFile(`${line}\n`, 'utf8');
+    await handle.writeFile(text, 'utf8');
+    if (sync) await handle.sync();
   } finally {
     await handle.close();
   }

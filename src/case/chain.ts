@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { open, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { ensurePrivateDir, FILE_MODE } from '../adapters/files.js';
-import { FailureError } from '../errors.js';
+import { open } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { appendText, ensurePrivateDir } from '../adapters/files.js';
+import { FailureError, UserError } from '../errors.js';
+import { acquireLockFile } from './lock.js';
 
 /**
  * Hash-chained JSONL (the tamper-evident case record, docs/record.md).
@@ -165,47 +166,27 @@ export async function appendChained(
   }
 }
 
-async function appendText(path: string, text: string, sync: boolean): Promise<void> {
-  await ensurePrivateDir(dirname(path));
-  const handle = await open(path, 'a', FILE_MODE);
-  try {
-    await handle.writeFile(text, 'utf8');
-    if (sync) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** A lock older than this is taken to be left by a killed process. */
-const STALE_LOCK_MS = 30_000;
-
+/**
+ * Run `fn` holding `lock` (the case lock's mechanism: exclusive create, a dead holder's lock
+ * taken over); a live holder is waited for, up to 10 s (an append takes milliseconds).
+ */
 async function withLockFile<T>(lock: string, fn: () => Promise<T>): Promise<T> {
   await ensurePrivateDir(dirname(lock));
   const deadline = Date.now() + 10_000;
+  let release: () => Promise<void>;
   for (;;) {
     try {
-      const h = await open(lock, 'wx', FILE_MODE);
-      await h.writeFile(String(process.pid));
-      await h.close();
+      release = await acquireLockFile(lock, 'journal append', basename(lock, '.lock'));
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lock).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (age > STALE_LOCK_MS) await rm(lock, { force: true });
-      else if (Date.now() > deadline) {
-        throw new FailureError(`${lock} is held by another matrix-oob process`, {
-          hint: `wait for it to finish; if none is running, remove ${lock}.`,
-        });
-      } else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+      if (!(err instanceof UserError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
     }
   }
   try {
     return await fn();
   } finally {
-    await rm(lock, { force: true });
+    await release();
   }
 }
 

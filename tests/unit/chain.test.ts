@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   appendChained,
@@ -139,6 +140,28 @@ describe('hash-chained JSONL', () => {
     expect(order.length).toBe(n + more);
     expect(order.every((v, i) => v === i)).toBe(true);
     expect((await verifyChain(path)).problem).toBeUndefined();
+  });
+
+  it("appendChained takes over a dead process's journal lock, and waits for a live one", async () => {
+    const path = join(dir, 'journal.jsonl');
+    const lockLine = (pid: number) =>
+      `${JSON.stringify({ pid, command: 'journal append', since: new Date().toISOString(), host: hostname() })}\n`;
+    // Left by a process that is gone (killed mid-append): taken over at once.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    await writeFile(`${path}.lock`, lockLine(dead));
+    await appendChained(path, { n: 1 });
+    await expect(stat(`${path}.lock`)).rejects.toThrow(/ENOENT/);
+    // Held by a live process: the append waits until it lets go.
+    await writeFile(`${path}.lock`, lockLine(process.ppid));
+    let released = 0;
+    setTimeout(() => {
+      released = Date.now();
+      void rm(`${path}.lock`);
+    }, 300);
+    await appendChained(path, { n: 2 });
+    expect(released).toBeGreaterThan(0);
+    const r = await verifyChain(path);
+    expect([r.problem, r.lines]).toEqual([undefined, 2]);
   });
 
   it('journal(): hashes the redacted line, so the stored line verifies and holds no secret', async () => {
