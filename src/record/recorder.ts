@@ -222,7 +222,7 @@ export class Recorder {
       else graceUntil ||= Date.now() + 4000;
       if (round > 0 && !invites && !pendingDecrypt && (this.waiting.size === 0 || Date.now() > graceUntil))
         break;
-      await Promise.race([nextSync(client, this.opts.once), new Promise((r) => setTimeout(r, 2000))]);
+      await nextSync(client, this.opts.once, 2000);
     }
   }
 
@@ -234,11 +234,7 @@ export class Recorder {
     const every = this.opts.checkpointMs ?? 60_000;
     let last = Date.now();
     while (!this.opts.signal.aborted) {
-      await Promise.race([
-        nextSync(client, this.opts.once),
-        new Promise((r) => setTimeout(r, 5000)),
-        new Promise((r) => this.opts.signal.addEventListener('abort', r, { once: true })),
-      ]);
+      await nextSync(client, this.opts.once, 5000, this.opts.signal);
       await this.drain();
       await this.fillGaps(client);
       await this.drain();

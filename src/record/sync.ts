@@ -6,19 +6,35 @@ import type { RecordStore } from './store.js';
 
 /** The recorder's SDK client and small pieces of its sync loop (src/record/recorder.ts). */
 
-/** The next completed sync; with failOnError (--once) a sync error rejects instead of retrying. */
-export function nextSync(client: sdk.MatrixClient, failOnError: boolean): Promise<void> {
+/**
+ * The next completed sync, or `ms` passing, or `stop` aborting, whichever comes first; its
+ * listeners and timer are removed as it settles (a loop that waits again and again leaves none
+ * behind). With failOnError (--once) a sync error rejects instead of waiting for a retry.
+ */
+export function nextSync(
+  client: sdk.MatrixClient,
+  failOnError: boolean,
+  ms = Number.POSITIVE_INFINITY,
+  stop?: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (err?: Error) => {
+      client.off(sdk.ClientEvent.Sync, on);
+      stop?.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = () => settle();
     const on = (state: sdk.SyncState, _prev: unknown, data?: { error?: Error }) => {
-      if (state === sdk.SyncState.Prepared || state === sdk.SyncState.Syncing) {
-        client.off(sdk.ClientEvent.Sync, on);
-        resolve();
-      } else if (state === sdk.SyncState.Error && data?.error && failOnError) {
-        client.off(sdk.ClientEvent.Sync, on);
-        reject(data.error);
-      }
+      if (state === sdk.SyncState.Prepared || state === sdk.SyncState.Syncing) settle();
+      else if (state === sdk.SyncState.Error && data?.error && failOnError) settle(data.error);
     };
     client.on(sdk.ClientEvent.Sync, on);
+    if (stop?.aborted) return settle();
+    stop?.addEventListener('abort', onAbort, { once: true });
+    if (Number.isFinite(ms)) timer = setTimeout(() => settle(), ms);
   });
 }
 
