@@ -75,10 +75,12 @@ export async function syncDir(dir: string): Promise<void> {
 export async function writeFileAtomic(
   path: string,
   content: string | Uint8Array,
-  mode = FILE_MODE,
+  options: { mode?: number; privateDir?: boolean } = {},
 ): Promise<void> {
+  const mode = options.mode ?? FILE_MODE;
   const dir = dirname(path);
-  await ensurePrivateDir(dir);
+  // A folder of the case is made 0700; one the user named (transcript -o) is left as it is.
+  if (options.privateDir !== false) await ensurePrivateDir(dir);
   const tmp = join(dir, `.matrix-oob-tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   const handle = await openOrFail(tmp, 'wx', mode, 'write');
   try {

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainWriter } from '../../src/case/chain.js';
 import { journal } from '../../src/case/journal.js';
@@ -143,6 +144,21 @@ describe('matrix-oob transcript', () => {
     expect(dom).toContain(`<a href="media/${'ab'.repeat(32)}">`);
     expect(dom).toContain('&lt;b&gt;control&lt;/b&gt;');
   }, 120_000);
+
+  it('-o outside the case: the file is 0600, the folder it goes into keeps its permissions', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'matrix-oob-handover-'));
+    try {
+      chmodSync(outside, 0o755);
+      const file = join(outside, 'report.html');
+      const r = await runCli(['--case', kase.dir, 'transcript', '-o', file]);
+      expect(r.exitCode).toBe(0);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(outside).mode & 0o777).toBe(0o755);
+      expect(readFileSync(file, 'utf8')).toContain('<!DOCTYPE html>');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
 
   it('--format jsonl: the verification first, then one event per line', async () => {
     const r = await runCli(['--case', kase.dir, 'transcript', '--format', 'jsonl', '--output', '-']);

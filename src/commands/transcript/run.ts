@@ -47,7 +47,8 @@ export async function runTranscript({ opts, globals, out }: TranscriptRequest): 
     return;
   }
   const file = resolve(opts.output ?? `${rec.root}/transcript.${opts.format}`);
-  await writeFileAtomic(file, text);
+  // Outside the case (-o), the user's folder keeps its permissions; the file is 0600 anyway.
+  await writeFileAtomic(file, text, { privateDir: opts.output === undefined });
   const events = rooms.reduce((n, r) => n + r.items.length, 0);
   out.info(`transcript: ${rooms.length} rooms, ${events} events → ${file}`);
   if (globals.json)
