@@ -97,16 +97,26 @@ export function readJournal(
     });
     const onAbort = () => child.kill('SIGTERM');
     signal?.addEventListener('abort', onAbort, { once: true });
-    // Lines are handled one at a time, in order, even when a callback awaits.
+    // Lines are handled one at a time, in order, even when a callback awaits. The first failure
+    // (the state cannot be written, say) stops the reader: ssh is stopped, the read rejects with
+    // it, and no later line is handled (its cursor would skip the failed one).
     let chain = Promise.resolve();
+    let failed = false;
     const rl = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
     rl.on('line', (line) => {
+      if (failed) return;
       chain = chain.then(async () => {
         lines += 1;
         const ev = parseJournalLine(line);
         if (ev) await on.event(ev);
         const c = ev?.cursor ?? cursorOf(line);
         if (c) await on.cursor(c);
+      });
+      chain.catch(() => {
+        if (failed) return;
+        failed = true;
+        rl.close();
+        child.kill('SIGTERM');
       });
     });
     child.once('error', (err) => {

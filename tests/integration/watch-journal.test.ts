@@ -8,6 +8,7 @@ import { loadCase } from '../../src/config/load.js';
 import { ExitError, UserError } from '../../src/errors.js';
 import { memoryOutput } from '../../src/ui/output.js';
 import type { Alert } from '../../src/watch/detect.js';
+import { readJournal } from '../../src/watch/log-source.js';
 import { runWatchSession } from '../../src/watch/session.js';
 import { makeCase } from '../helpers/case.js';
 import { importEntries, journalToolsMissing, synapseLine } from '../helpers/journal-export.js';
@@ -163,6 +164,34 @@ maybe('watch, log source, through the loopback sshd', () => {
     await session;
     expect(await cursor()).toMatch(/;i=9;/);
     expect(seen.map((a) => [a.kind, a.user])).toEqual([['unknown-user', `@ghost:${DOMAIN}`]]);
+  });
+
+  it('a line that cannot be handled while following stops the reader with that error (no crash, no later line)', async () => {
+    append(journalDir, [
+      auth('WARNING', `Failed password login for user @lead:${DOMAIN}`),
+      auth('WARNING', `Failed password login for user @analyst1:${DOMAIN}`),
+    ]);
+    const handled: string[] = [];
+    const read = readJournal(
+      {
+        target: { host: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKey },
+        knownHosts: join(caseDir, 'known_hosts'),
+        become: false,
+        journalDir,
+        follow: true,
+      },
+      undefined,
+      {
+        event: (ev) => {
+          handled.push(ev.user);
+          throw new Error('disk full');
+        },
+        cursor: () => undefined,
+      },
+    );
+    // With --follow ssh never ends by itself: the reader must stop on the failure.
+    await expect(read).rejects.toThrow('disk full');
+    expect(handled).toHaveLength(1);
   });
 
   it('never trusts another host key: a changed key fails the log source, nothing read', async () => {
