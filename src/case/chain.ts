@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import { appendText, ensurePrivateDir } from '../adapters/files.js';
-import { FailureError, UserError } from '../errors.js';
-import { acquireLockFile } from './lock.js';
+import { basename } from 'node:path';
+import { appendText } from '../adapters/files.js';
+import { FailureError } from '../errors.js';
+import { withWaitingLock } from './lock.js';
 
 /**
  * Hash-chained JSONL (the tamper-evident case record, docs/record.md).
@@ -152,7 +152,7 @@ export async function appendChained(
   const run = previous
     .catch(() => undefined)
     .then(() =>
-      withLockFile(`${path}.lock`, async () => {
+      withWaitingLock(`${path}.lock`, 'journal append', basename(path), async () => {
         const { line, head } = chainLine(fields, await lenientHead(path), transform);
         await appendText(path, `${line}\n`, false);
         return head;
@@ -163,30 +163,6 @@ export async function appendChained(
     return await run;
   } finally {
     if (queues.get(path) === run) queues.delete(path);
-  }
-}
-
-/**
- * Run `fn` holding `lock` (the case lock's mechanism: exclusive create, a dead holder's lock
- * taken over); a live holder is waited for, up to 10 s (an append takes milliseconds).
- */
-async function withLockFile<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-  await ensurePrivateDir(dirname(lock));
-  const deadline = Date.now() + 10_000;
-  let release: () => Promise<void>;
-  for (;;) {
-    try {
-      release = await acquireLockFile(lock, 'journal append', basename(lock, '.lock'));
-      break;
-    } catch (err) {
-      if (!(err instanceof UserError) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await release();
   }
 }
 

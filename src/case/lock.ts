@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensurePrivateDir, exists, fileError } from '../adapters/files.js';
 import { UserError } from '../errors.js';
 
@@ -128,6 +128,35 @@ export async function acquireLockFile(
     await takeOver(file);
   }
   throw busy(undefined, file, what);
+}
+
+/**
+ * Run `fn` holding the lock file `lock` (acquireLockFile), for short work on a shared file (a
+ * journal append, a state update): a live holder is waited for, up to 10 s.
+ */
+export async function withWaitingLock<T>(
+  lock: string,
+  command: string,
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await ensurePrivateDir(dirname(lock));
+  const deadline = Date.now() + 10_000;
+  let release: () => Promise<void>;
+  for (;;) {
+    try {
+      release = await acquireLockFile(lock, command, what);
+      break;
+    } catch (err) {
+      if (!(err instanceof UserError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
 }
 
 /**
