@@ -7,7 +7,7 @@ import { pinnedKeys } from '../ssh/known-hosts.js';
 import type { SshTarget } from '../ssh/target.js';
 import { Detector } from './detect.js';
 import { untrusted } from './sanitize.js';
-import { readWatchState, writeWatchState } from './store.js';
+import { readWatchState, withWatchStateLock, writeWatchState } from './store.js';
 
 /** The case-level pieces of `watch` around a session: who is in the case, the SSH pin, --approve. */
 
@@ -25,12 +25,32 @@ export function caseUserIds(config: Pick<Config, 'users' | 'domain'>): string[] 
   return config.users.map((u) => `@${u.name}:${config.domain}`);
 }
 
-/** Approve devices or addresses by ID (offline: only the state file changes). */
+type Approved = { id: string; user: string; kind: string; was: string }[];
+
+/**
+ * Approve devices or addresses by ID (offline: only the state file changes), under the state
+ * file's lock: a watch running in another terminal keeps the approval (it adopts it).
+ */
 export async function approveItems(
   loaded: { config: Config; paths: CasePaths },
   ids: readonly string[],
   now: Date = new Date(),
-): Promise<{ id: string; user: string; kind: string; was: string }[]> {
+): Promise<Approved> {
+  const changed = await withWatchStateLock(loaded.paths, () => approveLocked(loaded, ids, now));
+  await journal(loaded.paths.journal, {
+    command: 'watch',
+    result: 'ok',
+    event: 'approve',
+    approved: changed.map((c) => ({ user: untrusted(c.user), [c.kind]: untrusted(c.id, 60), was: c.was })),
+  });
+  return changed;
+}
+
+async function approveLocked(
+  loaded: { config: Config; paths: CasePaths },
+  ids: readonly string[],
+  now: Date,
+): Promise<Approved> {
   const previous = await readWatchState(loaded.paths);
   if (!previous) {
     throw new UserError('no watch baseline in this case yet: nothing to approve', {
@@ -38,7 +58,7 @@ export async function approveItems(
     });
   }
   const detector = new Detector(previous, caseUserIds(loaded.config), now);
-  const changed: { id: string; user: string; kind: string; was: string }[] = [];
+  const changed: Approved = [];
   const missing: string[] = [];
   for (const id of ids) {
     const before = Object.values(detector.state.items)
@@ -54,11 +74,5 @@ export async function approveItems(
     );
   }
   await writeWatchState(loaded.paths, detector.state);
-  await journal(loaded.paths.journal, {
-    command: 'watch',
-    result: 'ok',
-    event: 'approve',
-    approved: changed.map((c) => ({ user: untrusted(c.user), [c.kind]: untrusted(c.id, 60), was: c.was })),
-  });
   return changed;
 }

@@ -12,7 +12,7 @@ import { type Alert, Detector } from './detect.js';
 import { type LogSourceOptions, readJournal } from './log-source.js';
 import { untrusted } from './sanitize.js';
 import { type AdminApiProbe, pollState } from './state-source.js';
-import { readCursor, readWatchState, writeCursor, writeWatchState } from './store.js';
+import { readCursor, readWatchState, withWatchStateLock, writeCursor, writeWatchState } from './store.js';
 import { renderAlert, renderTable, type TableRow, tableRows } from './table.js';
 
 /**
@@ -68,6 +68,23 @@ export async function runWatchSession(
     });
   }
 
+  // Every write of state.json goes through here: under its lock, approvals made meanwhile by
+  // `watch --approve` in another terminal are adopted first (not overwritten), and an unchanged
+  // state is not written again.
+  let saved = '';
+  const saveState = (): Promise<void> =>
+    withWatchStateLock(paths, async () => {
+      const disk = await readWatchState(paths);
+      for (const [key, item] of Object.entries(disk?.items ?? {})) {
+        const mine = detector.state.items[key];
+        if (item.status === 'approved' && mine?.status === 'new') mine.status = 'approved';
+      }
+      const text = JSON.stringify(detector.state);
+      if (text === saved) return;
+      await writeWatchState(paths, detector.state);
+      saved = text;
+    });
+
   // Everything that touches the detector or the state file runs one at a time, in order.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -80,7 +97,7 @@ export async function runWatchSession(
   const txnBase = randomBytes(4).toString('hex');
   const handle = async (alerts: Alert[]): Promise<void> => {
     if (alerts.length === 0) return;
-    await writeWatchState(paths, detector.state);
+    await saveState();
     for (const a of alerts) {
       raised.push(a);
       o.onAlert?.(a);
@@ -148,7 +165,7 @@ export async function runWatchSession(
     for (const line of p) if (!problems.includes(line)) problems.push(line);
     await serial(async () => {
       await handle(detector.observeSnapshot(snapshot));
-      await writeWatchState(paths, detector.state);
+      await saveState();
     });
   };
 
@@ -162,7 +179,7 @@ export async function runWatchSession(
   // The state source takes (or extends) the baseline first, so the log's lines of known devices
   // are recognised as such.
   await pollOnce();
-  await writeWatchState(paths, detector.state);
+  await saveState();
   if (baseline && o.state) {
     o.out.info(`baseline taken: ${detector.rows().length} devices and addresses are known-good from now on`);
   }
@@ -181,7 +198,7 @@ export async function runWatchSession(
         lastCursorWrite = Date.now();
         // The state (alert keys) of every handled line is on disk before the cursor passes it.
         await serial(async () => {
-          await writeWatchState(paths, detector.state);
+          await saveState();
           await flushCursor();
         });
       }
@@ -193,7 +210,7 @@ export async function runWatchSession(
     const cursor = await readCursor(paths);
     const r = await readJournal({ ...o.log, follow }, cursor, logCallbacks, signal);
     await serial(async () => {
-      await writeWatchState(paths, detector.state);
+      await saveState();
       await flushCursor();
     });
     if (r.exitCode !== 0 && !signal?.aborted) {
@@ -242,7 +259,7 @@ export async function runWatchSession(
     o.signal?.removeEventListener('abort', onAbort);
   }
   await queue;
-  await writeWatchState(paths, detector.state);
+  await saveState();
   const rows = tableRows(detector.rows(), detector.state.removed_users);
   return {
     alerts: raised,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { withWaitingLock } from '../case/lock.js';
 import type { CasePaths } from '../case/paths.js';
 import { UserError } from '../errors.js';
 
@@ -90,8 +91,15 @@ export async function readWatchState(paths: Pick<CasePaths, 'root'>): Promise<Wa
   };
 }
 
+/**
+ * Run `fn` (read, change, write state.json) holding watch/state.lock, so that a running watch
+ * and `watch --approve` in another terminal never undo each other's change.
+ */
+export function withWatchStateLock<T>(paths: Pick<CasePaths, 'root'>, fn: () => Promise<T>): Promise<T> {
+  return withWaitingLock(join(watchDir(paths), 'state.lock'), 'watch', 'watch/state.json', fn);
+}
+
 export async function writeWatchState(paths: Pick<CasePaths, 'root'>, state: WatchState): Promise<void> {
-  await ensurePrivateDir(watchDir(paths));
   await writeFileAtomic(stateFile(paths), `${JSON.stringify(state, null, 2)}\n`);
 }
 

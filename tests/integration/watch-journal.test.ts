@@ -7,6 +7,7 @@ import { runWatch } from '../../src/commands/watch/run.js';
 import { loadCase } from '../../src/config/load.js';
 import { ExitError, UserError } from '../../src/errors.js';
 import { memoryOutput } from '../../src/ui/output.js';
+import { approveItems } from '../../src/watch/case.js';
 import type { Alert } from '../../src/watch/detect.js';
 import { readJournal } from '../../src/watch/log-source.js';
 import { runWatchSession } from '../../src/watch/session.js';
@@ -164,6 +165,49 @@ maybe('watch, log source, through the loopback sshd', () => {
     await session;
     expect(await cursor()).toMatch(/;i=9;/);
     expect(seen.map((a) => [a.kind, a.user])).toEqual([['unknown-user', `@ghost:${DOMAIN}`]]);
+  });
+
+  it('an approval given in another terminal while watch runs is kept (the running watch adopts it)', async () => {
+    const loaded = await loadCase(caseDir);
+    const statePath = join(caseDir, 'watch', 'state.json');
+    const status = async (id: string) =>
+      Object.values(
+        JSON.parse(await readFile(statePath, 'utf8')).items as Record<string, { id: string; status: string }>,
+      )
+        .filter((i) => i.id === id)
+        .map((i) => i.status);
+    expect(await status('NEWLAPTOP')).toEqual(['new']);
+    const stop = new AbortController();
+    let alerted: () => void = () => {};
+    const gotAlert = new Promise<void>((r) => {
+      alerted = r;
+    });
+    const session = runWatchSession(loaded, {
+      once: false,
+      intervalMs: 1000,
+      notify: false,
+      state: false,
+      log: {
+        target: { host: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKey },
+        knownHosts: join(caseDir, 'known_hosts'),
+        become: false,
+        journalDir,
+      },
+      out: memoryOutput(),
+      json: false,
+      colour: false,
+      redraw: false,
+      signal: stop.signal,
+      onAlert: () => alerted(),
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    await approveItems(loaded, ['NEWLAPTOP']);
+    // The running watch writes its state again (an alert), after the approval.
+    append(journalDir, [auth('WARNING', `Failed password login for user @lead:${DOMAIN}`)]);
+    await gotAlert;
+    stop.abort();
+    await session;
+    expect(await status('NEWLAPTOP')).toEqual(['approved']);
   });
 
   it('a line that cannot be handled while following stops the reader with that error (no crash, no later line)', async () => {
