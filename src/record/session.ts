@@ -1,5 +1,7 @@
 import { readIfExists, writeFileAtomic } from '../adapters/files.js';
 import { FailureError } from '../errors.js';
+import { Redactor } from '../secrets/redact.js';
+import { untrusted } from '../watch/sanitize.js';
 
 /** record/recorder/session.json (0600): the recorder's login of its current run. */
 export interface RecorderSession {
@@ -36,10 +38,16 @@ async function call(
       ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
     },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    // A redirect would re-send the password (or the token) wherever it points.
+    redirect: 'error',
     signal: AbortSignal.timeout(30_000),
   });
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   return { status: res.status, json };
+}
+
+function serverText(value: unknown, password: string): string {
+  return untrusted(new Redactor([password]).redact(String(value)), 300);
 }
 
 /** Log in as the recorder with a new device (its crypto store lives in memory: one device per run). */
@@ -62,7 +70,8 @@ export async function login(baseUrl: string, user: string, password: string): Pr
   }
   if (r.status !== 200) {
     throw new FailureError(
-      `the homeserver refused the recorder's login: ${String(r.json.errcode ?? r.status)} ${String(r.json.error ?? '')}`.trim(),
+      // The server's words are hostile input and may echo what was sent: sanitised, password masked.
+      `the homeserver refused the recorder's login: ${serverText(r.json.errcode ?? r.status, password)} ${serverText(r.json.error ?? '', password)}`.trim(),
       {
         hint: 'register the recorder with "matrix-oob user add --all" (its password is in credentials/<recorder>.txt).',
       },

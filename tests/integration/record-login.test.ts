@@ -1,0 +1,71 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ensurePrivateDir } from '../../src/adapters/files.js';
+import { makeCase } from '../helpers/case.js';
+import { runCli } from '../helpers/cli.js';
+
+// The recorder's login against a hostile or misdirected homeserver (loopback): what the server
+// says is printed sanitised with the password masked, and a redirect is never followed (it would
+// re-send the password wherever it points).
+const PASSWORD = 'Recorder-password-0123456789';
+
+describe('record: the login refused', () => {
+  let server: Server;
+  let url = '';
+  let kase: { dir: string; cleanup(): Promise<void> };
+  const hits: string[] = [];
+  let answer: (res: import('node:http').ServerResponse) => void = () => {};
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on('end', () => answer(res));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    kase = await makeCase({
+      domain: 'rec.test',
+      server: { address: '203.0.113.10' },
+      users: [{ name: 'alice', admin: true }],
+    });
+    await ensurePrivateDir(join(kase.dir, 'credentials'));
+    writeFileSync(join(kase.dir, 'credentials', 'recorder.txt'), `password: ${PASSWORD}\n`, { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    await kase?.cleanup();
+  });
+
+  const record = () =>
+    runCli(['--case', kase.dir, 'record', '--once'], { env: { MATRIX_OOB_RECORD_URL: url } });
+
+  it('prints what the server said sanitised, with the password masked', async () => {
+    answer = (res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ errcode: 'M_FORBIDDEN', error: `bad password ${PASSWORD} \u001b[31mred\u202e` }),
+      );
+    };
+    const r = await record();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("the homeserver refused the recorder's login: M_FORBIDDEN bad password");
+    expect(r.stderr).not.toContain(PASSWORD);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal controls is the point
+    expect(r.stderr).not.toMatch(/\u001b\[31m|\u202e/);
+  });
+
+  it('does not follow a redirect with the password', async () => {
+    hits.length = 0;
+    answer = (res) => {
+      res.writeHead(307, { location: `${url}/elsewhere/_matrix/client/v3/login` });
+      res.end();
+    };
+    const r = await record();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('cannot reach the homeserver');
+    expect(hits).toEqual(['POST /_matrix/client/v3/login']);
+  });
+});
