@@ -10,9 +10,6 @@ import { join } from 'node:path';
  */
 export const PINNED_COMMIT = 'c0681e4bc2d55df19056f3d3a7b997f9e7335890';
 
-/** MDAD's only branch, for `--ref master`. */
-export const DEFAULT_BRANCH = 'master';
-
 /** A full commit id (what `git fetch` can ask a server for directly). */
 export function isFullCommit(ref: string): boolean {
   return /^[0-9a-f]{40}$/.test(ref);

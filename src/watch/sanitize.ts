@@ -30,8 +30,3 @@ export function untrusted(value: unknown, max = 120): string {
   const chars = [...text];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
 }
-
-/** Whether the text had anything `untrusted` removes (worth saying so next to it). */
-export function wasAltered(value: string): boolean {
-  return untrusted(value, Number.POSITIVE_INFINITY) !== value;
-}
