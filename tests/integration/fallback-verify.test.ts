@@ -45,15 +45,20 @@ const options = () => ({
   timeoutMs: 3000,
 });
 
+/** Each deployment resolves both servers' #control alias. */
+const everyAliasFound = () => {
+  for (const [d, self] of [
+    [a, A],
+    [b, B],
+  ] as const) {
+    d.routes.set(`matrix.${self}${path(A)}`, answer(ROOM));
+    d.routes.set(`matrix.${self}${path(B)}`, answer(ROOM));
+  }
+};
+
 describe('verify with a fallback server', () => {
   it('checks both deployments and federation both ways', async () => {
-    for (const [d, self] of [
-      [a, A],
-      [b, B],
-    ] as const) {
-      d.routes.set(`matrix.${self}${path(A)}`, answer(ROOM));
-      d.routes.set(`matrix.${self}${path(B)}`, answer(ROOM));
-    }
+    everyAliasFound();
     const report = await verifyServers(config, options());
     expect(report.servers.map((r) => [r.domain, r.ok])).toEqual([
       [A, true],
@@ -67,13 +72,7 @@ describe('verify with a fallback server', () => {
   });
 
   it('a lookup answered with JSON that is not an object fails that direction, not the whole check', async () => {
-    for (const [d, self] of [
-      [a, A],
-      [b, B],
-    ] as const) {
-      d.routes.set(`matrix.${self}${path(A)}`, answer(ROOM));
-      d.routes.set(`matrix.${self}${path(B)}`, answer(ROOM));
-    }
+    everyAliasFound();
     a.routes.set(`matrix.${A}${path(B)}`, { ...answer(ROOM), body: 'null' });
     const report = await verifyServers(config, options());
     expect(report.federation).toEqual([

@@ -83,6 +83,31 @@ maybe('watch, log source, through the loopback sshd', () => {
   }
   const cursor = () => readFile(join(caseDir, 'watch', 'journal-cursor'), 'utf8');
 
+  /** A running watch (log source only), following the journal until `signal` aborts. */
+  const followSession = (
+    loaded: Awaited<ReturnType<typeof loadCase>>,
+    signal: AbortSignal,
+    onAlert: (a: Alert) => void,
+  ) =>
+    runWatchSession(loaded, {
+      once: false,
+      intervalMs: 1000,
+      notify: false,
+      state: false,
+      log: {
+        target: { host: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKey },
+        knownHosts: join(caseDir, 'known_hosts'),
+        become: false,
+        journalDir,
+      },
+      out: memoryOutput(),
+      json: false,
+      colour: false,
+      redraw: false,
+      signal,
+      onAlert,
+    });
+
   it('reads the journal incrementally from the saved cursor: a restart neither repeats nor misses a line', async () => {
     // History from before the first run: read (cursor moves), but no alerts.
     append(
@@ -136,26 +161,9 @@ maybe('watch, log source, through the loopback sshd', () => {
     const seen: Alert[] = [];
     let session: Promise<unknown> = Promise.resolve();
     const gotOne = new Promise<void>((resolve) => {
-      session = runWatchSession(loaded, {
-        once: false,
-        intervalMs: 1000,
-        notify: false,
-        state: false,
-        log: {
-          target: { host: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKey },
-          knownHosts: join(caseDir, 'known_hosts'),
-          become: false,
-          journalDir,
-        },
-        out: memoryOutput(),
-        json: false,
-        colour: false,
-        redraw: false,
-        signal: stop.signal,
-        onAlert: (a) => {
-          seen.push(a);
-          resolve();
-        },
+      session = followSession(loaded, stop.signal, (a) => {
+        seen.push(a);
+        resolve();
       });
     });
     await new Promise((r) => setTimeout(r, 1500));
@@ -182,24 +190,7 @@ maybe('watch, log source, through the loopback sshd', () => {
     const gotAlert = new Promise<void>((r) => {
       alerted = r;
     });
-    const session = runWatchSession(loaded, {
-      once: false,
-      intervalMs: 1000,
-      notify: false,
-      state: false,
-      log: {
-        target: { host: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKey },
-        knownHosts: join(caseDir, 'known_hosts'),
-        become: false,
-        journalDir,
-      },
-      out: memoryOutput(),
-      json: false,
-      colour: false,
-      redraw: false,
-      signal: stop.signal,
-      onAlert: () => alerted(),
-    });
+    const session = followSession(loaded, stop.signal, () => alerted());
     await new Promise((r) => setTimeout(r, 1500));
     await approveItems(loaded, ['NEWLAPTOP']);
     // The running watch writes its state again (an alert), after the approval.
