@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { link, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ensurePrivateDir, exists, fileError } from '../adapters/files.js';
 import { UserError } from '../errors.js';
+import { alive, refuseOrphans, sweepDeadTemp } from './leftovers.js';
 
 /**
  * One command per case at a time: `<case>/.lock` (0600), created exclusively, holds who works
@@ -23,18 +25,6 @@ export interface LockInfo {
 }
 
 export const LOCK_FILE = '.lock';
-export const TMP_DIR = '.tmp';
-
-/** Whether process `pid` exists on this machine. */
-export function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function parseLock(text: string): LockInfo | undefined {
   try {
@@ -187,22 +177,29 @@ export async function acquireCaseLock(root: string, command: string): Promise<()
   return release;
 }
 
-/** Create `file` with `content` unless it exists (false then). */
+/**
+ * Create `file` with `content` unless it exists (false then). The content is written to a
+ * private temporary file first and hard-linked into place, so the lock never exists empty: a
+ * racing command always reads who holds it.
+ */
 async function createExclusive(file: string, content: string): Promise<boolean> {
-  let handle: import('node:fs/promises').FileHandle;
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    handle = await open(file, 'wx', 0o600);
+    const handle = await open(tmp, 'wx', 0o600);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(tmp, file);
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw fileError(err, file, 'create the lock');
-  }
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
   } finally {
-    await handle.close();
+    await unlink(tmp).catch(() => undefined);
   }
-  return true;
 }
 
 /**
@@ -225,68 +222,6 @@ async function takeOver(file: string): Promise<void> {
   } finally {
     await unlink(mutex).catch(() => undefined);
   }
-}
-
-/** Remove `<case>/.tmp/<name>-<pid>-*` left by processes that are dead. */
-export async function sweepDeadTemp(root: string): Promise<string[]> {
-  const dir = join(root, TMP_DIR);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const n of names) {
-    const pid = Number(/-(\d+)-[^-]*$/.exec(n)?.[1]);
-    if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) continue;
-    if (pid === process.pid) continue;
-    await rm(join(dir, n), { recursive: true, force: true });
-    removed.push(n);
-  }
-  return removed;
-}
-
-/** A private folder for this process's temporary secret files, inside the case. */
-export async function caseTempDir(root: string): Promise<string> {
-  const dir = join(root, TMP_DIR);
-  await ensurePrivateDir(dir);
-  return dir;
-}
-
-/** ansible-playbook processes whose command line names this case's inventory (Linux /proc). */
-export function ansibleRunsOn(root: string): { pid: number; cmdline: string }[] {
-  const marker = join(root, 'inventory', 'hosts');
-  const out: { pid: number; cmdline: string }[] = [];
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-  } catch {
-    return out;
-  }
-  for (const p of pids) {
-    try {
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      if (cmd.some((a) => /ansible-playbook$/.test(a)) && cmd.includes(marker))
-        out.push({ pid: Number(p), cmdline: cmd.join(' ').trim() });
-    } catch {
-      // exited meanwhile, or not ours to read
-    }
-  }
-  return out;
-}
-
-/** With the lock held, an ansible-playbook on this case can only be an orphan (or run by hand). */
-async function refuseOrphans(root: string, file: string): Promise<void> {
-  const runs = ansibleRunsOn(root);
-  if (runs.length === 0) return;
-  throw new UserError(
-    `ansible-playbook is still running on this case (pid ${runs.map((r) => r.pid).join(', ')}), with no matrix-oob in charge of it: probably left by a matrix-oob that was killed`,
-    {
-      details: runs.map((r) => `pid ${r.pid}: ${r.cmdline.slice(0, 200)}`),
-      hint: `let it finish, or stop it (kill ${runs.map((r) => r.pid).join(' ')}), then run the command again; ${file} is free.`,
-    },
-  );
 }
 
 /** Run `fn` holding the case's lock (acquireCaseLock), released however `fn` ends. */

@@ -73,7 +73,7 @@ export async function loadCase(dir: string): Promise<LoadedCase> {
     const loaded = await loadConfigFile(file);
     const paths = casePaths(dir, loaded.config.domain);
     // Every command that opens the case removes the temporary secret files of dead processes.
-    const { sweepDeadTemp } = await import('../case/lock.js');
+    const { sweepDeadTemp } = await import('../case/leftovers.js');
     await sweepDeadTemp(paths.root);
     return { ...loaded, paths };
   } catch (err) {

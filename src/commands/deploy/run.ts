@@ -19,7 +19,8 @@ import {
 } from '../../ansible/summary.js';
 import { assertTags, listTags } from '../../ansible/tags.js';
 import { journal } from '../../case/journal.js';
-import { caseTempDir, withCaseLock } from '../../case/lock.js';
+import { caseTempDir } from '../../case/leftovers.js';
+import { withCaseLock } from '../../case/lock.js';
 import { finishSetupUsers, prepareSetupUsers } from '../../case/setup-users.js';
 import { readState, stagesToRun, writeSection } from '../../case/state.js';
 import { FailureError, InterruptedError } from '../../errors.js';

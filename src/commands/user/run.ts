@@ -22,7 +22,8 @@ import {
   writeCredentials,
 } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
-import { caseTempDir, withCaseLock } from '../../case/lock.js';
+import { caseTempDir } from '../../case/leftovers.js';
+import { withCaseLock } from '../../case/lock.js';
 import { caseAccounts } from '../../config/accounts.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import {
