@@ -47,7 +47,7 @@ async function findGap(
 
 /**
  * Replays a room forward from `from`, handing every event not stored to `add` in order, until the
- * live timeline (which the sync stores) or the newest event. Returns how many were added.
+ * live timeline (which the sync stores) or the newest event. Returns how many `add` stored.
  */
 async function replayForward(
   client: sdk.MatrixClient,
@@ -55,7 +55,7 @@ async function replayForward(
   from: string | null,
   live: ReadonlySet<string | undefined>,
   stored: (eventId: string) => Promise<boolean>,
-  add: (raw: RawEvent) => Promise<void>,
+  add: (raw: RawEvent) => Promise<boolean>,
 ): Promise<number> {
   let token = from;
   let added = 0;
@@ -66,8 +66,9 @@ async function replayForward(
       const id = raw.event_id as string;
       if (live.has(id)) return added;
       if (await stored(id)) continue;
-      await add(raw);
-      added += 1;
+      // The live sync may store it meanwhile (its timeline can grow while this runs): count only
+      // what this replay stored.
+      if (await add(raw)) added += 1;
     }
     if (!res.end || chunk.length === 0 || res.end === token) return added;
     token = res.end;
@@ -84,7 +85,8 @@ export async function fillGaps(
   done: Map<string, string>,
   sink: {
     has(roomId: string, eventId: string): Promise<boolean>;
-    add(roomId: string, raw: RawEvent): Promise<void>;
+    /** Stores one event; false if it was stored meanwhile (by the live sync). */
+    add(roomId: string, raw: RawEvent): Promise<boolean>;
     note(roomId: string, events: number): Promise<void>;
   },
 ): Promise<void> {
@@ -101,8 +103,7 @@ export async function fillGaps(
     if (gap.missing === 0) continue;
     let added = 0;
     if (gap.firstPage) {
-      for (const raw of gap.firstPage) await add(raw);
-      added = gap.firstPage.length;
+      for (const raw of gap.firstPage) if (await add(raw)) added += 1;
     } else added = await replayForward(client, room.roomId, gap.replayFrom, live, stored, add);
     if (added > 0) await sink.note(room.roomId, added);
   }

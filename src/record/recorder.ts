@@ -140,14 +140,14 @@ export class Recorder {
     roomId: string,
     source: Record<string, unknown>,
     from: 'sync' | 'gap',
-  ): Promise<void> {
+  ): Promise<boolean> {
     const id = source.event_id as string | undefined;
-    if (!id || id.startsWith('~')) return;
+    if (!id || id.startsWith('~')) return false;
     const raw = JSON.parse(JSON.stringify(source)) as Record<string, unknown>;
-    if (!(await this.store.addEvent(roomId, raw, from))) return;
+    if (!(await this.store.addEvent(roomId, raw, from))) return false;
     if (raw.type !== 'm.room.encrypted') {
       await this.maybeMedia(roomId, id, (raw.content ?? {}) as Record<string, unknown>);
-      return;
+      return true;
     }
     if ((raw.unsigned as { redacted_because?: unknown } | undefined)?.redacted_because) {
       // The server prunes a redacted event: its ciphertext was gone before the recorder saw it.
@@ -157,12 +157,13 @@ export class Recorder {
         code: REDACTED_FIRST,
         reason: 'redacted before the recorder received it: the server no longer serves its content',
       });
-      return;
+      return true;
     }
     const event = new sdk.MatrixEvent({ ...JSON.parse(JSON.stringify(raw)), room_id: roomId });
     this.waiting.set(id, event);
     event.on(sdk.MatrixEventEvent.Decrypted, () => this.track(this.onDecrypted(roomId, event)));
     await (this.client as sdk.MatrixClient).decryptEventIfNeeded(event);
+    return true;
   }
 
   private async onDecrypted(roomId: string, event: sdk.MatrixEvent): Promise<void> {
