@@ -43,10 +43,8 @@ export class AuthoritativeView {
   }
 
   /** Ask every server of the name's zone for name/type. */
-  lookup(name: string, type: RecordType, visited: readonly string[] = []): Promise<RecordLookup> {
-    return memo(this.lookups, `${canonical(name)}|${type}`, () =>
-      this.doLookup(canonical(name), type, visited),
-    );
+  lookup(name: string, type: RecordType): Promise<RecordLookup> {
+    return memo(this.lookups, `${canonical(name)}|${type}`, () => this.doLookup(canonical(name), type, []));
   }
 
   private async doLookup(name: string, type: RecordType, visited: readonly string[]): Promise<RecordLookup> {
@@ -127,7 +125,10 @@ export class AuthoritativeView {
     type: RecordType,
     visited: readonly string[],
   ): Promise<{ state: RecordState; values: string[]; chain: string[]; detail?: string }> {
-    const r = await this.lookup(name, type, visited);
+    // Not through the lookup cache: a CNAME target may be a name whose own lookup is in flight
+    // and waits on this one (a loop across zones through two checked names would never settle).
+    // Its queries and zone are cached all the same.
+    const r = await this.doLookup(name, type, visited);
     if (r.failure) return { state: r.failure.state, values: [], chain: [], detail: r.failure.detail };
     const usable = r.answers.filter((a) => a.state !== 'unreachable' && !a.notAsked);
     const first = usable[0];

@@ -77,7 +77,13 @@ const childZones = (withV6: boolean) => [
     '* A 192.0.2.77',
   ]),
   zone('chain', 1, [...NS_LINES, `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME edge.cdn.test.']),
-  zone('cdn', 1, [...NS_LINES, 'edge CNAME matrix.chain.test.', 'hop CNAME element.loop.test.']),
+  zone('cdn', 1, [
+    ...NS_LINES,
+    'edge CNAME matrix.chain.test.',
+    'hop CNAME element.loop.test.',
+    'p CNAME q.loop.test.',
+    'q CNAME p.loop.test.',
+  ]),
   zone('loop', 1, [
     ...NS_LINES,
     `@ A ${IP}`,
@@ -85,6 +91,8 @@ const childZones = (withV6: boolean) => [
     'element CNAME hop.cdn.test.',
     'x CNAME y',
     'y CNAME x',
+    'p CNAME p.cdn.test.',
+    'q CNAME q.cdn.test.',
   ]),
   zone('srvc', 1, [
     ...NS_LINES,
@@ -261,6 +269,30 @@ describe('dns check against real authoritative servers (knotd)', () => {
     expect(r.records[0]!.state).toBe('cname-loop');
     expect(r.ready).toBe(false);
   });
+
+  it('detects a CNAME loop across zones through two checked names (it used to hang)', async () => {
+    // p.loop > p.cdn > q.loop > q.cdn > p.loop: each checked name's lookup needs the other's.
+    const expected = ['p.loop.test', 'q.loop.test'].map((name) => ({
+      name,
+      type: 'A' as const,
+      values: [IP],
+      cnameAllowed: true,
+      required: true,
+      purpose: 't',
+    }));
+    const r = await checkDns(expected, options({ domain: 'loop.test' }));
+    expect(r.records.map((x) => `${x.name} ${x.state}`)).toEqual([
+      'p.loop.test cname-loop',
+      'q.loop.test cname-loop',
+    ]);
+    expect(rec(r, 'p.loop.test').authoritative[0]!.chain).toEqual([
+      'p.cdn.test',
+      'q.loop.test',
+      'q.cdn.test',
+      'p.loop.test',
+    ]);
+    expect(r.ready).toBe(false);
+  }, 10000);
 
   it('warns about an SRV target that is a CNAME', async () => {
     const r = await check('srvc.test', {}, true);
