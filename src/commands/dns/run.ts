@@ -102,11 +102,20 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   }
   const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
   const items = [{ prepared, needed }, ...more];
+  const check = (item: (typeof items)[number]) =>
+    checkOne(item.prepared, item.needed, wait, stderr, out, caseRoot);
   const reports: DnsReport[] = [];
-  for (const item of items) {
-    const r = await checkOne(item.prepared, item.needed, wait, stderr, out, caseRoot);
-    out.info(renderReport(r, colour));
-    reports.push(r);
+  if (wait) {
+    // One server after the other: each --wait has its own live progress line.
+    for (const item of items) {
+      const r = await check(item);
+      out.info(renderReport(r, colour));
+      reports.push(r);
+    }
+  } else {
+    // One check each: every server at once (as deploy's gate does), the reports in order.
+    reports.push(...(await Promise.all(items.map(check))));
+    for (const r of reports) out.info(renderReport(r, colour));
   }
   const report = reports[0]!;
   const ready = reports.every((r) => r.ready);
