@@ -7,8 +7,6 @@ import type { Walker, WalkResult } from './resolver.js';
 import type { RecordState, ServerAnswer, ZoneView } from './types.js';
 import { buildZone, toServer } from './zone.js';
 
-export { negativeTtl } from './chain.js';
-
 /**
  * The authoritative view: a name's zone, the delegation at the parent, every address of every
  * name server (parent's and zone's NS sets), each probed with recursion off; then a record asked

@@ -5,8 +5,6 @@ import type { RecordType, Reply } from './message.js';
 import { canonical, isSubdomain, labelCount, parentName } from './names.js';
 import { failure, referral, type Unusable, usable } from './referral.js';
 
-export { type Chain, followChain, outcomeState } from './chain.js';
-
 /**
  * Iterative resolution by our own queries, from configurable root/parent servers: the walk down
  * the delegations that finds a name's zone apex and the parent's delegation, and address lookups
