@@ -37,6 +37,9 @@ const parent = [
     `ns A ${P}`,
     ...[...CHILDREN, 'mismatch'].flatMap((c) => delegation(c, C2)),
     ...delegation('stale', OLD),
+    // Each zone's only name server is in the other zone, without glue: neither can be reached.
+    'mua NS ns.mub.test.',
+    'mub NS ns.mua.test.',
   ].join('\n'),
 ] as const;
 
@@ -292,6 +295,23 @@ describe('dns check against real authoritative servers (knotd)', () => {
       'p.loop.test',
     ]);
     expect(r.ready).toBe(false);
+  }, 10000);
+
+  it('gives up on two zones whose name servers are in each other, glueless (it used to hang)', async () => {
+    const expected = ['x.mua.test', 'y.mub.test'].map((name) => ({
+      name,
+      type: 'A' as const,
+      values: [IP],
+      cnameAllowed: true,
+      required: true,
+      purpose: 't',
+    }));
+    const r = await checkDns(expected, options({ domain: 'mua.test' }));
+    expect(r.ready).toBe(false);
+    expect(r.findings.filter((f) => f.code === 'zone-lame').map((f) => [f.subject, f.message])).toEqual([
+      ['x.mua.test A', 'no address found for any name server of mua.test (ns.mub.test)'],
+      ['y.mub.test A', 'no address found for any name server of mub.test (ns.mua.test)'],
+    ]);
   }, 10000);
 
   it('warns about an SRV target that is a CNAME', async () => {
