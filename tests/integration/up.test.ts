@@ -89,6 +89,23 @@ describe('up', () => {
     );
     expect(badWait.exitCode).toBe(2);
     expect(badWait.stderr).toContain('error: --dns-timeout: "soon" is not a duration');
+    // A zero pause would re-check DNS in a tight loop for the whole --dns-timeout.
+    const noPause = await cli(
+      [
+        '-C',
+        target,
+        'up',
+        '--config',
+        file,
+        '--fingerprint',
+        bed.sshd.hostFingerprint,
+        '--dns-interval',
+        '0s',
+      ],
+      bed.env,
+    );
+    expect(noPause.exitCode).toBe(2);
+    expect(noPause.stderr).toContain('error: --dns-interval: must be more than 0, got "0s"; use e.g. 10s');
     const noConfig = await cli(
       ['-C', target, 'up', '--yes', '--fingerprint', bed.sshd.hostFingerprint],
       bed.env,

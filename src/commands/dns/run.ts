@@ -35,7 +35,7 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   const stderr = req.stderr ?? process.stderr;
   const flagLayer = flags(opts, req.explicit);
   const wait = opts.wait
-    ? { timeoutMs: duration(opts.timeout, '--timeout'), intervalMs: duration(opts.interval, '--interval') }
+    ? { timeoutMs: duration(opts.timeout, '--timeout'), intervalMs: interval(opts.interval, '--interval') }
     : undefined;
 
   checkIps(opts);
@@ -266,6 +266,13 @@ function flags(opts: DnsCheckFlags, explicit: Record<string, string | undefined>
     },
     values,
   };
+}
+
+/** A pause between checks: a duration above zero (zero would re-check in a tight loop). */
+export function interval(text: string, name: string): number {
+  const ms = duration(text, name);
+  if (ms <= 0) throw new UserError(`${name}: must be more than 0, got "${text}"; use e.g. 10s`);
+  return ms;
 }
 
 /** "30m", "90s", "1h", "500ms", "45" (seconds). */
