@@ -42,7 +42,18 @@ export class AuthoritativeView {
 
   /** Ask every server of the name's zone for name/type. */
   lookup(name: string, type: RecordType): Promise<RecordLookup> {
-    return memo(this.lookups, `${canonical(name)}|${type}`, () => this.doLookup(canonical(name), type, []));
+    return this.lookupVia(canonical(name), type, []);
+  }
+
+  /**
+   * Cached per CNAME path (`visited`), so a lookup only ever waits on lookups with a longer path:
+   * two checked names in a CNAME loop across zones cannot wait on each other forever. The servers
+   * of one zone following the same CNAME share one lookup of its target.
+   */
+  private lookupVia(name: string, type: RecordType, visited: readonly string[]): Promise<RecordLookup> {
+    return memo(this.lookups, `${name}|${type}|${visited.join(' ')}`, () =>
+      this.doLookup(name, type, visited),
+    );
   }
 
   private async doLookup(name: string, type: RecordType, visited: readonly string[]): Promise<RecordLookup> {
@@ -123,10 +134,7 @@ export class AuthoritativeView {
     type: RecordType,
     visited: readonly string[],
   ): Promise<{ state: RecordState; values: string[]; chain: string[]; detail?: string }> {
-    // Not through the lookup cache: a CNAME target may be a name whose own lookup is in flight
-    // and waits on this one (a loop across zones through two checked names would never settle).
-    // Its queries and zone are cached all the same.
-    const r = await this.doLookup(name, type, visited);
+    const r = await this.lookupVia(canonical(name), type, visited);
     if (r.failure) return { state: r.failure.state, values: [], chain: [], detail: r.failure.detail };
     const usable = r.answers.filter((a) => a.state !== 'unreachable' && !a.notAsked);
     const first = usable[0];
