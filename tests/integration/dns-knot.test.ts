@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDns, type DnsCheckOptions } from '../../src/dns/check.js';
 import { parseResolver } from '../../src/dns/public.js';
-import { expectedRecords } from '../../src/dns/records.js';
+import { type ExpectedRecord, expectedRecords } from '../../src/dns/records.js';
 import type { DnsReport } from '../../src/dns/types.js';
 import { type FakeDnsServer, freePort, hasIPv6Loopback, startDnsServer } from '../helpers/dns-server.js';
 import { type KnotInstance, startKnot } from '../helpers/knot.js';
@@ -171,6 +171,9 @@ const rec = (r: DnsReport, name: string, type = 'A') => {
   if (!found) throw new Error(`no ${name} ${type} in report`);
   return found;
 };
+/** Required A records of IP (a CNAME allowed) for these names only. */
+const aRecords = (...names: string[]): ExpectedRecord[] =>
+  names.map((name) => ({ name, type: 'A', values: [IP], cnameAllowed: true, required: true, purpose: 't' }));
 const codes = (r: DnsReport) => r.findings.map((f) => f.code).sort();
 
 describe('dns check against real authoritative servers (knotd)', () => {
@@ -258,32 +261,14 @@ describe('dns check against real authoritative servers (knotd)', () => {
   });
 
   it('detects a CNAME loop inside one zone', async () => {
-    const expected = [
-      {
-        name: 'x.loop.test',
-        type: 'A' as const,
-        values: [IP],
-        cnameAllowed: true,
-        required: true,
-        purpose: 't',
-      },
-    ];
-    const r = await checkDns(expected, options({ domain: 'loop.test' }));
+    const r = await checkDns(aRecords('x.loop.test'), options({ domain: 'loop.test' }));
     expect(r.records[0]!.state).toBe('cname-loop');
     expect(r.ready).toBe(false);
   });
 
   it('detects a CNAME loop across zones through two checked names (it used to hang)', async () => {
     // p.loop > p.cdn > q.loop > q.cdn > p.loop: each checked name's lookup needs the other's.
-    const expected = ['p.loop.test', 'q.loop.test'].map((name) => ({
-      name,
-      type: 'A' as const,
-      values: [IP],
-      cnameAllowed: true,
-      required: true,
-      purpose: 't',
-    }));
-    const r = await checkDns(expected, options({ domain: 'loop.test' }));
+    const r = await checkDns(aRecords('p.loop.test', 'q.loop.test'), options({ domain: 'loop.test' }));
     expect(r.records.map((x) => `${x.name} ${x.state}`)).toEqual([
       'p.loop.test cname-loop',
       'q.loop.test cname-loop',
@@ -298,15 +283,7 @@ describe('dns check against real authoritative servers (knotd)', () => {
   }, 10000);
 
   it('gives up on two zones whose name servers are in each other, glueless (it used to hang)', async () => {
-    const expected = ['x.mua.test', 'y.mub.test'].map((name) => ({
-      name,
-      type: 'A' as const,
-      values: [IP],
-      cnameAllowed: true,
-      required: true,
-      purpose: 't',
-    }));
-    const r = await checkDns(expected, options({ domain: 'mua.test' }));
+    const r = await checkDns(aRecords('x.mua.test', 'y.mub.test'), options({ domain: 'mua.test' }));
     expect(r.ready).toBe(false);
     expect(r.findings.filter((f) => f.code === 'zone-lame').map((f) => [f.subject, f.message])).toEqual([
       ['x.mua.test A', 'no address found for any name server of mua.test (ns.mub.test)'],
