@@ -6,7 +6,7 @@ import { parseResolver } from '../../src/dns/public.js';
 import { type ExpectedRecord, expectedRecords } from '../../src/dns/records.js';
 import type { DnsReport } from '../../src/dns/types.js';
 import { type FakeDnsServer, freePort, hasIPv6Loopback, startDnsServer } from '../helpers/dns-server.js';
-import { type KnotInstance, startKnot } from '../helpers/knot.js';
+import { type KnotInstance, startKnot, testZone } from '../helpers/knot.js';
 
 // Real knotd servers on 127.53.1.0/24 (this suite only):
 //   127.53.1.1        the parent zone "test." (the root of the walk), with delegations + glue
@@ -18,8 +18,6 @@ const C1 = '127.53.1.2';
 const C2 = '127.53.1.3';
 const OLD = '127.53.1.4';
 const IP = '192.0.2.10';
-const SOA = (zone: string, serial: number) =>
-  `@ SOA ns1.${zone}. hostmaster.${zone}. ${serial} 3600 600 86400 60`;
 const CHILDREN = ['good', 'missing', 'wrong', 'elema', 'chain', 'cdn', 'loop', 'srvc', 'srvold', 'glue'];
 
 /** The parent's delegation of <c>.test to ns1 (at C1) and ns2 (at `ns2`), with glue. */
@@ -54,12 +52,8 @@ const withOld = (second: string, matrix = IP) => [
   `matrix A ${matrix}`,
   'element CNAME matrix',
 ];
-const zone = (name: string, serial: number, lines: string[]) => ({
-  name: `${name}.test`,
-  text: [SOA(`${name}.test`, serial), ...lines].join('\n'),
-});
 const childZones = (withV6: boolean) => [
-  zone('good', 2, [
+  testZone('good', 2, [
     ...NS_LINES,
     ...(withV6 ? ['ns2 AAAA ::1'] : []),
     `@ A ${IP}`,
@@ -69,9 +63,9 @@ const childZones = (withV6: boolean) => [
     '_matrix-fed._tcp SRV 10 0 8448 matrix.good.test.',
     '_matrix._tcp SRV 10 0 8448 matrix.good.test.',
   ]),
-  zone('missing', 1, [...NS_LINES, `matrix A ${IP}`, 'txt TXT "x"']),
-  zone('wrong', 1, [...NS_LINES, `@ A ${IP}`, 'matrix A 192.0.2.99', 'element CNAME matrix']),
-  zone('elema', 1, [
+  testZone('missing', 1, [...NS_LINES, `matrix A ${IP}`, 'txt TXT "x"']),
+  testZone('wrong', 1, [...NS_LINES, `@ A ${IP}`, 'matrix A 192.0.2.99', 'element CNAME matrix']),
+  testZone('elema', 1, [
     ...NS_LINES,
     `@ A ${IP}`,
     `matrix A ${IP}`,
@@ -79,15 +73,15 @@ const childZones = (withV6: boolean) => [
     '@ CAA 0 issue "digicert.com"',
     '* A 192.0.2.77',
   ]),
-  zone('chain', 1, [...NS_LINES, `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME edge.cdn.test.']),
-  zone('cdn', 1, [
+  testZone('chain', 1, [...NS_LINES, `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME edge.cdn.test.']),
+  testZone('cdn', 1, [
     ...NS_LINES,
     'edge CNAME matrix.chain.test.',
     'hop CNAME element.loop.test.',
     'p CNAME q.loop.test.',
     'q CNAME p.loop.test.',
   ]),
-  zone('loop', 1, [
+  testZone('loop', 1, [
     ...NS_LINES,
     `@ A ${IP}`,
     `matrix A ${IP}`,
@@ -97,7 +91,7 @@ const childZones = (withV6: boolean) => [
     'p CNAME p.cdn.test.',
     'q CNAME q.cdn.test.',
   ]),
-  zone('srvc', 1, [
+  testZone('srvc', 1, [
     ...NS_LINES,
     `host A ${IP}`,
     'matrix CNAME host',
@@ -105,12 +99,12 @@ const childZones = (withV6: boolean) => [
     '_matrix._tcp SRV 10 0 8448 matrix.srvc.test.',
   ]),
   // The parent's glue says ns2 is at C2; the zone says OLD (which does not serve glue.test).
-  zone('glue', 1, withOld('ns2')),
-  zone('srvold', 1, [...NS_LINES, `matrix A ${IP}`, '_matrix._tcp SRV 10 0 8448 matrix.srvold.test.']),
-  zone('mismatch', 1, withOld('ns3')),
-  zone('stale', 5, withOld('ns2')),
+  testZone('glue', 1, withOld('ns2')),
+  testZone('srvold', 1, [...NS_LINES, `matrix A ${IP}`, '_matrix._tcp SRV 10 0 8448 matrix.srvold.test.']),
+  testZone('mismatch', 1, withOld('ns3')),
+  testZone('stale', 5, withOld('ns2')),
 ];
-const staleOld = zone('stale', 4, withOld('ns2', '192.0.2.50'));
+const staleOld = testZone('stale', 4, withOld('ns2', '192.0.2.50'));
 
 let dir: string;
 let port: number;
