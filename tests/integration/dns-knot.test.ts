@@ -298,6 +298,14 @@ describe('dns check against real authoritative servers (knotd)', () => {
     expect(rec(r, '_matrix-fed._tcp.srvold.test', 'SRV').state).toBe('nxdomain');
     expect(rec(r, '_matrix._tcp.srvold.test', 'SRV').state).toBe('ok');
     expect(codes(r)).toContain('deprecated-srv-only');
+    const fix = (code: string, subject = '') =>
+      r.findings.find((f) => f.code === code && f.subject.startsWith(subject))?.fix;
+    expect(fix('deprecated-srv-only')).toBe(
+      'add _matrix-fed._tcp.srvold.test SRV 10 0 8448 matrix.srvold.test. (keep the old one for older servers)',
+    );
+    expect(fix('record-nxdomain', '_matrix-fed')).toBe(
+      'create the record at your DNS provider: _matrix-fed._tcp.srvold.test. SRV 10 0 8448 matrix.srvold.test.',
+    );
     expect(r.ready).toBe(false);
   });
 
