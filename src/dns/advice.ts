@@ -1,3 +1,4 @@
+import { srvData } from './records.js';
 import type { Finding, RecordReport, RecordState, ServerAnswer, ZoneView } from './types.js';
 
 /**
@@ -21,7 +22,7 @@ export interface AdviceContext {
 }
 
 export function recordLine(r: Pick<RecordReport, 'name' | 'type' | 'expected'>, values = r.expected): string {
-  const want = r.type === 'SRV' ? values.map(srvText) : values;
+  const want = r.type === 'SRV' ? values.map((v) => `${srvData(v)}.`) : values;
   return `${r.name}. ${r.type} ${want.join(' / ')}`;
 }
 
@@ -153,11 +154,6 @@ function classify(
     };
   }
   return { code: `record-${r.state}`, message: list.join('; '), fix: fixFor(first.state, line) };
-}
-
-function srvText(v: string): string {
-  const [target, port] = v.split(':');
-  return `10 0 ${port} ${target}.`;
 }
 
 function fixFor(state: RecordState, line: string): string {

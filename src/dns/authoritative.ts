@@ -7,8 +7,6 @@ import type { Walker, WalkResult } from './resolver.js';
 import type { RecordState, ServerAnswer, ZoneView } from './types.js';
 import { buildZone, toServer } from './zone.js';
 
-export { negativeTtl } from './chain.js';
-
 /**
  * The authoritative view: a name's zone, the delegation at the parent, every address of every
  * name server (parent's and zone's NS sets), each probed with recursion off; then a record asked
@@ -43,9 +41,18 @@ export class AuthoritativeView {
   }
 
   /** Ask every server of the name's zone for name/type. */
-  lookup(name: string, type: RecordType, visited: readonly string[] = []): Promise<RecordLookup> {
-    return memo(this.lookups, `${canonical(name)}|${type}`, () =>
-      this.doLookup(canonical(name), type, visited),
+  lookup(name: string, type: RecordType): Promise<RecordLookup> {
+    return this.lookupVia(canonical(name), type, []);
+  }
+
+  /**
+   * Cached per CNAME path (`visited`), so a lookup only ever waits on lookups with a longer path:
+   * two checked names in a CNAME loop across zones cannot wait on each other forever. The servers
+   * of one zone following the same CNAME share one lookup of its target.
+   */
+  private lookupVia(name: string, type: RecordType, visited: readonly string[]): Promise<RecordLookup> {
+    return memo(this.lookups, `${name}|${type}|${visited.join(' ')}`, () =>
+      this.doLookup(name, type, visited),
     );
   }
 
@@ -127,7 +134,7 @@ export class AuthoritativeView {
     type: RecordType,
     visited: readonly string[],
   ): Promise<{ state: RecordState; values: string[]; chain: string[]; detail?: string }> {
-    const r = await this.lookup(name, type, visited);
+    const r = await this.lookupVia(canonical(name), type, visited);
     if (r.failure) return { state: r.failure.state, values: [], chain: [], detail: r.failure.detail };
     const usable = r.answers.filter((a) => a.state !== 'unreachable' && !a.notAsked);
     const first = usable[0];

@@ -65,17 +65,7 @@ export async function checkDns(
     if (err instanceof DnsNameError) throw new UserError(err.message, { hint: 'use a shorter domain name' });
     throw err;
   }
-  const cancel = new AbortController();
-  // Every in-flight query listens on this signal.
-  setMaxListeners(0, cancel.signal);
-  const onAbort = () => cancel.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const walker = new Walker({
-    roots: options.roots ?? [...ROOT_SERVERS],
-    authPort: options.authPort ?? 53,
-    client: options.client ?? createClient(options.clientOptions),
-    signal: cancel.signal,
-  });
+  const { walker, close } = openWalker(options);
   const auth = new AuthoritativeView(walker);
   try {
     // The record lookups go first; the trap lookups start once the domain's zone cut is known,
@@ -165,10 +155,34 @@ export async function checkDns(
       ...(convergeBy ? { convergeBy } : {}),
     };
   } finally {
-    // Queries that lost a race are still in flight: close their sockets now.
-    cancel.abort();
-    options.signal?.removeEventListener('abort', onAbort);
+    close();
   }
+}
+
+/**
+ * The walker of one check or lookup. Its queries stop when the caller's signal aborts, and
+ * `close` stops those still in flight (queries that lost a race) once the work is done.
+ */
+function openWalker(options: DnsCheckOptions): { walker: Walker; close: () => void } {
+  const cancel = new AbortController();
+  // Every in-flight query listens on this signal.
+  setMaxListeners(0, cancel.signal);
+  const onAbort = () => cancel.abort();
+  if (options.signal?.aborted) cancel.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const walker = new Walker({
+    roots: options.roots ?? [...ROOT_SERVERS],
+    authPort: options.authPort ?? 53,
+    client: options.client ?? createClient(options.clientOptions),
+    signal: cancel.signal,
+  });
+  return {
+    walker,
+    close: () => {
+      cancel.abort();
+      options.signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 export interface WaitOptions {
@@ -261,14 +275,7 @@ export async function resolveHost(
   host: string,
   options: DnsCheckOptions,
 ): Promise<{ ipv4?: string; ipv6?: string }> {
-  const cancel = new AbortController();
-  setMaxListeners(0, cancel.signal);
-  const walker = new Walker({
-    roots: options.roots ?? [...ROOT_SERVERS],
-    authPort: options.authPort ?? 53,
-    client: options.client ?? createClient(options.clientOptions),
-    signal: cancel.signal,
-  });
+  const { walker, close } = openWalker(options);
   try {
     const w = await walker.walk(toAsciiName(host), 'A');
     if (!w.ok && w.atRoot) {
@@ -285,6 +292,6 @@ export async function resolveHost(
       ...(aaaa.values[0] ? { ipv6: aaaa.values[0] } : {}),
     };
   } finally {
-    cancel.abort();
+    close();
   }
 }

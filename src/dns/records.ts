@@ -36,6 +36,12 @@ export interface ExpectedRecord {
 
 export const FEDERATION_PORT = 8448;
 
+/** An expected SRV value ("target:port") as the record's data: "10 0 <port> <target>". */
+export function srvData(value: string): string {
+  const [target, port] = value.split(':');
+  return `10 0 ${port} ${target}`;
+}
+
 export function expectedRecords(t: DnsTarget): ExpectedRecord[] {
   const out: ExpectedRecord[] = [];
   const matrix = `matrix.${t.domain}`;

@@ -5,8 +5,6 @@ import type { RecordType, Reply } from './message.js';
 import { canonical, isSubdomain, labelCount, parentName } from './names.js';
 import { failure, referral, type Unusable, usable } from './referral.js';
 
-export { type Chain, followChain, outcomeState } from './chain.js';
-
 /**
  * Iterative resolution by our own queries, from configurable root/parent servers: the walk down
  * the delegations that finds a name's zone apex and the parent's delegation, and address lookups
@@ -128,9 +126,17 @@ export class Walker {
     });
   }
 
-  /** Walk from the roots (or the deepest known cut) to the zone that answers for name/type. */
+  /**
+   * Walk from the roots (or the deepest known cut) to the zone that answers for name/type.
+   * `stack`: the name servers whose addresses this walk is for. Walks and address lookups are
+   * cached per stack, so one only ever waits on others with a longer stack: two lookups that need
+   * each other's name servers (glueless zones whose servers are in each other) cannot wait on
+   * each other forever. Their queries are cached all the same.
+   */
   walk(name: string, type: RecordType = 'SOA', stack: readonly string[] = []): Promise<WalkResult> {
-    return memo(this.walks, `${canonical(name)}|${type}`, () => this.doWalk(canonical(name), type, stack));
+    return memo(this.walks, `${canonical(name)}|${type}|${stack.join(' ')}`, () =>
+      this.doWalk(canonical(name), type, stack),
+    );
   }
 
   private deepestCut(name: string): { zone: string; servers: Server[] } {
@@ -201,7 +207,7 @@ export class Walker {
     // A name server whose address needs itself (glueless cycle) or a chain too deep: give up.
     if (stack.includes(key) || stack.length >= MAX_DEPTH) return Promise.resolve([]);
     const inner = [...stack, key];
-    return memo(this.addressCache, key, () =>
+    return memo(this.addressCache, `${key}|${stack.join(' ')}`, () =>
       Promise.all([this.resolve(key, 'A', inner), this.resolve(key, 'AAAA', inner)]).then(([a, b]) => [
         ...a.values,
         ...b.values,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { AuthoritativeView } from './authoritative.js';
+import { srvData } from './records.js';
 import type { Walker } from './resolver.js';
 import type { Finding, RecordReport } from './types.js';
 
@@ -126,7 +127,7 @@ export function deprecatedSrvFindings(records: RecordReport[]): Finding[] {
         code: 'deprecated-srv-only',
         subject: old.name,
         message: `only the deprecated ${old.name} SRV exists; servers following Matrix spec v1.8+ look up ${fed.name}`,
-        fix: `add ${fed.name} SRV 10 0 8448 ${old.expected[0]?.split(':')[0]}. (keep the old one for older servers)`,
+        fix: `add ${fed.name} SRV ${srvData(old.expected[0]!)}. (keep the old one for older servers)`,
       },
     ];
   }

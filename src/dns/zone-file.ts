@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { type DnsTarget, expectedRecords, targetFromConfig } from './records.js';
+import { type DnsTarget, expectedRecords, srvData, targetFromConfig } from './records.js';
 
 /**
  * The records a case needs, to create at the DNS provider, computed offline from the config
@@ -40,10 +40,8 @@ export function recordsForTarget(target: DnsTarget, hostToResolve?: string): Rec
       continue;
     }
     for (const v of e.values) {
-      if (e.type === 'SRV') {
-        const [host, port] = v.split(':');
-        out.push({ ...base, type: 'SRV', value: `10 0 ${port} ${host}` });
-      } else out.push({ ...base, type: e.type, value: v });
+      if (e.type === 'SRV') out.push({ ...base, type: 'SRV', value: srvData(v) });
+      else out.push({ ...base, type: e.type, value: v });
     }
   }
   return out;

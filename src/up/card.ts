@@ -48,9 +48,8 @@ const named = (list: readonly string[], hook: string) =>
 export async function gatherCard(
   config: Config,
   paths: CasePaths,
-  facts: CardFacts | { event: string; hook: string }[],
+  { hookFailures, skippedHooks = [] }: CardFacts,
 ): Promise<SummaryCard> {
-  const { hookFailures, skippedHooks = [] } = Array.isArray(facts) ? { hookFailures: facts } : facts;
   const users = await Promise.all(
     config.users.map(async (u) => {
       const file = credentialsPath(paths.credentialsDir, u.name);

@@ -10,15 +10,6 @@ import type { HookEvent } from '../hooks/discover.js';
  */
 export type StepKind = 'present' | 'always' | 'once';
 
-export interface StepSpec {
-  name: UpStepName;
-  kind: StepKind;
-  /** What the step does, for progress lines. */
-  title: string;
-  /** Hook steps: the event they run. */
-  event?: HookEvent;
-}
-
 export const UP_STEPS = [
   { name: 'init', kind: 'present', title: 'case folder and inventory (init)' },
   { name: 'dns', kind: 'always', title: 'DNS records (dns check --wait)' },

@@ -174,6 +174,10 @@ describe('matrix-oob dns check (built CLI)', () => {
       '--timeout: "soon" is not a duration',
     ],
     [
+      ['--domain', 'e2e.test', '--ip', IP, '--wait', '--interval', '0'],
+      '--interval: must be more than 0, got "0"; use e.g. 10s',
+    ],
+    [
       ['--domain', 'e2e.test', '--ip', IP, '--auth-port', '0'],
       '--auth-port: must be a whole number from 1 to 65535',
     ],

@@ -20,6 +20,13 @@ export interface KnotZone {
 
 export const KNOTD = '/usr/sbin/knotd';
 
+/** The zone <name>.test: a SOA with this serial (negative TTL 60), then these zone-file lines. */
+export function testZone(name: string, serial: number, lines: string[]): KnotZone {
+  const apex = `${name}.test`;
+  const soa = `@ SOA ns1.${apex}. hostmaster.${apex}. ${serial} 3600 600 86400 60`;
+  return { name: apex, text: [soa, ...lines].join('\n') };
+}
+
 export async function startKnot(opts: {
   dir: string;
   addresses: string[];

@@ -1,4 +1,4 @@
-import { checkDns } from '../../src/dns/check.js';
+import { checkDns, resolveHost } from '../../src/dns/check.js';
 import { expectedRecords } from '../../src/dns/records.js';
 import { type FakeDnsServer, freePort, startDnsServer } from '../helpers/dns-server.js';
 
@@ -176,4 +176,25 @@ describe('when the check itself cannot run', () => {
       await interceptor.close();
     }
   });
+});
+
+describe('resolveHost (server.address as a host name)', () => {
+  it("stops asking when the caller's signal aborts (Ctrl-C while up waits for DNS)", async () => {
+    parent.state.mode = 'silent';
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 100);
+    try {
+      // Without the abort the silent root would hold it for 2 x 3 s (UDP, then TCP).
+      await expect(
+        resolveHost('host.f.test', {
+          roots: [{ address: '127.53.4.1', port }],
+          authPort: port,
+          clientOptions: { timeoutMs: 3000, retries: 0 },
+          signal: abort.signal,
+        }),
+      ).rejects.toThrow('127.53.4.1: timeout (cancelled)');
+    } finally {
+      parent.state.mode = 'normal';
+    }
+  }, 15_000);
 });

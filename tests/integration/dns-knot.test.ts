@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDns, type DnsCheckOptions } from '../../src/dns/check.js';
 import { parseResolver } from '../../src/dns/public.js';
-import { expectedRecords } from '../../src/dns/records.js';
+import { type ExpectedRecord, expectedRecords } from '../../src/dns/records.js';
 import type { DnsReport } from '../../src/dns/types.js';
 import { type FakeDnsServer, freePort, hasIPv6Loopback, startDnsServer } from '../helpers/dns-server.js';
-import { type KnotInstance, startKnot } from '../helpers/knot.js';
+import { type KnotInstance, startKnot, testZone } from '../helpers/knot.js';
 
 // Real knotd servers on 127.53.1.0/24 (this suite only):
 //   127.53.1.1        the parent zone "test." (the root of the walk), with delegations + glue
@@ -18,8 +18,6 @@ const C1 = '127.53.1.2';
 const C2 = '127.53.1.3';
 const OLD = '127.53.1.4';
 const IP = '192.0.2.10';
-const SOA = (zone: string, serial: number) =>
-  `@ SOA ns1.${zone}. hostmaster.${zone}. ${serial} 3600 600 86400 60`;
 const CHILDREN = ['good', 'missing', 'wrong', 'elema', 'chain', 'cdn', 'loop', 'srvc', 'srvold', 'glue'];
 
 /** The parent's delegation of <c>.test to ns1 (at C1) and ns2 (at `ns2`), with glue. */
@@ -37,6 +35,9 @@ const parent = [
     `ns A ${P}`,
     ...[...CHILDREN, 'mismatch'].flatMap((c) => delegation(c, C2)),
     ...delegation('stale', OLD),
+    // Each zone's only name server is in the other zone, without glue: neither can be reached.
+    'mua NS ns.mub.test.',
+    'mub NS ns.mua.test.',
   ].join('\n'),
 ] as const;
 
@@ -51,12 +52,8 @@ const withOld = (second: string, matrix = IP) => [
   `matrix A ${matrix}`,
   'element CNAME matrix',
 ];
-const zone = (name: string, serial: number, lines: string[]) => ({
-  name: `${name}.test`,
-  text: [SOA(`${name}.test`, serial), ...lines].join('\n'),
-});
 const childZones = (withV6: boolean) => [
-  zone('good', 2, [
+  testZone('good', 2, [
     ...NS_LINES,
     ...(withV6 ? ['ns2 AAAA ::1'] : []),
     `@ A ${IP}`,
@@ -66,9 +63,9 @@ const childZones = (withV6: boolean) => [
     '_matrix-fed._tcp SRV 10 0 8448 matrix.good.test.',
     '_matrix._tcp SRV 10 0 8448 matrix.good.test.',
   ]),
-  zone('missing', 1, [...NS_LINES, `matrix A ${IP}`, 'txt TXT "x"']),
-  zone('wrong', 1, [...NS_LINES, `@ A ${IP}`, 'matrix A 192.0.2.99', 'element CNAME matrix']),
-  zone('elema', 1, [
+  testZone('missing', 1, [...NS_LINES, `matrix A ${IP}`, 'txt TXT "x"']),
+  testZone('wrong', 1, [...NS_LINES, `@ A ${IP}`, 'matrix A 192.0.2.99', 'element CNAME matrix']),
+  testZone('elema', 1, [
     ...NS_LINES,
     `@ A ${IP}`,
     `matrix A ${IP}`,
@@ -76,17 +73,25 @@ const childZones = (withV6: boolean) => [
     '@ CAA 0 issue "digicert.com"',
     '* A 192.0.2.77',
   ]),
-  zone('chain', 1, [...NS_LINES, `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME edge.cdn.test.']),
-  zone('cdn', 1, [...NS_LINES, 'edge CNAME matrix.chain.test.', 'hop CNAME element.loop.test.']),
-  zone('loop', 1, [
+  testZone('chain', 1, [...NS_LINES, `@ A ${IP}`, `matrix A ${IP}`, 'element CNAME edge.cdn.test.']),
+  testZone('cdn', 1, [
+    ...NS_LINES,
+    'edge CNAME matrix.chain.test.',
+    'hop CNAME element.loop.test.',
+    'p CNAME q.loop.test.',
+    'q CNAME p.loop.test.',
+  ]),
+  testZone('loop', 1, [
     ...NS_LINES,
     `@ A ${IP}`,
     `matrix A ${IP}`,
     'element CNAME hop.cdn.test.',
     'x CNAME y',
     'y CNAME x',
+    'p CNAME p.cdn.test.',
+    'q CNAME q.cdn.test.',
   ]),
-  zone('srvc', 1, [
+  testZone('srvc', 1, [
     ...NS_LINES,
     `host A ${IP}`,
     'matrix CNAME host',
@@ -94,12 +99,12 @@ const childZones = (withV6: boolean) => [
     '_matrix._tcp SRV 10 0 8448 matrix.srvc.test.',
   ]),
   // The parent's glue says ns2 is at C2; the zone says OLD (which does not serve glue.test).
-  zone('glue', 1, withOld('ns2')),
-  zone('srvold', 1, [...NS_LINES, `matrix A ${IP}`, '_matrix._tcp SRV 10 0 8448 matrix.srvold.test.']),
-  zone('mismatch', 1, withOld('ns3')),
-  zone('stale', 5, withOld('ns2')),
+  testZone('glue', 1, withOld('ns2')),
+  testZone('srvold', 1, [...NS_LINES, `matrix A ${IP}`, '_matrix._tcp SRV 10 0 8448 matrix.srvold.test.']),
+  testZone('mismatch', 1, withOld('ns3')),
+  testZone('stale', 5, withOld('ns2')),
 ];
-const staleOld = zone('stale', 4, withOld('ns2', '192.0.2.50'));
+const staleOld = testZone('stale', 4, withOld('ns2', '192.0.2.50'));
 
 let dir: string;
 let port: number;
@@ -160,6 +165,9 @@ const rec = (r: DnsReport, name: string, type = 'A') => {
   if (!found) throw new Error(`no ${name} ${type} in report`);
   return found;
 };
+/** Required A records of IP (a CNAME allowed) for these names only. */
+const aRecords = (...names: string[]): ExpectedRecord[] =>
+  names.map((name) => ({ name, type: 'A', values: [IP], cnameAllowed: true, required: true, purpose: 't' }));
 const codes = (r: DnsReport) => r.findings.map((f) => f.code).sort();
 
 describe('dns check against real authoritative servers (knotd)', () => {
@@ -247,20 +255,35 @@ describe('dns check against real authoritative servers (knotd)', () => {
   });
 
   it('detects a CNAME loop inside one zone', async () => {
-    const expected = [
-      {
-        name: 'x.loop.test',
-        type: 'A' as const,
-        values: [IP],
-        cnameAllowed: true,
-        required: true,
-        purpose: 't',
-      },
-    ];
-    const r = await checkDns(expected, options({ domain: 'loop.test' }));
+    const r = await checkDns(aRecords('x.loop.test'), options({ domain: 'loop.test' }));
     expect(r.records[0]!.state).toBe('cname-loop');
     expect(r.ready).toBe(false);
   });
+
+  it('detects a CNAME loop across zones through two checked names (it used to hang)', async () => {
+    // p.loop > p.cdn > q.loop > q.cdn > p.loop: each checked name's lookup needs the other's.
+    const r = await checkDns(aRecords('p.loop.test', 'q.loop.test'), options({ domain: 'loop.test' }));
+    expect(r.records.map((x) => `${x.name} ${x.state}`)).toEqual([
+      'p.loop.test cname-loop',
+      'q.loop.test cname-loop',
+    ]);
+    expect(rec(r, 'p.loop.test').authoritative[0]!.chain).toEqual([
+      'p.cdn.test',
+      'q.loop.test',
+      'q.cdn.test',
+      'p.loop.test',
+    ]);
+    expect(r.ready).toBe(false);
+  }, 10000);
+
+  it('gives up on two zones whose name servers are in each other, glueless (it used to hang)', async () => {
+    const r = await checkDns(aRecords('x.mua.test', 'y.mub.test'), options({ domain: 'mua.test' }));
+    expect(r.ready).toBe(false);
+    expect(r.findings.filter((f) => f.code === 'zone-lame').map((f) => [f.subject, f.message])).toEqual([
+      ['x.mua.test A', 'no address found for any name server of mua.test (ns.mub.test)'],
+      ['y.mub.test A', 'no address found for any name server of mub.test (ns.mua.test)'],
+    ]);
+  }, 10000);
 
   it('warns about an SRV target that is a CNAME', async () => {
     const r = await check('srvc.test', {}, true);
@@ -275,6 +298,14 @@ describe('dns check against real authoritative servers (knotd)', () => {
     expect(rec(r, '_matrix-fed._tcp.srvold.test', 'SRV').state).toBe('nxdomain');
     expect(rec(r, '_matrix._tcp.srvold.test', 'SRV').state).toBe('ok');
     expect(codes(r)).toContain('deprecated-srv-only');
+    const fix = (code: string, subject = '') =>
+      r.findings.find((f) => f.code === code && f.subject.startsWith(subject))?.fix;
+    expect(fix('deprecated-srv-only')).toBe(
+      'add _matrix-fed._tcp.srvold.test SRV 10 0 8448 matrix.srvold.test. (keep the old one for older servers)',
+    );
+    expect(fix('record-nxdomain', '_matrix-fed')).toBe(
+      'create the record at your DNS provider: _matrix-fed._tcp.srvold.test. SRV 10 0 8448 matrix.srvold.test.',
+    );
     expect(r.ready).toBe(false);
   });
 

@@ -7,7 +7,7 @@ import { expectedRecords } from '../../src/dns/records.js';
 import { renderReport } from '../../src/dns/report.js';
 import type { DnsReport } from '../../src/dns/types.js';
 import { type FakeDnsServer, freePort, startDnsServer } from '../helpers/dns-server.js';
-import { type KnotInstance, startKnot } from '../helpers/knot.js';
+import { type KnotInstance, startKnot, testZone } from '../helpers/knot.js';
 
 // Zones set up the way real incidents go wrong, on real knotd servers (127.53.7.0/24, this suite):
 //   127.53.7.1   "test." (the root of the walk), delegations with glue; also ns3.lame.test, which
@@ -24,8 +24,6 @@ const C1 = '127.53.7.2';
 const C2 = '127.53.7.3';
 const OLD = '127.53.7.4';
 const IP = '192.0.2.10';
-const SOA = (zone: string, serial: number) =>
-  `@ SOA ns1.${zone}. hostmaster.${zone}. ${serial} 3600 600 86400 60`;
 const PLAIN = ['caacname', 'caaparam', 'caaacct', 'stray', 'wild', 'extra', 'ready'];
 
 const parent = [
@@ -56,33 +54,43 @@ const parent = [
 ].join('\n');
 
 const NS = (ns2 = C2) => ['@ NS ns1', '@ NS ns2', `ns1 A ${C1}`, `ns2 A ${ns2}`];
-const zone = (name: string, serial: number, lines: string[]) => ({
-  name: `${name}.test`,
-  text: [SOA(`${name}.test`, serial), ...lines].join('\n'),
-});
 const BASE = [`@ A ${IP}`, `matrix A ${IP}`, 'element CNAME matrix'];
 const children = [
-  zone('lame', 3, ['@ NS ns1', '@ NS ns2', '@ NS ns3', `ns1 A ${C1}`, `ns2 A ${C2}`, `ns3 A ${P}`, ...BASE]),
-  zone('glue2', 5, [...NS(), ...BASE]),
-  zone('diverge', 7, [...NS(OLD), ...BASE]),
+  testZone('lame', 3, [
+    '@ NS ns1',
+    '@ NS ns2',
+    '@ NS ns3',
+    `ns1 A ${C1}`,
+    `ns2 A ${C2}`,
+    `ns3 A ${P}`,
+    ...BASE,
+  ]),
+  testZone('glue2', 5, [...NS(), ...BASE]),
+  testZone('diverge', 7, [...NS(OLD), ...BASE]),
   // 3: CAA "nobody" at matrix; element is a CNAME to it, so the CA refuses element too.
-  zone('caacname', 1, [...NS(), ...BASE, 'matrix CAA 0 issue ";"']),
+  testZone('caacname', 1, [...NS(), ...BASE, 'matrix CAA 0 issue ";"']),
   // 4: Let's Encrypt allowed, but only by DNS-01 (the server uses HTTP-01) / only one account.
-  zone('caaparam', 1, [...NS(), ...BASE, '@ CAA 0 issue "letsencrypt.org; validationmethods=dns-01"']),
-  zone('caaacct', 1, [
+  testZone('caaparam', 1, [...NS(), ...BASE, '@ CAA 0 issue "letsencrypt.org; validationmethods=dns-01"']),
+  testZone('caaacct', 1, [
     ...NS(),
     ...BASE,
     '@ CAA 0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1"',
   ]),
   // 5: an AAAA left on matrix from an old host; the config has no IPv6.
-  zone('stray', 1, [...NS(), ...BASE, 'matrix AAAA 2001:db8::99']),
-  zone('wild', 1, [...NS(), `@ A ${IP}`, `matrix A ${IP}`, '* A 192.0.2.77']),
-  zone('extra', 1, [...NS(), `@ A ${IP}`, `matrix A ${IP}`, 'matrix A 192.0.2.66', 'element CNAME matrix']),
-  zone('ready', 1, [...NS(), ...BASE, '@ CAA 0 issue "letsencrypt.org"']),
+  testZone('stray', 1, [...NS(), ...BASE, 'matrix AAAA 2001:db8::99']),
+  testZone('wild', 1, [...NS(), `@ A ${IP}`, `matrix A ${IP}`, '* A 192.0.2.77']),
+  testZone('extra', 1, [
+    ...NS(),
+    `@ A ${IP}`,
+    `matrix A ${IP}`,
+    'matrix A 192.0.2.66',
+    'element CNAME matrix',
+  ]),
+  testZone('ready', 1, [...NS(), ...BASE, '@ CAA 0 issue "letsencrypt.org"']),
 ];
 const old = [
-  zone('glue2', 4, [...NS(OLD), `@ A ${IP}`, 'matrix A 192.0.2.50', 'element CNAME matrix']),
-  zone('diverge', 7, [...NS(OLD), `@ A ${IP}`, `matrix A ${IP}`]),
+  testZone('glue2', 4, [...NS(OLD), `@ A ${IP}`, 'matrix A 192.0.2.50', 'element CNAME matrix']),
+  testZone('diverge', 7, [...NS(OLD), `@ A ${IP}`, `matrix A ${IP}`]),
 ];
 
 let dir: string;

@@ -73,22 +73,18 @@ describe('up', () => {
     const badFp = await cli(['-C', target, 'up', '--config', file, '--fingerprint', 'MD5:aa:bb'], bed.env);
     expect(badFp.exitCode).toBe(2);
     expect(badFp.stderr).toContain('error: --fingerprint: "MD5:aa:bb" is not a SHA256 fingerprint');
-    const badWait = await cli(
-      [
-        '-C',
-        target,
-        'up',
-        '--config',
-        file,
-        '--fingerprint',
-        bed.sshd.hostFingerprint,
-        '--dns-timeout',
-        'soon',
-      ],
-      bed.env,
-    );
+    const pinned = (...flags: string[]) =>
+      cli(
+        ['-C', target, 'up', '--config', file, '--fingerprint', bed.sshd.hostFingerprint, ...flags],
+        bed.env,
+      );
+    const badWait = await pinned('--dns-timeout', 'soon');
     expect(badWait.exitCode).toBe(2);
     expect(badWait.stderr).toContain('error: --dns-timeout: "soon" is not a duration');
+    // A zero pause would re-check DNS in a tight loop for the whole --dns-timeout.
+    const noPause = await pinned('--dns-interval', '0s');
+    expect(noPause.exitCode).toBe(2);
+    expect(noPause.stderr).toContain('error: --dns-interval: must be more than 0, got "0s"; use e.g. 10s');
     const noConfig = await cli(
       ['-C', target, 'up', '--yes', '--fingerprint', bed.sshd.hostFingerprint],
       bed.env,

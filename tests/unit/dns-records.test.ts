@@ -1,11 +1,11 @@
 import dnsPacket from 'dns-packet';
 import { duration } from '../../src/commands/dns/run.js';
 import { configSchema, finish } from '../../src/config/schema.js';
+import { followChain } from '../../src/dns/chain.js';
 import { buildQuery, matchesQuery, parseReply } from '../../src/dns/message.js';
 import { DnsNameError, isSubdomain, parentName, toAsciiName } from '../../src/dns/names.js';
 import { parseResolvConf, parseResolver } from '../../src/dns/public.js';
 import { expectedRecords, targetFromConfig } from '../../src/dns/records.js';
-import { followChain } from '../../src/dns/resolver.js';
 import { cloudflareBlockList, isCloudflare } from '../../src/dns/traps.js';
 
 const config = (extra: Record<string, unknown> = {}) =>

@@ -35,7 +35,7 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   const stderr = req.stderr ?? process.stderr;
   const flagLayer = flags(opts, req.explicit);
   const wait = opts.wait
-    ? { timeoutMs: duration(opts.timeout, '--timeout'), intervalMs: duration(opts.interval, '--interval') }
+    ? { timeoutMs: duration(opts.timeout, '--timeout'), intervalMs: interval(opts.interval, '--interval') }
     : undefined;
 
   checkIps(opts);
@@ -102,11 +102,20 @@ export async function runDnsCheck(req: DnsCheckRequest): Promise<void> {
   }
   const colour = colourEnabled(stderr as { isTTY?: boolean }, env);
   const items = [{ prepared, needed }, ...more];
+  const check = (item: (typeof items)[number]) =>
+    checkOne(item.prepared, item.needed, wait, stderr, out, caseRoot);
   const reports: DnsReport[] = [];
-  for (const item of items) {
-    const r = await checkOne(item.prepared, item.needed, wait, stderr, out, caseRoot);
-    out.info(renderReport(r, colour));
-    reports.push(r);
+  if (wait) {
+    // One server after the other: each --wait has its own live progress line.
+    for (const item of items) {
+      const r = await check(item);
+      out.info(renderReport(r, colour));
+      reports.push(r);
+    }
+  } else {
+    // One check each: every server at once (as deploy's gate does), the reports in order.
+    reports.push(...(await Promise.all(items.map(check))));
+    for (const r of reports) out.info(renderReport(r, colour));
   }
   const report = reports[0]!;
   const ready = reports.every((r) => r.ready);
@@ -257,6 +266,13 @@ function flags(opts: DnsCheckFlags, explicit: Record<string, string | undefined>
     },
     values,
   };
+}
+
+/** A pause between checks: a duration above zero (zero would re-check in a tight loop). */
+export function interval(text: string, name: string): number {
+  const ms = duration(text, name);
+  if (ms <= 0) throw new UserError(`${name}: must be more than 0, got "${text}"; use e.g. 10s`);
+  return ms;
 }
 
 /** "30m", "90s", "1h", "500ms", "45" (seconds). */

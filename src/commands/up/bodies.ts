@@ -91,7 +91,7 @@ export async function doctorStep(
 
 export async function hooksStep(c: StepContext, event: HookEvent): Promise<Outcome> {
   const { runHooks } = await import('../../hooks/run.js');
-  const current = await loadCase(c.root);
+  const current = c.loaded;
   const redactor = await caseRedactor(current.paths, checkoutPath(current));
   const summary = await withSshControl(
     (controlDir) =>

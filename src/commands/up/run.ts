@@ -56,10 +56,10 @@ export async function runUp(req: UpRequest): Promise<void> {
 
   // Every flag is checked before anything is written or run.
   checkExtraArgs(req.ansibleArgs);
-  const { duration } = await import('../dns/run.js');
+  const { duration, interval } = await import('../dns/run.js');
   const wait = {
     timeoutMs: duration(opts.dnsTimeout, '--dns-timeout'),
-    intervalMs: duration(opts.dnsInterval, '--dns-interval'),
+    intervalMs: interval(opts.dnsInterval, '--dns-interval'),
   };
   const fingerprint = checkFingerprint(opts.fingerprint);
   const versions = doctorMinimums(env);
