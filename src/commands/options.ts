@@ -42,10 +42,11 @@ export function adminPasswordFileOption(): Option {
 export const REQUEST_TIMEOUT = { flag: '--timeout', min: 0.1, max: 600, default: '15' } as const;
 
 /** --timeout: the deadline of one request to `to`, in seconds. */
-export function requestTimeoutOption(to = 'the homeserver'): Option {
-  return new Option(`${REQUEST_TIMEOUT.flag} <seconds>`, `deadline per request to ${to}`).default(
-    REQUEST_TIMEOUT.default,
-  );
+export function requestTimeoutOption(
+  to = 'the homeserver',
+  seconds: string = REQUEST_TIMEOUT.default,
+): Option {
+  return new Option(`${REQUEST_TIMEOUT.flag} <seconds>`, `deadline per request to ${to}`).default(seconds);
 }
 
 /** A flag's number of seconds, from min to max, in milliseconds; else a usage error naming the flag. */

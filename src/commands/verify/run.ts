@@ -8,7 +8,7 @@ import { verifyDeployment } from '../../verify/checks.js';
 import { type ConnectTo, parseConnectTo } from '../../verify/https.js';
 import { renderVerifyReport, verifyReportJson } from '../../verify/report.js';
 import type { GlobalOptions } from '../context.js';
-import { secondsFlag } from '../options.js';
+import { requestTimeoutMs } from '../options.js';
 import type { VerifyCommandOptions } from './command.js';
 
 export interface VerifyRequest {
@@ -22,7 +22,7 @@ export async function runVerify({ opts, globals, out }: VerifyRequest): Promise<
   // MATRIX_OOB_CONNECT_TO lets a caller that cannot pass flags (the post-start hook) redirect too.
   const fromEnv = (process.env.MATRIX_OOB_CONNECT_TO ?? '').split(/\s+/).filter(Boolean);
   const connectTo = parseConnectToFlags([...fromEnv, ...opts.connectTo]);
-  const timeoutMs = secondsFlag('--timeout', opts.timeout, { min: 0.1, max: 600, example: 10 });
+  const timeoutMs = requestTimeoutMs(opts.timeout, 10);
   const ca = opts.caFile ? [await readCaFile(opts.caFile)] : undefined;
   const { config, paths, warnings } = await loadCase(globals.case);
   for (const w of warnings) out.warn(w);
