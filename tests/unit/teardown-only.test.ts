@@ -111,6 +111,9 @@ describe('teardown --only', () => {
     expect(existsSync(join(root, FALLBACK_VARS))).toBe(false);
     expect(parse(readFileSync(join(root, 'matrix-oob.yml'), 'utf8')).fallback).toBeUndefined();
     expect(readFileSync(join(root, 'inventory', 'hosts'), 'utf8')).not.toContain(FALLBACK);
+    expect(readFileSync(join(root, 'journal.jsonl'), 'utf8')).toContain(
+      `"command":"teardown --only ${FALLBACK} --local-only","stage":"local","result":"ok"`,
+    );
     // The main server's secrets are kept byte for byte, never regenerated.
     expect(
       readFileSync(join(root, 'inventory', 'host_vars', 'matrix.example.test', 'vars.yml'), 'utf8'),

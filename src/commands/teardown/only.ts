@@ -19,6 +19,7 @@ import { confirmTeardown } from '../../teardown/confirm.js';
 import { PLAYBOOKS_DIR, STOP_TAG, serverRemoved, TEARDOWN_PLAYBOOK } from '../../teardown/server.js';
 import { processTerminal } from '../../ui/terminal.js';
 import { planInit } from '../init/plan.js';
+import { commandName } from './lines.js';
 import type { TeardownRequest } from './run.js';
 
 /**
@@ -101,7 +102,7 @@ export async function runTeardownOnly(
   const interrupt = req.interrupt ?? interruptOnSignals();
   const terminal = req.terminal ?? processTerminal();
   const record = (entry: Partial<JournalEntry> & Pick<JournalEntry, 'result'>) =>
-    journal(paths.journal, { command: `teardown --only ${domain}`, ...entry }, redactor);
+    journal(paths.journal, { command: commandName(opts), ...entry }, redactor, req.clock);
   try {
     if (!opts.localOnly) {
       await withSshControl(async (controlDir) => {

@@ -60,11 +60,11 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
   const domain = config.domain;
   const checkoutDir = checkoutPath(loaded);
   const checkout = (await exists(join(checkoutDir, 'setup.yml'))) ? checkoutDir : undefined;
-  const state = await readState(paths.state);
   if (opts.only !== undefined) {
     const { runTeardownOnly } = await import('./only.js');
     return runTeardownOnly({ ...req, loaded, checkout, checkoutDir });
   }
+  const state = await readState(paths.state);
   const fallbacks = fallbackServers(config).map((s) => ({ host: s.hostName, address: s.server.address }));
   const plan = await teardownPlan({
     domain,
@@ -133,7 +133,7 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
     await teardownDryRun({
       out,
       json: globals.json,
-      colour: (req.terminal ?? processTerminal()).colour,
+      colour: terminal.colour,
       localOnly: opts.localOnly,
       skipHook: opts.skipHook,
       ...(req.shippedHooksDir ? { shippedHooksDir: req.shippedHooksDir } : {}),
