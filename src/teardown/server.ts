@@ -48,6 +48,8 @@ export async function stopDecision(input: {
   knownHosts: string;
   env: NodeJS.ProcessEnv;
   capture: Capture;
+  /** The case's tags cache (the listing deploy made of the same commit). */
+  cacheFile?: string;
 }): Promise<StopDecision> {
   if (!input.checkout)
     return { run: false, reason: `no playbook checkout: ${input.checkoutDir} has no setup.yml` };
@@ -58,6 +60,7 @@ export async function stopDecision(input: {
       playbook: 'setup.yml',
       env: ansibleEnv({ knownHosts: input.knownHosts, colour: false, base: input.env }),
       capture: input.capture,
+      ...(input.cacheFile ? { cacheFile: input.cacheFile } : {}),
     });
     if (!tags.has(STOP_TAG))
       return { run: false, reason: `setup.yml in ${input.checkout} has no "stop" tag` };

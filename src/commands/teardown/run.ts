@@ -126,6 +126,7 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
           knownHosts: paths.knownHosts,
           env,
           capture,
+          cacheFile: paths.tagsCache,
         });
 
   if (opts.dryRun) {
