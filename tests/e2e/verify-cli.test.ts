@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeCase } from '../helpers/case.js';
 import { spawnCli } from '../helpers/cli-process.js';
@@ -89,6 +89,19 @@ describe('matrix-oob verify (built CLI)', () => {
     const r = await spawnCli(['--case', kase.dir, 'verify'], { MATRIX_OOB_CA_FILE: '/nonexistent/ca.pem' });
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr)).toContain('cannot read --ca-file /nonexistent/ca.pem: no such file');
+  });
+
+  it('exits 2 when the CA file holds no PEM certificate, naming the file and the fix', async () => {
+    const file = join(kase.dir, 'not-a-ca.txt');
+    await writeFile(file, 'just some text\n');
+    const r = await spawnCli(['--case', kase.dir, '--json', 'verify', '--ca-file', file]);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain(`error: --ca-file ${file} holds no PEM certificate`);
+    expect(JSON.parse(String(r.stdout))).toMatchObject({
+      ok: false,
+      hint: 'give a PEM file that contains "-----BEGIN CERTIFICATE-----" blocks',
+      exit_code: 2,
+    });
   });
 
   it('exits 2 on a bad --timeout', async () => {

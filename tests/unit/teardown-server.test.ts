@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Capture } from '../../src/adapters/process.js';
 import { casePaths } from '../../src/case/paths.js';
 import { runTeardown } from '../../src/commands/teardown/run.js';
+import { UserError } from '../../src/errors.js';
 import { memoryOutput } from '../../src/ui/output.js';
 import { memoryTerminal } from '../../src/ui/terminal.js';
 import { writeHandCase } from '../helpers/case.js';
@@ -52,5 +53,52 @@ describe('teardown: the stop decision', () => {
     });
     expect(ran.filter((c) => c.startsWith('ansible-playbook'))).toEqual([]);
     expect(JSON.parse(out.stdout[0]!)).toMatchObject({ dry_run: true, stop: 'run' });
+  });
+});
+
+// The server part needs the inventory and the pinned host key; without them teardown stops before
+// the confirmation, naming the file, the command that writes it, and --local-only.
+describe('teardown: refused before the server part', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-teardown-refused-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const teardown = (root: string) =>
+    runTeardown({
+      opts: { localOnly: false, dryRun: false, skipHook: [], confirm: 'example.test' },
+      globals: { case: root, json: false, yes: true },
+      out: memoryOutput(),
+      terminal: memoryTerminal(),
+      capture: async (file) => {
+        throw new Error(`ran ${file}`);
+      },
+      env: { PATH: process.env.PATH, TMPDIR: dir },
+      shippedHooksDir: join(dir, 'no-shipped-hooks'),
+    }).catch((e: unknown) => e);
+
+  it('no inventory, then no pinned host key: exit 2, the secrets kept', async () => {
+    const root = join(dir, 'case');
+    const { vars } = writeHandCase(root);
+    rmSync(join(root, 'inventory', 'hosts'));
+    const noHosts = (await teardown(root)) as UserError;
+    expect(noHosts).toBeInstanceOf(UserError);
+    expect(noHosts.exitCode).toBe(2);
+    expect(noHosts.message).toBe(
+      `the case has no inventory (${join(root, 'inventory', 'hosts')} is missing): cannot reach the server`,
+    );
+    expect(noHosts.hint).toContain('use --local-only');
+
+    writeHandCase(root);
+    const noKey = (await teardown(root)) as UserError;
+    expect(noKey).toBeInstanceOf(UserError);
+    expect(noKey.exitCode).toBe(2);
+    expect(noKey.message).toBe(
+      `the server's SSH host key is not pinned (${join(root, 'known_hosts')} is missing)`,
+    );
+    expect(noKey.hint).toContain('matrix-oob trust-host');
+    expect(existsSync(vars)).toBe(true);
+    expect(existsSync(join(root, 'journal.jsonl'))).toBe(false);
   });
 });
