@@ -30,6 +30,13 @@ export function registerUser(program: Command, ctx: CommandContext): void {
       'print the password once on the terminal (it is always in credentials/)',
       false,
     )
+    .addHelpText(
+      'after',
+      exitCodesHelp(
+        '0 registered or skipped, 1 the playbook run failed, 2 bad usage, 130 interrupted',
+        'users.md',
+      ),
+    )
     .action(async (name: string | undefined, ansibleArgs: string[], opts: UserAddOptions) => {
       // `user add --all -- -v`: commander fills [name] with the first pass-through argument.
       const passThrough = name?.startsWith('-') ? [name, ...ansibleArgs] : ansibleArgs;
