@@ -85,6 +85,18 @@ describe('matrix-oob verify (built CLI)', () => {
     expect(String(r.stdout)).toBe('');
   });
 
+  it('exits 2 on a malformed MATRIX_OOB_CONNECT_TO, naming the variable rather than the flag', async () => {
+    const r = await spawnCli(['--case', kase.dir, 'verify'], {
+      MATRIX_OOB_CONNECT_TO: 'matrix.example.com:443',
+    });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain(
+      'error: MATRIX_OOB_CONNECT_TO "matrix.example.com:443" is not HOST:PORT:ADDR:PORT',
+    );
+    expect(String(r.stderr)).toContain('hint: fix or unset MATRIX_OOB_CONNECT_TO');
+    expect(String(r.stdout)).toBe('');
+  });
+
   it('exits 2 when the CA file does not exist', async () => {
     const r = await spawnCli(['--case', kase.dir, 'verify'], { MATRIX_OOB_CA_FILE: '/nonexistent/ca.pem' });
     expect(r.exitCode).toBe(2);
