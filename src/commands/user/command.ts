@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { exitCodesHelp, homeserverUrlOption, requestTimeoutOption } from '../options.js';
+import { exitCodesHelp, homeserverUrlOption, requestTimeoutOption, serverUrlOption } from '../options.js';
 
 export interface UserAddOptions {
   admin: boolean;
@@ -51,6 +51,7 @@ export function registerUser(program: Command, ctx: CommandContext): void {
     )
     .argument('<name>', 'user name (localpart, e.g. analyst1)')
     .addOption(homeserverUrlOption('MATRIX_OOB_CONTROL_ROOM_URL'))
+    .addOption(serverUrlOption())
     .addOption(requestTimeoutOption())
     .addHelpText(
       'after',
@@ -59,7 +60,7 @@ export function registerUser(program: Command, ctx: CommandContext): void {
         'users.md',
       ),
     )
-    .action(async (name: string, opts: { homeserverUrl?: string; timeout: string }) => {
+    .action(async (name: string, opts: { homeserverUrl?: string; timeout: string; serverUrl: string[] }) => {
       const { runUserRemove } = await import('./remove.js');
       await runUserRemove({ name, opts, globals: ctx.globals(), out: ctx.out });
     });
