@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { exitCodesHelp, homeserverUrlOption, requestTimeoutOption, serverUrlOption } from '../options.js';
+import type { UserRemoveOptions } from './remove.js';
 
 export interface UserAddOptions {
   admin: boolean;
@@ -60,8 +61,10 @@ export function registerUser(program: Command, ctx: CommandContext): void {
         'users.md',
       ),
     )
-    .action(async (name: string, opts: { homeserverUrl?: string; timeout: string; serverUrl: string[] }) => {
+    .action(async (name: string, opts: UserRemoveOptions, cmd: Command) => {
       const { runUserRemove } = await import('./remove.js');
+      if (cmd.getOptionValueSource('homeserverUrl') === 'env')
+        opts.homeserverUrlFrom = 'MATRIX_OOB_CONTROL_ROOM_URL (from the environment)';
       await runUserRemove({ name, opts, globals: ctx.globals(), out: ctx.out });
     });
 }

@@ -21,6 +21,8 @@ import { requestTimeoutMs, serverUrlMap } from '../options.js';
 
 export interface UserRemoveOptions {
   homeserverUrl?: string;
+  /** Set from commander: where --homeserver-url's value came from. */
+  homeserverUrlFrom?: string;
   timeout: string;
   /** Fallback servers' homeserver URLs, DOMAIN=URL (docs/fallback.md). */
   serverUrl?: string[];
@@ -52,7 +54,10 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
   const problem = localpartProblem(name, config.domain);
   if (problem) throw new UserError(`user name ${problem}`);
   const timeoutMs = requestTimeoutMs(req.opts.timeout);
-  const mainUrl = homeserverUrl(config.domain, req.opts.homeserverUrl);
+  const mainUrl = homeserverUrl(config.domain, req.opts.homeserverUrl, {
+    address: config.server.address,
+    ...(req.opts.homeserverUrlFrom ? { from: req.opts.homeserverUrlFrom } : {}),
+  });
   const urls = serverUrlMap(req.opts.serverUrl ?? [], (d) => serverByDomain(config, d)?.isMain === false);
   const userId = `@${name}:${config.domain}`;
   const credFile = credentialsPath(paths.credentialsDir, name);
