@@ -9,15 +9,15 @@ import { memoryOutput } from '../../src/ui/output.js';
 import { memoryTerminal } from '../../src/ui/terminal.js';
 import { writeHandCase } from '../helpers/case.js';
 
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'matrix-oob-teardown-server-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
 // Whether teardown can stop the services is decided from the checkout's tags: the listing deploy
 // cached for the same clean commit answers, instead of loading the whole playbook again.
 describe('teardown: the stop decision', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-teardown-stop-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
   it("answers from the case's tags cache: no ansible-playbook --list-tags", async () => {
     const root = join(dir, 'case');
     writeHandCase(root);
@@ -59,12 +59,6 @@ describe('teardown: the stop decision', () => {
 // The server part needs the inventory and the pinned host key; without them teardown stops before
 // the confirmation, naming the file, the command that writes it, and --local-only.
 describe('teardown: refused before the server part', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'matrix-oob-teardown-refused-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
   const teardown = (root: string) =>
     runTeardown({
       opts: { localOnly: false, dryRun: false, skipHook: [], confirm: 'example.test' },
