@@ -25,6 +25,7 @@ describe('teardown --only', () => {
     const root = join(dir, 'case');
     const fallback = `fallback:\n  - domain: ${FALLBACK}\n    server:\n      address: 198.51.100.20\n`;
     writeHandCase(root, { configExtra: withFallback ? fallback : '' });
+    writeFileSync(join(root, 'known_hosts'), '', { mode: 0o600 });
     if (withFallback) {
       mkdirSync(join(root, FALLBACK_VARS), { mode: 0o700 });
       writeFileSync(join(root, FALLBACK_VARS, 'vars.yml'), `matrix_domain: ${FALLBACK}\n`, { mode: 0o600 });
@@ -76,6 +77,18 @@ describe('teardown --only', () => {
     rmSync(join(dir, 'case'), { recursive: true });
     const none = await refusal(fallbackCase(false), FALLBACK);
     expect(none.hint).toBe('this case has no fallback servers; "matrix-oob teardown" removes the case');
+  });
+
+  it('without the pinned host key the server part is refused before anything runs (exit 2)', async () => {
+    const root = fallbackCase();
+    rmSync(join(root, 'known_hosts'));
+    const err = await refusal(root, FALLBACK);
+    expect(err.message).toBe(
+      `the server's SSH host key is not pinned (${join(root, 'known_hosts')} is missing)`,
+    );
+    expect(err.hint).toContain('use --local-only');
+    expect(existsSync(join(root, FALLBACK_VARS, 'vars.yml'))).toBe(true);
+    expect(existsSync(join(root, 'journal.jsonl'))).toBe(false);
   });
 
   it('--dry-run --json prints one JSON document and changes nothing', async () => {

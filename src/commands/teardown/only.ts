@@ -16,7 +16,13 @@ import { serverByDomain } from '../../config/servers.js';
 import { parseConfigText, validateConfig } from '../../config/validate.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { confirmTeardown } from '../../teardown/confirm.js';
-import { PLAYBOOKS_DIR, STOP_TAG, serverRemoved, TEARDOWN_PLAYBOOK } from '../../teardown/server.js';
+import {
+  PLAYBOOKS_DIR,
+  requireServerAccess,
+  STOP_TAG,
+  serverRemoved,
+  TEARDOWN_PLAYBOOK,
+} from '../../teardown/server.js';
 import { processTerminal } from '../../ui/terminal.js';
 import { planInit } from '../init/plan.js';
 import { commandName } from './lines.js';
@@ -53,6 +59,7 @@ export async function runTeardownOnly(
       },
     );
   }
+  if (!opts.localOnly) await requireServerAccess(paths);
   const configText = (await readIfExists(paths.config)) ?? '';
   const newConfigText = withoutFallback(configText, domain);
   if (newConfigText === undefined) {
