@@ -23,6 +23,38 @@ export function homeserverUrlOption(envVar: string): Option {
   );
 }
 
+/** --server-url DOMAIN=URL: a fallback server's homeserver URL (docs/fallback.md), repeatable. */
+export function serverUrlOption(): Option {
+  return repeatable(
+    '--server-url <domain=url>',
+    "a fallback server's homeserver URL (default https://matrix.<domain>); repeatable",
+  );
+}
+
+/** The --server-url pairs by domain; a pair without "=" or for a server that is not a fallback of the case is refused. */
+export function serverUrlMap(
+  pairs: readonly string[],
+  isFallback: (domain: string) => boolean,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const domain = pair.slice(0, eq);
+    if (eq <= 0) {
+      throw new UserError(`--server-url ${JSON.stringify(pair)} is not DOMAIN=URL`, {
+        hint: 'e.g. --server-url example-backup.org=https://matrix.example-backup.org',
+      });
+    }
+    if (!isFallback(domain)) {
+      throw new UserError(`--server-url ${pair}: ${domain} is not a fallback server of this case`, {
+        hint: 'give the domain of a server in fallback: in matrix-oob.yml (the main one is --homeserver-url)',
+      });
+    }
+    out[domain] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
 /** --admin: the account to log in as. */
 export function adminOption(
   description = 'admin user to log in as (default: the first user with admin: true)',
@@ -42,10 +74,11 @@ export function adminPasswordFileOption(): Option {
 export const REQUEST_TIMEOUT = { flag: '--timeout', min: 0.1, max: 600, default: '15' } as const;
 
 /** --timeout: the deadline of one request to `to`, in seconds. */
-export function requestTimeoutOption(to = 'the homeserver'): Option {
-  return new Option(`${REQUEST_TIMEOUT.flag} <seconds>`, `deadline per request to ${to}`).default(
-    REQUEST_TIMEOUT.default,
-  );
+export function requestTimeoutOption(
+  to = 'the homeserver',
+  seconds: string = REQUEST_TIMEOUT.default,
+): Option {
+  return new Option(`${REQUEST_TIMEOUT.flag} <seconds>`, `deadline per request to ${to}`).default(seconds);
 }
 
 /** A flag's number of seconds, from min to max, in milliseconds; else a usage error naming the flag. */

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../adapters/clock.js';
+import { exists } from '../adapters/files.js';
 import type { Capture } from '../adapters/process.js';
 import { ansibleEnv } from '../ansible/env.js';
 import {
@@ -12,6 +13,7 @@ import {
 } from '../ansible/run.js';
 import { commandLine } from '../ansible/summary.js';
 import { listTags } from '../ansible/tags.js';
+import { UserError } from '../errors.js';
 import type { Redactor } from '../secrets/redact.js';
 import type { Terminal } from '../ui/terminal.js';
 
@@ -34,6 +36,20 @@ export interface ServerRunContext {
   controlDir?: string;
 }
 
+/** The server part needs the inventory and the pinned host key; else exit 2 before anything runs. */
+export async function requireServerAccess(paths: { hosts: string; knownHosts: string }): Promise<void> {
+  if (!(await exists(paths.hosts))) {
+    throw new UserError(`the case has no inventory (${paths.hosts} is missing): cannot reach the server`, {
+      hint: 'run "matrix-oob init" in this case folder to write it; if the server no longer exists, use --local-only.',
+    });
+  }
+  if (!(await exists(paths.knownHosts))) {
+    throw new UserError(`the server's SSH host key is not pinned (${paths.knownHosts} is missing)`, {
+      hint: 'run "matrix-oob trust-host" first (host-key checking is never turned off); if the server no longer exists, use --local-only.',
+    });
+  }
+}
+
 export type StopDecision = { run: true } | { run: false; reason: string };
 
 /**
@@ -48,6 +64,8 @@ export async function stopDecision(input: {
   knownHosts: string;
   env: NodeJS.ProcessEnv;
   capture: Capture;
+  /** The case's tags cache (the listing deploy made of the same commit). */
+  cacheFile?: string;
 }): Promise<StopDecision> {
   if (!input.checkout)
     return { run: false, reason: `no playbook checkout: ${input.checkoutDir} has no setup.yml` };
@@ -58,6 +76,7 @@ export async function stopDecision(input: {
       playbook: 'setup.yml',
       env: ansibleEnv({ knownHosts: input.knownHosts, colour: false, base: input.env }),
       capture: input.capture,
+      ...(input.cacheFile ? { cacheFile: input.cacheFile } : {}),
     });
     if (!tags.has(STOP_TAG))
       return { run: false, reason: `setup.yml in ${input.checkout} has no "stop" tag` };

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { callCheckSpecs } from './call-checks.js';
 import { coreCheckSpecs } from './core-checks.js';
-import { type HttpsGet, HttpsGetError, type HttpsGetOptions, httpsGet } from './https.js';
+import { type HttpsGet, HttpsGetError, type HttpsGetOptions, type HttpsResponse, httpsGet } from './https.js';
 import { describeNetworkFailure } from './network-failure.js';
 import { CheckFailure, type CheckResult, type CheckSpec, type VerifyReport } from './spec.js';
 
@@ -44,9 +44,27 @@ export async function verifyDeployment(
     ...(options.ca ? { ca: options.ca } : {}),
   };
   const specs = [...coreCheckSpecs(config), ...callCheckSpecs(config)];
-  const checks = await Promise.all(specs.map((spec) => runCheck(spec, get, getOptions)));
+  const once = getOnce(get);
+  const checks = await Promise.all(specs.map((spec) => runCheck(spec, once, getOptions)));
   const failed = checks.filter((c) => c.status === 'fail').length;
   return { domain: config.domain, ok: failed === 0, failed, checks };
+}
+
+/**
+ * Two checks may read the same URL (the client well-known: its base_url and its call focus): one
+ * GET serves both. A POST is never shared.
+ */
+function getOnce(get: HttpsGet): HttpsGet {
+  const answers = new Map<string, Promise<HttpsResponse>>();
+  return (url, options) => {
+    if (options.post) return get(url, options);
+    let answer = answers.get(url);
+    if (!answer) {
+      answer = get(url, options);
+      answers.set(url, answer);
+    }
+    return answer;
+  };
 }
 
 async function runCheck(spec: CheckSpec, get: HttpsGet, options: HttpsGetOptions): Promise<CheckResult> {

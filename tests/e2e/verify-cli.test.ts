@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeCase } from '../helpers/case.js';
 import { spawnCli } from '../helpers/cli-process.js';
@@ -85,10 +85,35 @@ describe('matrix-oob verify (built CLI)', () => {
     expect(String(r.stdout)).toBe('');
   });
 
+  it('exits 2 on a malformed MATRIX_OOB_CONNECT_TO, naming the variable rather than the flag', async () => {
+    const r = await spawnCli(['--case', kase.dir, 'verify'], {
+      MATRIX_OOB_CONNECT_TO: 'matrix.example.com:443',
+    });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain(
+      'error: MATRIX_OOB_CONNECT_TO "matrix.example.com:443" is not HOST:PORT:ADDR:PORT',
+    );
+    expect(String(r.stderr)).toContain('hint: fix or unset MATRIX_OOB_CONNECT_TO');
+    expect(String(r.stdout)).toBe('');
+  });
+
   it('exits 2 when the CA file does not exist', async () => {
     const r = await spawnCli(['--case', kase.dir, 'verify'], { MATRIX_OOB_CA_FILE: '/nonexistent/ca.pem' });
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr)).toContain('cannot read --ca-file /nonexistent/ca.pem: no such file');
+  });
+
+  it('exits 2 when the CA file holds no PEM certificate, naming the file and the fix', async () => {
+    const file = join(kase.dir, 'not-a-ca.txt');
+    await writeFile(file, 'just some text\n');
+    const r = await spawnCli(['--case', kase.dir, '--json', 'verify', '--ca-file', file]);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain(`error: --ca-file ${file} holds no PEM certificate`);
+    expect(JSON.parse(String(r.stdout))).toMatchObject({
+      ok: false,
+      hint: 'give a PEM file that contains "-----BEGIN CERTIFICATE-----" blocks',
+      exit_code: 2,
+    });
   });
 
   it('exits 2 on a bad --timeout', async () => {

@@ -125,6 +125,18 @@ describe('user remove (built CLI, test homeserver)', () => {
     expect(r.stderr).toContain('cannot reach the homeserver');
     expect(existsSync(creds('lead'))).toBe(true);
   });
+
+  it('a MATRIX_OOB_CONTROL_ROOM_URL left from another case: exit 2 naming the variable, the password not sent', async () => {
+    const r = await spawnCli(['--case', kase.dir, 'user', 'remove', 'lead'], {
+      MATRIX_OOB_CONTROL_ROOM_URL: 'https://matrix.other-case.org',
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(
+      "error: MATRIX_OOB_CONTROL_ROOM_URL (from the environment) https://matrix.other-case.org is not this case's server",
+    );
+    expect(r.stderr).toContain('hint: unset MATRIX_OOB_CONTROL_ROOM_URL');
+    expect(existsSync(creds('lead'))).toBe(true);
+  });
 });
 
 // The test homeserver's /account/deactivate against the spec's own definition.

@@ -86,3 +86,29 @@ describe('verify failure wording (pure, fake adapter)', () => {
     expect(c.fix).toContain('it must end at an https URL serving the file');
   });
 });
+
+describe('verify requests (pure, fake adapter)', () => {
+  it('asks each URL once: the client well-known serves both its check and the Element Call focus', async () => {
+    const asked: string[] = [];
+    const get: HttpsGet = async (url) => {
+      asked.push(url);
+      throw new HttpsGetError('ECONNREFUSED', url, 'connect ECONNREFUSED');
+    };
+    const report = await verifyDeployment(
+      {
+        ...config,
+        homeserver: 'synapse',
+        audio_video: { enabled: true, stack: 'element-call' } as never,
+      },
+      { get },
+    );
+    const ids = report.checks.map((c) => c.id);
+    expect(ids).toContain('well-known-client');
+    expect(ids).toContain('rtc-foci');
+    // Both checks report the one failure, each in its own words.
+    expect(report.checks.find((c) => c.id === 'rtc-foci')?.status).toBe('fail');
+    expect(report.checks.find((c) => c.id === 'well-known-client')?.status).toBe('fail');
+    expect(asked.filter((u) => u === 'https://example.com/.well-known/matrix/client')).toHaveLength(1);
+    expect(new Set(asked).size).toBe(asked.length);
+  });
+});

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { lazyAction, repeatable } from '../options.js';
+import { exitCodesHelp, lazyAction, repeatable } from '../options.js';
 
 export interface TeardownOptions {
   confirm?: string;
@@ -32,5 +32,12 @@ export function registerTeardown(program: Command, ctx: CommandContext): void {
     )
     .option('-n, --dry-run', 'show what would be removed and the exact commands; change nothing', false)
     .addOption(repeatable('--skip-hook <name>', 'do not run this pre/post-teardown hook (repeatable)'))
+    .addHelpText(
+      'after',
+      exitCodesHelp(
+        '0 torn down (or already), 1 the server part or a pre-teardown hook failed (local secrets kept), 2 bad usage, no confirmation, no inventory or pinned key, 130 interrupted',
+        'teardown.md',
+      ),
+    )
     .action(lazyAction<TeardownOptions>(ctx, async () => (await import('./run.js')).runTeardown));
 }

@@ -24,6 +24,7 @@ export function teardownNext(config: Parameters<typeof recordsToCreate>[0]): str
 
 export function commandName(opts: TeardownOptions): string {
   const parts = ['teardown'];
+  if (opts.only !== undefined) parts.push(`--only ${opts.only}`);
   if (opts.localOnly) parts.push('--local-only');
   if (opts.dryRun) parts.push('--dry-run');
   for (const h of opts.skipHook) parts.push(`--skip-hook ${h}`);

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { caseRedactor } from '../../ansible/case.js';
@@ -16,9 +16,16 @@ import { serverByDomain } from '../../config/servers.js';
 import { parseConfigText, validateConfig } from '../../config/validate.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { confirmTeardown } from '../../teardown/confirm.js';
-import { PLAYBOOKS_DIR, STOP_TAG, serverRemoved, TEARDOWN_PLAYBOOK } from '../../teardown/server.js';
+import {
+  PLAYBOOKS_DIR,
+  requireServerAccess,
+  STOP_TAG,
+  serverRemoved,
+  TEARDOWN_PLAYBOOK,
+} from '../../teardown/server.js';
 import { processTerminal } from '../../ui/terminal.js';
 import { planInit } from '../init/plan.js';
+import { commandName } from './lines.js';
 import type { TeardownRequest } from './run.js';
 
 /**
@@ -52,6 +59,7 @@ export async function runTeardownOnly(
       },
     );
   }
+  if (!opts.localOnly) await requireServerAccess(paths);
   const configText = (await readIfExists(paths.config)) ?? '';
   const newConfigText = withoutFallback(configText, domain);
   if (newConfigText === undefined) {
@@ -73,9 +81,16 @@ export async function runTeardownOnly(
     `This DESTROYS the fallback server ${host} (${target.server.address}): its homeserver, data and secrets.`,
   );
   out.info(`The other servers and #control on them stay; ${domain} leaves matrix-oob.yml and the inventory.`);
+  const removed = relative(paths.root, dirname(varsFile));
   if (opts.dryRun) {
+    const run = opts.localOnly ? [] : commands;
+    if (req.globals.json) {
+      const doc = { dry_run: true, only: domain, host, commands: run, remove: [removed] };
+      out.data(JSON.stringify(doc, null, 2));
+      return;
+    }
     out.info('dry run: nothing is changed. It would run:');
-    for (const c of opts.localOnly ? [] : commands) out.data(c);
+    for (const c of run) out.data(c);
     out.data(`rm -rf ${dirname(varsFile)}`);
     return;
   }
@@ -94,7 +109,7 @@ export async function runTeardownOnly(
   const interrupt = req.interrupt ?? interruptOnSignals();
   const terminal = req.terminal ?? processTerminal();
   const record = (entry: Partial<JournalEntry> & Pick<JournalEntry, 'result'>) =>
-    journal(paths.journal, { command: `teardown --only ${domain}`, ...entry }, redactor);
+    journal(paths.journal, { command: commandName(opts), ...entry }, redactor, req.clock);
   try {
     if (!opts.localOnly) {
       await withSshControl(async (controlDir) => {
@@ -145,9 +160,13 @@ export async function runTeardownOnly(
     await writeFileAtomic(paths.config, newConfigText);
     await applyPlan(plan);
     await rm(dirname(varsFile), { recursive: true, force: true });
-    await record({ stage: 'local', result: 'ok', removed: [join('inventory', 'host_vars', host)] });
+    await record({ stage: 'local', result: 'ok', removed: [removed] });
   } finally {
     if (!req.interrupt) interrupt.dispose();
+  }
+  if (req.globals.json) {
+    const server = opts.localOnly ? 'skipped' : 'removed';
+    out.data(JSON.stringify({ ok: true, only: domain, host, server, removed: [removed] }, null, 2));
   }
   out.info(
     `${host} is removed${opts.localOnly ? ' locally (server skipped: --local-only)' : ''}. Run "matrix-oob deploy" so the other servers stop federating with ${domain}; "matrix-oob control-room" drops its alias from #control.`,

@@ -20,7 +20,12 @@ import { checkoutPath } from '../../playbook/pin.js';
 import { confirmTeardown } from '../../teardown/confirm.js';
 import { teardownDryRun } from '../../teardown/dry-run.js';
 import { planLines, teardownPlan, unsafeBase } from '../../teardown/plan.js';
-import { PLAYBOOKS_DIR, type ServerRunContext, stopDecision } from '../../teardown/server.js';
+import {
+  PLAYBOOKS_DIR,
+  requireServerAccess,
+  type ServerRunContext,
+  stopDecision,
+} from '../../teardown/server.js';
 import {
   type JournalFn,
   localStage,
@@ -60,11 +65,11 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
   const domain = config.domain;
   const checkoutDir = checkoutPath(loaded);
   const checkout = (await exists(join(checkoutDir, 'setup.yml'))) ? checkoutDir : undefined;
-  const state = await readState(paths.state);
   if (opts.only !== undefined) {
     const { runTeardownOnly } = await import('./only.js');
     return runTeardownOnly({ ...req, loaded, checkout, checkoutDir });
   }
+  const state = await readState(paths.state);
   const fallbacks = fallbackServers(config).map((s) => ({ host: s.hostName, address: s.server.address }));
   const plan = await teardownPlan({
     domain,
@@ -89,18 +94,7 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
       { hint: "set it to the playbook's own folder (/matrix by default), or remove the line." },
     );
   }
-  if (!opts.localOnly) {
-    if (!(await exists(paths.hosts))) {
-      throw new UserError(`the case has no inventory (${paths.hosts} is missing): cannot reach the server`, {
-        hint: 'run "matrix-oob init" in this case folder to write it; if the server no longer exists, use --local-only.',
-      });
-    }
-    if (!(await exists(paths.knownHosts))) {
-      throw new UserError(`the server's SSH host key is not pinned (${paths.knownHosts} is missing)`, {
-        hint: 'run "matrix-oob trust-host" first (host-key checking is never turned off); if the server no longer exists, use --local-only.',
-      });
-    }
-  }
+  if (!opts.localOnly) await requireServerAccess(paths);
 
   const terminal = req.terminal ?? processTerminal();
   // The checkout is the working directory, so MDAD's ansible.cfg applies as in deploy; without
@@ -126,6 +120,7 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
           knownHosts: paths.knownHosts,
           env,
           capture,
+          cacheFile: paths.tagsCache,
         });
 
   if (opts.dryRun) {
@@ -133,7 +128,7 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
     await teardownDryRun({
       out,
       json: globals.json,
-      colour: (req.terminal ?? processTerminal()).colour,
+      colour: terminal.colour,
       localOnly: opts.localOnly,
       skipHook: opts.skipHook,
       ...(req.shippedHooksDir ? { shippedHooksDir: req.shippedHooksDir } : {}),

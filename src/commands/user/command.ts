@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { exitCodesHelp, homeserverUrlOption, requestTimeoutOption } from '../options.js';
+import { exitCodesHelp, homeserverUrlOption, requestTimeoutOption, serverUrlOption } from '../options.js';
+import type { UserRemoveOptions } from './remove.js';
 
 export interface UserAddOptions {
   admin: boolean;
@@ -30,6 +31,13 @@ export function registerUser(program: Command, ctx: CommandContext): void {
       'print the password once on the terminal (it is always in credentials/)',
       false,
     )
+    .addHelpText(
+      'after',
+      exitCodesHelp(
+        '0 registered or skipped, 1 the playbook run failed, 2 bad usage, 130 interrupted',
+        'users.md',
+      ),
+    )
     .action(async (name: string | undefined, ansibleArgs: string[], opts: UserAddOptions) => {
       // `user add --all -- -v`: commander fills [name] with the first pass-through argument.
       const passThrough = name?.startsWith('-') ? [name, ...ansibleArgs] : ansibleArgs;
@@ -44,6 +52,7 @@ export function registerUser(program: Command, ctx: CommandContext): void {
     )
     .argument('<name>', 'user name (localpart, e.g. analyst1)')
     .addOption(homeserverUrlOption('MATRIX_OOB_CONTROL_ROOM_URL'))
+    .addOption(serverUrlOption())
     .addOption(requestTimeoutOption())
     .addHelpText(
       'after',
@@ -52,8 +61,10 @@ export function registerUser(program: Command, ctx: CommandContext): void {
         'users.md',
       ),
     )
-    .action(async (name: string, opts: { homeserverUrl?: string; timeout: string }) => {
+    .action(async (name: string, opts: UserRemoveOptions, cmd: Command) => {
       const { runUserRemove } = await import('./remove.js');
+      if (cmd.getOptionValueSource('homeserverUrl') === 'env')
+        opts.homeserverUrlFrom = 'MATRIX_OOB_CONTROL_ROOM_URL (from the environment)';
       await runUserRemove({ name, opts, globals: ctx.globals(), out: ctx.out });
     });
 }

@@ -1,11 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { exists } from '../../adapters/files.js';
+import { exists, readIfExists } from '../../adapters/files.js';
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { credentialsPath, pendingPath } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
 import { withCaseLock } from '../../case/lock.js';
 import { loadCase } from '../../config/load.js';
+import { fallbackServers, serverByDomain } from '../../config/servers.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import { localpartProblem } from '../../config/validators.js';
 import { homeserverUrl } from '../../control-room/case.js';
@@ -16,11 +17,15 @@ import { Redactor } from '../../secrets/redact.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import type { GlobalOptions } from '../context.js';
-import { requestTimeoutMs } from '../options.js';
+import { requestTimeoutMs, serverUrlMap } from '../options.js';
 
 export interface UserRemoveOptions {
   homeserverUrl?: string;
+  /** Set from commander: where --homeserver-url's value came from. */
+  homeserverUrlFrom?: string;
   timeout: string;
+  /** Fallback servers' homeserver URLs, DOMAIN=URL (docs/fallback.md). */
+  serverUrl?: string[];
 }
 
 export interface UserRemoveRequest {
@@ -49,6 +54,11 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
   const problem = localpartProblem(name, config.domain);
   if (problem) throw new UserError(`user name ${problem}`);
   const timeoutMs = requestTimeoutMs(req.opts.timeout);
+  const mainUrl = homeserverUrl(config.domain, req.opts.homeserverUrl, {
+    address: config.server.address,
+    ...(req.opts.homeserverUrlFrom ? { from: req.opts.homeserverUrlFrom } : {}),
+  });
+  const urls = serverUrlMap(req.opts.serverUrl ?? [], (d) => serverByDomain(config, d)?.isMain === false);
   const userId = `@${name}:${config.domain}`;
   const credFile = credentialsPath(paths.credentialsDir, name);
   const configured = config.users.find((u) => u.name === name);
@@ -60,34 +70,51 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
   }
 
   let deactivated = false;
+  let servers: Outcome[] = [];
   if (registered) {
     const password = await readPassword(paths, name);
-    const client = new MatrixClient({
-      baseUrl: homeserverUrl(config.domain, req.opts.homeserverUrl),
-      redactor: new Redactor([password]),
-      timeoutMs,
-      ...(req.fetch ? { fetch: req.fetch } : {}),
-    });
+    // Every server the account is on: the main one, and each fallback its credentials list.
+    const accounts = await fallbackAccounts(credFile);
+    const targets = [
+      { domain: config.domain, url: mainUrl },
+      ...fallbackServers(config)
+        .filter((s) => accounts.includes(`@${name}:${s.domain}`))
+        .map((s) => ({ domain: s.domain, url: homeserverUrl(s.domain, urls[s.domain]) })),
+    ];
     const interrupt = interruptOnSignals();
     try {
-      await client.login(name, password, 'matrix-oob user remove');
-      await client.deactivateAccount(name, password);
-      deactivated = true;
-    } catch (err) {
+      const client = (url: string) =>
+        new MatrixClient({
+          baseUrl: url,
+          redactor: new Redactor([password]),
+          timeoutMs,
+          signal: interrupt.signal,
+          ...(req.fetch ? { fetch: req.fetch } : {}),
+        });
+      servers = await Promise.all(targets.map((t) => deactivateOn(t.domain, client(t.url), name, password)));
+    } finally {
+      interrupt.dispose();
+    }
+    const failed = servers.find((o) => o.status === 'failed');
+    if (failed) {
       await journal(paths.journal, {
         command: 'user remove',
         user: name,
         result: 'failed',
-        error: err instanceof Error ? err.message : String(err),
+        error: failed.error instanceof Error ? failed.error.message : String(failed.error),
+        ...(targets.length > 1 ? { servers: servers.map((o) => `${o.domain}: ${o.status}`) } : {}),
       });
-      throw explain(err, name, credFile, paths.root);
-    } finally {
-      await client.logout().catch(() => undefined);
-      interrupt.dispose();
+      throw explain(failed, servers, name, credFile, paths.root);
     }
-    out.info(
-      `${userId}: deactivated on the server; every session of it has ended and it cannot log in again.`,
-    );
+    deactivated = true;
+    for (const o of servers) {
+      const id = `@${name}:${o.domain}`;
+      out.info(
+        o.status === 'already'
+          ? `${id}: already deactivated on the server.`
+          : `${id}: deactivated on the server; every session of it has ended and it cannot log in again.`,
+      );
+    }
   } else {
     out.info(`${userId} was never registered (no ${credFile}): nothing to deactivate on the server.`);
   }
@@ -102,6 +129,7 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
     deactivated,
     credentials_deleted: registered,
     removed_from_config: fromConfig,
+    ...(servers.length > 1 ? { deactivated_on: servers.map((o) => o.domain) } : {}),
   });
   if (registered) out.info(`deleted ${credFile}`);
   if (fromConfig) out.info(`removed ${name} from users: in ${paths.config}`);
@@ -120,6 +148,7 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
           deactivated,
           credentials_deleted: registered,
           removed_from_config: fromConfig,
+          ...(servers.length > 1 ? { deactivated_on: servers.map((o) => o.domain) } : {}),
         },
         null,
         2,
@@ -131,21 +160,62 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
   );
 }
 
-function explain(err: unknown, name: string, credFile: string, root: string): unknown {
-  const admin = `deactivate it as an admin instead (docs/users.md, "A seized device"); nothing was changed locally`;
-  if (err instanceof MatrixApiError && err.errcode === 'M_USER_DEACTIVATED') {
-    return new FailureError(`${name} is already deactivated on the server`, {
-      hint: `delete ${credFile} and the users: entry yourself, or run "${nextCommand('user remove', root, name)}" once the server is reachable again.`,
-    });
+interface Outcome {
+  domain: string;
+  status: 'deactivated' | 'already' | 'failed';
+  error?: unknown;
+}
+
+/** Log in as the user on one server and deactivate the account; an account already deactivated is done. */
+async function deactivateOn(
+  domain: string,
+  client: MatrixClient,
+  name: string,
+  password: string,
+): Promise<Outcome> {
+  try {
+    await client.login(name, password, 'matrix-oob user remove');
+    await client.deactivateAccount(name, password);
+    return { domain, status: 'deactivated' };
+  } catch (error) {
+    if (error instanceof MatrixApiError && error.errcode === 'M_USER_DEACTIVATED') {
+      return { domain, status: 'already' };
+    }
+    return { domain, status: 'failed', error };
+  } finally {
+    await client.logout().catch(() => undefined);
   }
+}
+
+/** The user IDs of the fallback accounts the credentials file lists ("fallback_account: @x:d URL"). */
+async function fallbackAccounts(credFile: string): Promise<string[]> {
+  const text = (await readIfExists(credFile)) ?? '';
+  return [...text.matchAll(/^fallback_account: (\S+)/gm)].map((m) => m[1]!);
+}
+
+function explain(
+  failed: Outcome,
+  all: readonly Outcome[],
+  name: string,
+  credFile: string,
+  root: string,
+): unknown {
+  const err = failed.error;
+  const done = all.filter((o) => o.status !== 'failed').map((o) => o.domain);
+  const on = all.length > 1 ? ` on ${failed.domain}` : '';
+  // With fallback servers: where the account is already gone, so a retry only finishes the rest.
+  const details = all.length > 1 ? [`deactivated on: ${done.join(', ') || 'none'}`] : [];
+  const admin = `deactivate it as an admin instead (docs/users.md, "A seized device"); nothing was changed locally`;
   if (err instanceof MatrixApiError && (err.status === 401 || err.status === 403)) {
-    return new FailureError(`the server refused ${name}'s password from ${credFile} (${err.errcode})`, {
+    return new FailureError(`the server${on} refused ${name}'s password from ${credFile} (${err.errcode})`, {
+      details,
       hint: `the password may have been changed by whoever holds the device: ${admin}.`,
     });
   }
   if (err instanceof MatrixUnreachableError) {
     return new FailureError(`cannot reach the homeserver at ${err.baseUrl}: ${err.message}`, {
-      hint: `check it with "${nextCommand('verify', root)}", then run "${nextCommand('user remove', root, name)}" again; nothing was changed.`,
+      details,
+      hint: `check it with "${nextCommand('verify', root)}", then run "${nextCommand('user remove', root, name)}" again; nothing was changed locally.`,
     });
   }
   return err;

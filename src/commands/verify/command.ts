@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../context.js';
-import { exitCodesHelp, lazyAction, repeatable } from '../options.js';
+import { exitCodesHelp, lazyAction, repeatable, requestTimeoutOption } from '../options.js';
 
 export interface VerifyCommandOptions {
   connectTo: string[];
@@ -25,7 +25,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
         'MATRIX_OOB_CA_FILE',
       ),
     )
-    .option('--timeout <seconds>', 'deadline per check', '10')
+    .addOption(requestTimeoutOption('the server checked, redirects included', '10'))
     .addHelpText(
       'after',
       exitCodesHelp('0 every check passed, 1 a check failed, 2 bad usage or config', 'verify.md'),

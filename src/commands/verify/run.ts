@@ -8,7 +8,7 @@ import { verifyDeployment } from '../../verify/checks.js';
 import { type ConnectTo, parseConnectTo } from '../../verify/https.js';
 import { renderVerifyReport, verifyReportJson } from '../../verify/report.js';
 import type { GlobalOptions } from '../context.js';
-import { secondsFlag } from '../options.js';
+import { requestTimeoutMs } from '../options.js';
 import type { VerifyCommandOptions } from './command.js';
 
 export interface VerifyRequest {
@@ -21,8 +21,11 @@ export interface VerifyRequest {
 export async function runVerify({ opts, globals, out }: VerifyRequest): Promise<void> {
   // MATRIX_OOB_CONNECT_TO lets a caller that cannot pass flags (the post-start hook) redirect too.
   const fromEnv = (process.env.MATRIX_OOB_CONNECT_TO ?? '').split(/\s+/).filter(Boolean);
-  const connectTo = parseConnectToFlags([...fromEnv, ...opts.connectTo]);
-  const timeoutMs = secondsFlag('--timeout', opts.timeout, { min: 0.1, max: 600, example: 10 });
+  const connectTo = [
+    ...parseConnectToFlags(fromEnv, CONNECT_TO_ENV),
+    ...parseConnectToFlags(opts.connectTo, '--connect-to'),
+  ];
+  const timeoutMs = requestTimeoutMs(opts.timeout, 10);
   const ca = opts.caFile ? [await readCaFile(opts.caFile)] : undefined;
   const { config, paths, warnings } = await loadCase(globals.case);
   for (const w of warnings) out.warn(w);
@@ -76,12 +79,19 @@ export async function runVerify({ opts, globals, out }: VerifyRequest): Promise<
   }
 }
 
-function parseConnectToFlags(specs: readonly string[]): ConnectTo[] {
+const CONNECT_TO_ENV = 'MATRIX_OOB_CONNECT_TO';
+
+/** Each HOST:PORT:ADDR:PORT; a bad one names where it came from (the flag or the variable). */
+function parseConnectToFlags(specs: readonly string[], from: string): ConnectTo[] {
   return specs.map((spec) => {
     const parsed = parseConnectTo(spec);
     if (!parsed) {
-      throw new UserError(`--connect-to ${JSON.stringify(spec)} is not HOST:PORT:ADDR:PORT`, {
-        hint: 'write it like curl does, e.g. --connect-to matrix.example.com:443:203.0.113.10:443',
+      const example = 'matrix.example.com:443:203.0.113.10:443';
+      throw new UserError(`${from} ${JSON.stringify(spec)} is not HOST:PORT:ADDR:PORT`, {
+        hint:
+          from === CONNECT_TO_ENV
+            ? `fix or unset ${CONNECT_TO_ENV}: space-separated HOST:PORT:ADDR:PORT, e.g. ${example}`
+            : `write it like curl does, e.g. --connect-to ${example}`,
       });
     }
     return parsed;
