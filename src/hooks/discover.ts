@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
 
 /** Lifecycle events, in the order `up` and `teardown` reach them. */
 export const HOOK_EVENTS = [
@@ -75,9 +76,37 @@ export async function discoverHooks(
   const out: Discovery = { hooks: [], ignored: [] };
   await listFolder(join(options.shippedDir ?? SHIPPED_HOOKS_DIR, event), event, 'shipped', out);
   await listFolder(join(options.caseHooksDir, event), event, 'case', out);
-  const skip = new Set(options.skip ?? []);
+  const skip = options.skip ?? [];
   out.hooks = out.hooks
-    .filter((h) => !skip.has(h.name) && !skip.has(h.name.replace(/\.[^.]+$/, '')))
+    .filter((h) => !skip.some((s) => namesHook(s, h.name)))
     .sort((a, b) => (a.name === b.name ? (a.origin === 'shipped' ? -1 : 1) : a.name < b.name ? -1 : 1));
   return out;
+}
+
+/** Whether `name` (a --skip-hook value) names the hook file `hook`: with or without its extension. */
+export function namesHook(name: string, hook: string): boolean {
+  return name === hook || name === hook.replace(/\.[^.]+$/, '');
+}
+
+/**
+ * Refuses a --skip-hook name that names no hook of `events` (a typo would let the hook run that
+ * the user meant to leave out), before anything runs. The error lists the hooks there are.
+ */
+export async function checkSkipNames(
+  skip: readonly string[],
+  events: readonly HookEvent[],
+  options: { caseHooksDir: string; shippedDir?: string },
+): Promise<void> {
+  if (skip.length === 0) return;
+  const found = await Promise.all(events.map((e) => discoverHooks(e, options)));
+  const names = [...new Set(found.flatMap((d) => d.hooks.map((h) => h.name)))].sort();
+  for (const name of skip) {
+    if (names.some((h) => namesHook(name, h))) continue;
+    throw new UserError(`--skip-hook ${JSON.stringify(name)}: no ${events.join('/')} hook has that name`, {
+      hint:
+        names.length > 0
+          ? `the hooks are: ${names.join(', ')} (with or without the extension); nothing was run.`
+          : `there are no ${events.join('/')} hooks to skip (docs/hooks.md); nothing was run.`,
+    });
+  }
 }

@@ -3,6 +3,7 @@ import { credentialsPath } from '../case/credentials.js';
 import { type CasePaths, inventoryHostName } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
 import { readControlRoomRecord } from '../control-room/case.js';
+import { namesHook } from '../hooks/discover.js';
 import { paint } from '../ui/colour.js';
 import { nextCommand } from '../ui/next.js';
 
@@ -42,8 +43,8 @@ export interface CardFacts {
   skippedHooks?: readonly string[];
 }
 
-const named = (list: readonly string[], hook: string) =>
-  list.some((h) => h === hook || h.replace(/\.[^.]*$/, '') === hook);
+/** Whether `list` (hook file names, or --skip-hook values) names the shipped hook `hook`. */
+const named = (list: readonly string[], hook: string) => list.some((h) => namesHook(hook, h));
 
 export async function gatherCard(
   config: Config,

@@ -85,6 +85,13 @@ describe('up', () => {
     const noPause = await pinned('--dns-interval', '0s');
     expect(noPause.exitCode).toBe(2);
     expect(noPause.stderr).toContain('error: --dns-interval: must be more than 0, got "0s"; use e.g. 10s');
+    // A misspelt --skip-hook would let the hook run that was meant to be left out.
+    const typo = await pinned('--skip-hook', '10-verfy');
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain(
+      'error: --skip-hook "10-verfy": no pre-setup/post-setup/post-start/post-users hook has that name',
+    );
+    expect(typo.stderr).toContain('10-verify');
     const noConfig = await cli(
       ['-C', target, 'up', '--yes', '--fingerprint', bed.sshd.hostFingerprint],
       bed.env,

@@ -217,6 +217,22 @@ describe('teardown locally', () => {
     expect(existsSync(paths.state)).toBe(false);
   });
 
+  it('a --skip-hook that names no hook is refused before anything runs or is removed', async () => {
+    const { root, paths } = makeCase();
+    hook(root, 'pre-teardown', '10-check', 'touch "$MATRIX_OOB_CASE_DIR/../check-ran"');
+    const { req } = request(root, { opts: { ...confirmed, skipHook: ['10-chek'] } });
+    const err = await runTeardown(req).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(2);
+    expect((err as Error).message).toBe(
+      '--skip-hook "10-chek": no pre-teardown/post-teardown hook has that name',
+    );
+    expect((err as UserError).hint).toContain('the hooks are: 10-check');
+    expect(existsSync(join(dir, 'check-ran'))).toBe(false);
+    expect(existsSync(paths.vars)).toBe(true);
+    expect(existsSync(paths.credentialsDir)).toBe(true);
+  });
+
   it('--skip-hook skips a hook; post-teardown hooks run after the local secrets are gone', async () => {
     const { root, paths } = makeCase();
     hook(root, 'pre-teardown', '10-check', 'exit 3');

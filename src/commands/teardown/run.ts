@@ -15,6 +15,7 @@ import { readState } from '../../case/state.js';
 import { loadCase } from '../../config/load.js';
 import { fallbackServers } from '../../config/servers.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
+import { checkSkipNames } from '../../hooks/discover.js';
 import { type HookContext, type HookRunSummary, runHooks } from '../../hooks/run.js';
 import { checkoutPath } from '../../playbook/pin.js';
 import { confirmTeardown } from '../../teardown/confirm.js';
@@ -69,6 +70,10 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
     const { runTeardownOnly } = await import('./only.js');
     return runTeardownOnly({ ...req, loaded, checkout, checkoutDir });
   }
+  await checkSkipNames(opts.skipHook, ['pre-teardown', 'post-teardown'], {
+    caseHooksDir: paths.hooksDir,
+    ...(req.shippedHooksDir ? { shippedDir: req.shippedHooksDir } : {}),
+  });
   const state = await readState(paths.state);
   const fallbacks = fallbackServers(config).map((s) => ({ host: s.hostName, address: s.server.address }));
   const plan = await teardownPlan({

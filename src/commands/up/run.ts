@@ -9,6 +9,7 @@ import { withCaseLock } from '../../case/lock.js';
 import { CONFIG_FILE } from '../../case/paths.js';
 import { loadCase } from '../../config/load.js';
 import { ExitCode, ExitError, FailureError, UserError } from '../../errors.js';
+import { checkSkipNames } from '../../hooks/discover.js';
 import { colourEnabled } from '../../ui/colour.js';
 import { nextCommand } from '../../ui/next.js';
 import { canPrompt } from '../../ui/prompts.js';
@@ -82,6 +83,9 @@ export async function runUp(req: UpRequest): Promise<void> {
       },
     );
   }
+  await checkSkipNames(opts.skipHook, ['pre-setup', 'post-setup', 'post-start', 'post-users'], {
+    caseHooksDir: join(where.root, 'hooks'),
+  });
   let root = where.root;
   const initStarted = performance.now();
   if (where.needsInit) {
