@@ -6,6 +6,7 @@ import type { JournalEntry } from '../case/journal.js';
 import type { CasePaths } from '../case/paths.js';
 import { type TeardownRecord, writeSection } from '../case/state.js';
 import { FailureError, InterruptedError } from '../errors.js';
+import { recordPaths } from '../record/paths.js';
 import type { Redactor } from '../secrets/redact.js';
 import type { Output } from '../ui/output.js';
 import { removeLocalSecrets, scanForSecrets } from './local.js';
@@ -113,10 +114,16 @@ export async function writeTeardown(
   await writeSection(path, 'teardown', record);
 }
 
+/** What the local part removed, and the recorded files that hold a known secret (kept). */
+export interface LocalOutcome {
+  removed: string[];
+  secretsInRecord: string[];
+}
+
 /**
  * The local part: remove the secrets (looked up again now, so nothing written meanwhile is
  * missed), then scan what is left of the case for any known secret value before saying
- * "removed". Returns the removed paths (relative).
+ * "removed". Paths returned are relative.
  */
 export async function localStage(input: {
   paths: CasePaths;
@@ -128,15 +135,20 @@ export async function localStage(input: {
   domain: string;
   record: JournalFn;
   rel: (p: string) => string;
-}): Promise<string[]> {
+}): Promise<LocalOutcome> {
   const { paths, clock, serverStatus, record, rel } = input;
   const finish = `matrix-oob teardown --local-only --confirm ${input.domain}`;
   const items = await localSecrets(paths, input.checkout);
-  const skip = [
-    ...items.map((i) => i.path),
-    dirname(paths.hostVarsDir),
-    ...(input.checkout ? [input.checkout] : []),
+  // What the recorder stored is evidence under a hash chain: a secret said in the chat is
+  // reported, never a reason to edit the record (scanned once: teardown writes nothing there).
+  const { rooms, media } = recordPaths(paths.root);
+  const recorded = [rooms, media];
+  const inRecord = [
+    ...(await scanForSecrets(rooms, input.redactor, [])),
+    ...(await scanForSecrets(media, input.redactor, [])),
   ];
+  const notScanned = [...recorded, ...(input.checkout ? [input.checkout] : [])];
+  const skip = [...items.map((i) => i.path), dirname(paths.hostVarsDir), ...notScanned];
   // Before removing anything: a secret elsewhere in the case (a pasted note, an old log) stops
   // the teardown while the secrets are still here to look for (a retry scans again).
   const elsewhere = await scanForSecrets(paths.root, input.redactor, skip);
@@ -164,7 +176,7 @@ export async function localStage(input: {
     );
   }
   // And after: nothing written meanwhile still holds one.
-  const left = await scanForSecrets(paths.root, input.redactor, input.checkout ? [input.checkout] : []);
+  const left = await scanForSecrets(paths.root, input.redactor, notScanned);
   if (left.length > 0) {
     await writeTeardown(paths.state, clock, serverStatus, 'kept');
     await record({ stage: 'local', result: 'failed', secrets_left_in: left.map(rel) });
@@ -173,5 +185,5 @@ export async function localStage(input: {
       hint: `delete them (or the secret in them), then finish with: ${finish}`,
     });
   }
-  return removed.map(rel);
+  return { removed: removed.map(rel), secretsInRecord: inRecord.map(rel) };
 }

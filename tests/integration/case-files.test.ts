@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chainLine, EMPTY_HEAD } from '../../src/case/chain.js';
 import { BIN, runCli } from '../helpers/cli.js';
 
 // Case files under stress (issue #9, items 4, 5, 10, 13, 14): teardown leaves no copy of a
@@ -104,6 +105,26 @@ describe('case files', () => {
     const again = await runCli(['-C', c.root, 'teardown', '--local-only', '--confirm', 'example.test']);
     expect(again.exitCode).toBe(0);
     expect(again.all).toContain('local secrets removed');
+  });
+
+  it('a secret said in the recorded chat is reported, and the record (evidence) is kept as it is', async () => {
+    const c = await newCase();
+    const room = join(c.root, 'record', 'rooms', 'room-1');
+    mkdirSync(room, { recursive: true });
+    const said = `${chainLine({ kind: 'decrypted', content: { body: `the password is ${c.generic}` } }, EMPTY_HEAD).line}\n`;
+    writeFileSync(join(room, 'decrypted.jsonl'), said);
+    const r = await runCli(['-C', c.root, 'teardown', '--local-only', '--confirm', 'example.test']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(
+      'a known secret was said in the recorded chat (record/rooms/room-1/decrypted.jsonl): the record is evidence and is kept as it is; the server was left alone (--local-only): if it still runs, change that secret there',
+    );
+    expect(r.all).toContain('local secrets removed');
+    expect(r.all).not.toContain(c.generic);
+    expect(readFileSync(join(room, 'decrypted.jsonl'), 'utf8')).toBe(said);
+    expect(existsSync(c.vars)).toBe(false);
+    expect(readFileSync(join(c.root, 'journal.jsonl'), 'utf8')).toContain(
+      '"secrets_in_record":["record/rooms/room-1/decrypted.jsonl"]',
+    );
   });
 
   it('a damaged or newer state.json is an error naming it, and is left as it was', async () => {

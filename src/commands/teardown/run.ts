@@ -239,7 +239,7 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
       }
 
       const serverStatus = opts.localOnly ? 'skipped' : 'removed';
-      summary.removed = await localStage({
+      const local = await localStage({
         paths,
         checkout: checkoutDir,
         redactor,
@@ -250,13 +250,24 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
         record,
         rel,
       });
+      summary.removed = local.removed;
+      if (local.secretsInRecord.length > 0) {
+        out.warn(
+          `a known secret was said in the recorded chat (${local.secretsInRecord.join(', ')}): the record is evidence and is kept as it is; ${serverStatus === 'removed' ? 'the secret is useless now that the server is gone' : 'the server was left alone (--local-only): if it still runs, change that secret there'}`,
+        );
+      }
       out.info(
         summary.removed.length > 0
           ? `==> local secrets removed: ${summary.removed.join(', ')}`
           : '==> local secrets: none left to remove',
       );
       await writeTeardown(paths.state, clock, serverStatus, 'removed');
-      await record({ stage: 'local', result: 'ok', removed: summary.removed });
+      await record({
+        stage: 'local',
+        result: 'ok',
+        removed: summary.removed,
+        ...(local.secretsInRecord.length > 0 ? { secrets_in_record: local.secretsInRecord } : {}),
+      });
 
       // runHooks warns about a failing post-teardown hook; the teardown itself has happened.
       const post: HookRunSummary = await runHooks('post-teardown', hookCtx);
