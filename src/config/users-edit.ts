@@ -4,12 +4,13 @@ import { writeFileAtomic } from '../adapters/files.js';
 import { UserError } from '../errors.js';
 
 /**
- * Add or remove a user in the case config (matrix-oob.yml, `users:`) through the yaml Document
- * API: comments, key order and other keys survive; written atomically (0600).
+ * Add, remove or make admin a user in the case config (matrix-oob.yml, `users:`) through the
+ * yaml Document API: comments, key order and other keys survive; written atomically (0600).
+ * False when there was nothing to change.
  */
 export async function editConfigUsers(
   configFile: string,
-  change: { add: { name: string; admin: boolean } } | { remove: string },
+  change: { add: { name: string; admin: boolean } } | { remove: string } | { makeAdmin: string },
 ): Promise<boolean> {
   const doc = parseDocument(await readFile(configFile, 'utf8'), { logLevel: 'silent' });
   if (doc.errors.length > 0 || (doc.contents !== null && !isMap(doc.contents))) {
@@ -25,6 +26,10 @@ export async function editConfigUsers(
     const entry = doc.createNode(change.add.admin ? change.add : { name: change.add.name });
     if (isSeq(users)) users.items.push(entry);
     else doc.set('users', doc.createNode([entry]));
+  } else if ('makeAdmin' in change) {
+    const entry = items.find((i) => nameOf(i) === change.makeAdmin) as YAMLMap | undefined;
+    if (!entry || entry.get('admin') === true) return false;
+    entry.set('admin', true);
   } else {
     const index = items.findIndex((i) => nameOf(i) === change.remove);
     if (index === -1 || !isSeq(users)) return false;

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { writeCase } from '../helpers/case.js';
 import { allCmdlines, ansibleProcesses, CLI, cli, startCli } from '../helpers/cli-process.js';
 import { fixtureSuite } from '../helpers/fixture-suite.js';
@@ -190,6 +190,26 @@ describe('user add', () => {
       `password: ${got.password}\n`,
     );
     expect(everythingStored()).not.toContain(got.password);
+  }, 90_000);
+
+  it('--admin for a user the config lists without it registers an admin and says so in the config', async () => {
+    const configFile = join(bed.caseDir, 'matrix-oob.yml');
+    const config = parseYaml(readFileSync(configFile, 'utf8'));
+    config.users.push({ name: 'dave' });
+    writeFileSync(configFile, stringifyYaml(config), { mode: 0o600 });
+    const r = await cli(['-C', bed.caseDir, 'user', 'add', 'dave', '--admin'], bed.env);
+    expect(r.exitCode).toBe(0);
+    expect(received('dave')).toMatchObject({ admin: 'yes' });
+    expect(r.stderr).toContain(`dave was registered as an admin: admin: true set for it in ${configFile}.`);
+    const after = parseYaml(readFileSync(configFile, 'utf8'));
+    expect(after.users.find((u: { name: string }) => u.name === 'dave')).toEqual({
+      name: 'dave',
+      admin: true,
+    });
+    expect(after.users.find((u: { name: string }) => u.name === 'bob')).toEqual({
+      name: 'bob',
+      admin: false,
+    });
   }, 90_000);
 
   it('creates a user on conduit through the user-creator role, in a 0600 extra-vars file', async () => {

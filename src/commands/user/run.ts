@@ -238,12 +238,22 @@ async function userAddLocked(req: UserAddRequest): Promise<void> {
   }
   // A name the config does not list: add it, so the control room invites it and the next
   // `user add --all` and teardown know it.
+  // A listed user registered as admin (--admin) is made admin: true there too, so the control
+  // room gives them the admin's power level.
   const added: string[] = [];
   const known = caseAccounts(config).map((u) => u.name); // the users and the recorder
+  const status = (name: string) => report.find((r) => r.name === name)?.status;
   for (const t of targets) {
-    if (known.includes(t.name)) continue;
-    if (!report.some((r) => r.name === t.name && r.status !== 'skipped')) continue;
-    if (await editConfigUsers(paths.config, { add: { name: t.name, admin: t.admin } })) added.push(t.name);
+    if (!known.includes(t.name)) {
+      if (status(t.name) === 'skipped' || status(t.name) === undefined) continue;
+      if (await editConfigUsers(paths.config, { add: { name: t.name, admin: t.admin } })) added.push(t.name);
+    } else if (
+      t.admin &&
+      status(t.name) === 'registered' &&
+      (await editConfigUsers(paths.config, { makeAdmin: t.name }))
+    ) {
+      out.info(`${t.name} was registered as an admin: admin: true set for it in ${paths.config}.`);
+    }
   }
   for (const name of added) {
     out.info(`${name} was not in ${paths.config}: added to users:, so "matrix-oob control-room" invites it.`);
