@@ -123,10 +123,10 @@ export async function runWatchSession(
       if (o.notify && o.client && controlRoom) {
         txn += 1;
         await o.client
-          .sendNotice(
+          .sendText(
             controlRoom.room_id,
-            `matrix-oob watch: ${a.kind}: ${a.text} (${a.source}, ${a.at}). See docs/watch.md for what to do.`,
             `moob-watch-${txnBase}-${txn}`,
+            `matrix-oob watch: ${a.kind}: ${a.text} (${a.source}, ${a.at}). See docs/watch.md for what to do.`,
           )
           .catch((err: unknown) => {
             const msg = `could not post the alert to #control: ${untrusted((err as Error).message, 200)}`;
