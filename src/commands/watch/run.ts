@@ -70,7 +70,10 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
   const started = performance.now();
   try {
     if (state || opts.notify) {
-      const baseUrl = homeserverUrl(config.domain, opts.homeserverUrl);
+      const baseUrl = homeserverUrl(config.domain, opts.homeserverUrl, {
+        address: config.server.address,
+        ...(opts.homeserverUrlFrom ? { from: opts.homeserverUrlFrom } : {}),
+      });
       const admin = pickAdmin(config, opts.admin);
       adminId = `@${admin}:${config.domain}`;
       const password = await readPassword(paths, admin, opts.passwordFile);
