@@ -52,4 +52,27 @@ describe('control-room target', () => {
     expect(r.stderr).not.toContain("is not this case's server");
     expect(r.exitCode).toBe(1);
   });
+
+  // --server-url names a fallback server: a domain that is none (a typo, or this case's main
+  // server) was silently left unused, and the default URL was tried instead.
+  it('refuses a --server-url whose domain is not a fallback server of the case: exit 2, nothing sent', async () => {
+    const r = await runCli([
+      '-C',
+      caseDir,
+      'control-room',
+      '--timeout',
+      '1',
+      '--server-url',
+      'exmaple-backup.test=https://matrix.exmaple-backup.test',
+    ]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(
+      'error: --server-url "exmaple-backup.test=https://matrix.exmaple-backup.test": exmaple-backup.test is not a fallback server of this case',
+    );
+    expect(r.stderr).toContain('hint: add the server to matrix-oob.yml first (docs/fallback.md)');
+    expect(r.stderr).not.toContain('cannot reach');
+    const bad = await runCli(['-C', caseDir, 'control-room', '--server-url', 'no-equals-sign']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('error: --server-url "no-equals-sign" is not DOMAIN=URL');
+  });
 });
