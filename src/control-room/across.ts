@@ -61,7 +61,13 @@ export async function ensureAcrossServers(o: AcrossOptions): Promise<AcrossResul
     operators: [],
   };
   const via = [o.servers.main, ...o.servers.fallbacks];
-  const adminPassword = await o.passwordOf(o.admin);
+  // Each person's password is read once, not once per server.
+  const passwords = new Map<string, Promise<string | undefined>>();
+  const passwordOf = (name: string): Promise<string | undefined> => {
+    if (!passwords.has(name)) passwords.set(name, o.passwordOf(name));
+    return passwords.get(name)!;
+  };
+  const adminPassword = await passwordOf(o.admin);
 
   // 1. The admin of each fallback server joins and adds that server's alias.
   for (const domain of o.servers.fallbacks) {
@@ -103,7 +109,7 @@ export async function ensureAcrossServers(o: AcrossOptions): Promise<AcrossResul
     for (const u of o.users) {
       if (u.name === o.admin) continue;
       const id = userId(u.name, domain);
-      const password = await o.passwordOf(u.name);
+      const password = await passwordOf(u.name);
       if (!password) {
         result.join_failed.push({
           user_id: id,
