@@ -248,6 +248,28 @@ describe('setUpControlRoom against a spec-checking homeserver', () => {
     expect(result.invited).toHaveLength(4);
   });
 
+  it('Ctrl-C during a rate-limit wait stops at once, not when the server said to retry', async () => {
+    const { hs, dir } = await setup({
+      hs: { rateLimit: { endpoint: 'invite', times: 1, retryAfterMs: 30_000 } },
+    });
+    const abort = new AbortController();
+    const interrupting: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (res.status === 429) setTimeout(() => abort.abort(), 100); // Ctrl-C while waiting 30 s
+      return res;
+    };
+    const started = performance.now();
+    const err = await setUpControlRoom(await loadCase(dir), {
+      homeserverUrl: hs.url,
+      fetch: interrupting,
+      signal: abort.signal,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(hs.count('invite')).toBe(1);
+    expect(hs.liveTokens()).toBe(0);
+  });
+
   it('lists users that cannot be invited without failing the rest', async () => {
     const { hs, dir } = await setup({ hs: { unknownUsers: [`@analyst2:${DOMAIN}`] } });
     const result = await setUpControlRoom(await loadCase(dir), { homeserverUrl: hs.url, sleep: noSleep });
