@@ -245,4 +245,17 @@ maybe('watch, log source, through the loopback sshd', () => {
     await expect(once()).rejects.toThrow(`no host key pinned for 127.0.0.1 port ${sshd.port}`);
     await writeFile(join(caseDir, 'known_hosts'), `${sshd.knownHostsLine}\n`, { mode: 0o600 });
   });
+
+  it('a journal-cursor file that is not a journald cursor is refused: exit 2 naming it, the file kept', async () => {
+    const file = join(caseDir, 'watch', 'journal-cursor');
+    const before = await cursor();
+    await writeFile(file, "s=1;i=2' ; touch /tmp/pwned '\n", { mode: 0o600 });
+    const err = await once().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(2);
+    expect((err as UserError).message).toBe(`${file} does not hold a journald cursor`);
+    expect((err as UserError).hint).toContain('delete the file');
+    expect(await cursor()).toBe("s=1;i=2' ; touch /tmp/pwned '\n");
+    await writeFile(file, before, { mode: 0o600 });
+  });
 });

@@ -269,6 +269,12 @@ describe('watch, state source, against the test homeserver', () => {
     expect(await readFile(join(w.dir, 'watch', 'state.json'), 'utf8')).toBe(state);
     await writeFile(join(w.dir, 'watch', 'state.json'), '{broken');
     await expect(watch(w)).rejects.toThrow(/state.json is not valid JSON/);
+    await writeFile(join(w.dir, 'watch', 'state.json'), '{"version":2,"items":{}}');
+    const shape = await watch(w).catch((e: unknown) => e);
+    expect(shape).toBeInstanceOf(UserError);
+    expect((shape as UserError).message).toMatch(/state\.json is not a watch state file \(version 1\)$/);
+    expect((shape as UserError).hint).toContain('move it away to take a new baseline');
+    expect(await readFile(join(w.dir, 'watch', 'state.json'), 'utf8')).toBe('{"version":2,"items":{}}');
     await writeFile(join(w.dir, 'watch', 'state.json'), state);
     await rm(join(w.dir, 'control-room.json'));
     await expect(watch(w, { notify: true })).rejects.toThrow(
