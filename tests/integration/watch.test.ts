@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -260,6 +261,7 @@ describe('watch, state source, against the test homeserver', () => {
     const w = await world();
     await expect(watch(w, { interval: '0' })).rejects.toThrow(/--interval "0" is not a number of seconds/);
     await expect(watch(w, { approve: ['NOPE'] })).rejects.toThrow(/no watch baseline in this case yet/);
+    expect(existsSync(join(w.dir, 'watch'))).toBe(false);
     await watch(w);
     const state = await readFile(join(w.dir, 'watch', 'state.json'), 'utf8');
     const err = await watch(w, { approve: ['A1LAPTOP', 'NOPE\u001b[2J'] }).catch((e: unknown) => e);
