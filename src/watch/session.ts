@@ -3,7 +3,7 @@ import { systemClock } from '../adapters/clock.js';
 import { journal } from '../case/journal.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
-import { readControlRoomRecord } from '../control-room/case.js';
+import type { ControlRoomRecord } from '../control-room/case.js';
 import { InterruptedError, UserError } from '../errors.js';
 import type { Redactor } from '../secrets/redact.js';
 import type { Output } from '../ui/output.js';
@@ -28,6 +28,8 @@ export interface WatchSessionOptions {
   state: boolean;
   /** Logged-in admin client (state source and --notify); undefined when neither is used. */
   client?: WatchClient;
+  /** The case's #control room (its members are watched; --notify posts there). Needed by --notify. */
+  controlRoom?: ControlRoomRecord;
   /** The log source; undefined when it is off. */
   log?: Omit<LogSourceOptions, 'follow'>;
   out: Output;
@@ -62,12 +64,8 @@ export async function runWatchSession(
   const baseline = detector.isBaseline;
   const raised: Alert[] = [];
   const problems: string[] = [];
-  const controlRoom = o.notify || o.client ? await readControlRoomRecord(paths) : undefined;
-  if (o.notify && !controlRoom) {
-    throw new UserError('--notify: no #control room recorded in this case', {
-      hint: 'create it first with "matrix-oob control-room", or drop --notify',
-    });
-  }
+  const controlRoom = o.controlRoom;
+  if (o.notify && !controlRoom) throw noControlRoom();
 
   // Every write of state.json goes through here: under its lock, approvals made meanwhile by
   // `watch --approve` in another terminal are adopted first (not overwritten), and an unchanged
@@ -272,6 +270,13 @@ export async function runWatchSession(
 }
 
 export class LogSourceError extends Error {}
+
+/** --notify without a #control room: refused (by the command before it logs in). */
+export function noControlRoom(): UserError {
+  return new UserError('--notify: no #control room recorded in this case', {
+    hint: 'create it first with "matrix-oob control-room", or drop --notify',
+  });
+}
 
 /** Wait `ms`, or less when `signal` aborts (then the loops see it and stop). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

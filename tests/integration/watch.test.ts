@@ -279,9 +279,12 @@ describe('watch, state source, against the test homeserver', () => {
     expect(await readFile(join(w.dir, 'watch', 'state.json'), 'utf8')).toBe('{"version":2,"items":{}}');
     await writeFile(join(w.dir, 'watch', 'state.json'), state);
     await rm(join(w.dir, 'control-room.json'));
+    const logins = w.hs.count('login');
     await expect(watch(w, { notify: true })).rejects.toThrow(
       /--notify: no #control room recorded in this case/,
     );
+    // Refused before the admin's password is sent anywhere.
+    expect(w.hs.count('login')).toBe(logins);
   });
 
   it('homeserver failures: one line saying what and how to fix, exit 1, the password nowhere', async () => {

@@ -1,7 +1,7 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { journal } from '../../case/journal.js';
 import { loadCase } from '../../config/load.js';
-import { homeserverUrl, pickAdmin } from '../../control-room/case.js';
+import { homeserverUrl, pickAdmin, readControlRoomRecord } from '../../control-room/case.js';
 import { readPassword } from '../../control-room/credentials.js';
 import { explain } from '../../control-room/ensure.js';
 import { readInventoryState } from '../../doctor/inventory-state.js';
@@ -14,7 +14,7 @@ import type { Output } from '../../ui/output.js';
 import { approveItems, requirePinnedKey } from '../../watch/case.js';
 import { WatchClient } from '../../watch/client.js';
 import { untrusted } from '../../watch/sanitize.js';
-import { runWatchSession } from '../../watch/session.js';
+import { noControlRoom, runWatchSession } from '../../watch/session.js';
 import { renderAlert, renderTable } from '../../watch/table.js';
 import type { GlobalOptions } from '../context.js';
 import { requestTimeoutMs, secondsFlag } from '../options.js';
@@ -63,6 +63,10 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
   const target = log ? sshTarget(config, inv?.host, env) : undefined;
   if (target) await requirePinnedKey(paths, target);
 
+  // #control: its members are watched too, and --notify posts there (refused before any login).
+  const controlRoom = state || opts.notify ? await readControlRoomRecord(paths) : undefined;
+  if (opts.notify && !controlRoom) throw noControlRoom();
+
   const interrupt = interruptOnSignals();
   const redactor = new Redactor();
   let client: WatchClient | undefined;
@@ -91,6 +95,7 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
       notify: opts.notify,
       state,
       ...(client ? { client } : {}),
+      ...(controlRoom ? { controlRoom } : {}),
       ...(target
         ? {
             log: {
