@@ -30,6 +30,8 @@ export interface WatchSessionOptions {
   client?: WatchClient;
   /** The case's #control room (its members are watched; --notify posts there). Needed by --notify. */
   controlRoom?: ControlRoomRecord;
+  /** The device of `client`'s login: watch's own session, never an alert. */
+  ownDevice?: { user: string; device: string };
   /** The log source; undefined when it is off. */
   log?: Omit<LogSourceOptions, 'follow'>;
   out: Output;
@@ -61,6 +63,7 @@ export async function runWatchSession(
   const { config, paths } = loaded;
   const now = o.now ?? (() => new Date());
   const detector = new Detector(await readWatchState(paths), caseUserIds(config), now());
+  if (o.ownDevice) detector.ownDevice(o.ownDevice.user, o.ownDevice.device);
   const baseline = detector.isBaseline;
   const raised: Alert[] = [];
   const problems: string[] = [];
@@ -73,11 +76,7 @@ export async function runWatchSession(
   let saved = '';
   const saveState = (): Promise<void> =>
     withWatchStateLock(paths, async () => {
-      const disk = await readWatchState(paths);
-      for (const [key, item] of Object.entries(disk?.items ?? {})) {
-        const mine = detector.state.items[key];
-        if (item.status === 'approved' && mine?.status === 'new') mine.status = 'approved';
-      }
+      detector.adopt(await readWatchState(paths));
       const text = JSON.stringify(detector.state);
       if (text === saved) return;
       await writeWatchState(paths, detector.state);

@@ -71,6 +71,7 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
   const redactor = new Redactor();
   let client: WatchClient | undefined;
   let adminId = '';
+  let ownDevice: { user: string; device: string } | undefined;
   const started = performance.now();
   try {
     if (state || opts.notify) {
@@ -83,9 +84,10 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
       const password = await readPassword(paths, admin, opts.passwordFile);
       redactor.add(password);
       client = new WatchClient({ baseUrl, redactor, timeoutMs, signal: interrupt.signal });
-      await client.login(admin, password, 'matrix-oob watch').catch((err: unknown) => {
+      const login = await client.login(admin, password, 'matrix-oob watch').catch((err: unknown) => {
         throw explain(err, baseUrl, adminId, 'login');
       });
+      if (login.deviceId) ownDevice = { user: login.userId, device: login.deviceId };
       out.info(`state source: logged in to ${baseUrl} as ${adminId}`);
     }
     const colour = colourEnabled();
@@ -96,6 +98,7 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
       state,
       ...(client ? { client } : {}),
       ...(controlRoom ? { controlRoom } : {}),
+      ...(ownDevice ? { ownDevice } : {}),
       ...(target
         ? {
             log: {
