@@ -13,7 +13,14 @@ import { type Alert, Detector } from './detect.js';
 import { type LogSourceOptions, readJournal } from './log-source.js';
 import { untrusted } from './sanitize.js';
 import { type AdminApiProbe, pollState } from './state-source.js';
-import { readCursor, readWatchState, withWatchStateLock, writeCursor, writeWatchState } from './store.js';
+import {
+  readCursor,
+  readWatchState,
+  type WatchState,
+  withWatchStateLock,
+  writeCursor,
+  writeWatchState,
+} from './store.js';
 import { renderAlert, renderTable, type TableRow, tableRows } from './table.js';
 
 /**
@@ -21,6 +28,8 @@ import { renderAlert, renderTable, type TableRow, tableRows } from './table.js';
  * detector between them, and the outputs (table, alerts, journal, #control notices).
  */
 export interface WatchSessionOptions {
+  /** state.json as read before the run (readWatchState; refused before any login): none = baseline. */
+  previous: WatchState | undefined;
   once: boolean;
   intervalMs: number;
   notify: boolean;
@@ -62,7 +71,7 @@ export async function runWatchSession(
 ): Promise<WatchSessionResult> {
   const { config, paths } = loaded;
   const now = o.now ?? (() => new Date());
-  const detector = new Detector(await readWatchState(paths), caseUserIds(config), now());
+  const detector = new Detector(o.previous, caseUserIds(config), now());
   if (o.ownDevice) detector.ownDevice(o.ownDevice.user, o.ownDevice.device);
   const baseline = detector.isBaseline;
   const raised: Alert[] = [];

@@ -11,6 +11,7 @@ import { approveItems } from '../../src/watch/case.js';
 import type { Alert } from '../../src/watch/detect.js';
 import { readJournal } from '../../src/watch/log-source.js';
 import { runWatchSession } from '../../src/watch/session.js';
+import { readWatchState } from '../../src/watch/store.js';
 import { makeCase } from '../helpers/case.js';
 import { startFakeHomeserver } from '../helpers/fake-homeserver.js';
 import { fakeSessions } from '../helpers/fake-sessions.js';
@@ -89,12 +90,13 @@ maybe('watch, log source, through the loopback sshd', () => {
   const cursor = () => readFile(join(caseDir, 'watch', 'journal-cursor'), 'utf8');
 
   /** A running watch (log source only), following the journal until `signal` aborts. */
-  const followSession = (
+  const followSession = async (
     loaded: Awaited<ReturnType<typeof loadCase>>,
     signal: AbortSignal,
     onAlert: (a: Alert) => void,
   ) =>
     runWatchSession(loaded, {
+      previous: await readWatchState(loaded.paths),
       once: false,
       intervalMs: 1000,
       notify: false,

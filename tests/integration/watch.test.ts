@@ -270,7 +270,9 @@ describe('watch, state source, against the test homeserver', () => {
     expect((err as UserError).message).toBe('--approve: "NOPE" is not a device ID or address watch has seen');
     expect(await readFile(join(w.dir, 'watch', 'state.json'), 'utf8')).toBe(state);
     await writeFile(join(w.dir, 'watch', 'state.json'), '{broken');
+    const loginsBefore = w.hs.count('login');
     await expect(watch(w)).rejects.toThrow(/state.json is not valid JSON/);
+    expect(w.hs.count('login')).toBe(loginsBefore); // refused before the admin logs in
     await writeFile(join(w.dir, 'watch', 'state.json'), '{"version":2,"items":{}}');
     const shape = await watch(w).catch((e: unknown) => e);
     expect(shape).toBeInstanceOf(UserError);

@@ -15,6 +15,7 @@ import { approveItems, requirePinnedKey } from '../../watch/case.js';
 import { WatchClient } from '../../watch/client.js';
 import { untrusted } from '../../watch/sanitize.js';
 import { noControlRoom, runWatchSession } from '../../watch/session.js';
+import { readWatchState } from '../../watch/store.js';
 import { renderAlert, renderTable } from '../../watch/table.js';
 import type { GlobalOptions } from '../context.js';
 import { requestTimeoutMs, secondsFlag } from '../options.js';
@@ -63,7 +64,9 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
   const target = log ? sshTarget(config, inv?.host, env) : undefined;
   if (target) await requirePinnedKey(paths, target);
 
-  // #control: its members are watched too, and --notify posts there (refused before any login).
+  // What the case holds, read (and refused when damaged) before the admin logs in: the baseline,
+  // and #control (its members are watched too; --notify posts there).
+  const previous = await readWatchState(paths);
   const controlRoom = state || opts.notify ? await readControlRoomRecord(paths) : undefined;
   if (opts.notify && !controlRoom) throw noControlRoom();
 
@@ -92,6 +95,7 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
     }
     const colour = colourEnabled();
     const result = await runWatchSession(loaded, {
+      previous,
       once: opts.once,
       intervalMs,
       notify: opts.notify,
