@@ -1,5 +1,5 @@
 import { MatrixApiError, type MatrixClient, MatrixUnreachableError } from '../matrix/client.js';
-import { CONTROL_ALIAS_LOCALPART, DEVICE_NAME, userId } from './ensure.js';
+import { controlAlias, DEVICE_NAME, userId } from './ensure.js';
 
 /**
  * #control across servers (docs/fallback.md). The room is created on the main server by
@@ -46,9 +46,8 @@ export interface AcrossResult {
   canonical_alias?: { alias: string; alt_aliases: string[] };
 }
 
-export function aliasOn(domain: string): string {
-  return `#${CONTROL_ALIAS_LOCALPART}:${domain}`;
-}
+/** #control:<domain>; the name src/verify uses for controlAlias. */
+export { controlAlias as aliasOn } from './ensure.js';
 
 export async function ensureAcrossServers(o: AcrossOptions): Promise<AcrossResult> {
   const log = o.log ?? (() => {});
@@ -61,11 +60,17 @@ export async function ensureAcrossServers(o: AcrossOptions): Promise<AcrossResul
     operators: [],
   };
   const via = [o.servers.main, ...o.servers.fallbacks];
-  const adminPassword = await o.passwordOf(o.admin);
+  // Each person's password is read once, not once per server.
+  const passwords = new Map<string, Promise<string | undefined>>();
+  const passwordOf = (name: string): Promise<string | undefined> => {
+    if (!passwords.has(name)) passwords.set(name, o.passwordOf(name));
+    return passwords.get(name)!;
+  };
+  const adminPassword = await passwordOf(o.admin);
 
   // 1. The admin of each fallback server joins and adds that server's alias.
   for (const domain of o.servers.fallbacks) {
-    const alias = aliasOn(domain);
+    const alias = controlAlias(domain);
     const id = userId(o.admin, domain);
     if (!adminPassword) {
       result.aliases.push({ alias, status: 'failed', reason: `no password for ${o.admin}` });
@@ -103,7 +108,7 @@ export async function ensureAcrossServers(o: AcrossOptions): Promise<AcrossResul
     for (const u of o.users) {
       if (u.name === o.admin) continue;
       const id = userId(u.name, domain);
-      const password = await o.passwordOf(u.name);
+      const password = await passwordOf(u.name);
       if (!password) {
         result.join_failed.push({
           user_id: id,
@@ -139,7 +144,7 @@ export async function ensureAcrossServers(o: AcrossOptions): Promise<AcrossResul
           .filter(([, level]) => level >= 100)
           .map(([id]) => id);
         const existing = (await client.stateEvent(o.roomId, 'm.room.canonical_alias')) ?? {};
-        const mainAlias = typeof existing.alias === 'string' ? existing.alias : aliasOn(o.servers.main);
+        const mainAlias = typeof existing.alias === 'string' ? existing.alias : controlAlias(o.servers.main);
         const ours = result.aliases.filter((a) => a.status !== 'failed').map((a) => a.alias);
         const before = Array.isArray(existing.alt_aliases) ? (existing.alt_aliases as string[]) : [];
         // Aliases of servers no longer in the case (removed with teardown --only) are dropped.

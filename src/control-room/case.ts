@@ -121,7 +121,7 @@ export function homeserverUrl(
     throw new UserError(
       `${from} ${override} is not this case's server (${own.join(' or ')}): the admin's password would go to another server`,
       {
-        hint: `${from.startsWith('MATRIX_OOB') ? 'unset MATRIX_OOB_CONTROL_ROOM_URL (it may be left from another case) or ' : ''}give this case's homeserver, e.g. https://matrix.${domain}`,
+        hint: `${from.startsWith('MATRIX_OOB') ? `unset ${from.split(' ')[0]} (it may be left from another case) or ` : ''}give this case's homeserver, e.g. https://matrix.${domain}`,
       },
     );
   }
@@ -140,14 +140,14 @@ export async function setUpControlRoom(
   const admin = pickAdmin(config, options.admin);
   const password = await readPassword(paths, admin, options.passwordFile);
   const redactor = new Redactor([password]);
-  const client = new MatrixClient({
-    baseUrl,
+  const clientOptions = {
     redactor,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  };
+  const client = new MatrixClient({ baseUrl, ...clientOptions });
   const started = performance.now();
   const fallbackDomains = fallbackServers(config).map((s) => s.domain);
   try {
@@ -168,24 +168,20 @@ export async function setUpControlRoom(
           : [...config.users, { name: admin, admin: true }],
         admin,
         roomId: main.room_id,
-        clientFor: (domain) =>
-          new MatrixClient({
+        clientFor: (domain) => {
+          const address = serverByDomain(config, domain)?.server.address;
+          return new MatrixClient({
             baseUrl:
               domain === config.domain
                 ? baseUrl
                 : // The same target rule as the main server: matrix.<domain>, its address, or loopback.
                   homeserverUrl(domain, options.homeserverUrls?.[domain], {
                     from: `--server-url ${domain}=`,
-                    ...(serverByDomain(config, domain)
-                      ? { address: serverByDomain(config, domain)!.server.address }
-                      : {}),
+                    ...(address ? { address } : {}),
                   }),
-            redactor,
-            ...(options.fetch ? { fetch: options.fetch } : {}),
-            ...(options.sleep ? { sleep: options.sleep } : {}),
-            ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-            ...(options.signal ? { signal: options.signal } : {}),
-          }),
+            ...clientOptions,
+          });
+        },
         passwordOf: async (name) => {
           if (name === admin) return password;
           try {

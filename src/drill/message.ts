@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { aliasOn } from '../control-room/across.js';
-import { DEVICE_NAME } from '../control-room/ensure.js';
+import { controlAlias, DEVICE_NAME } from '../control-room/ensure.js';
 import { InterruptedError } from '../errors.js';
 import { MatrixApiError, type MatrixClient, MatrixUnreachableError } from '../matrix/client.js';
 
@@ -44,7 +43,7 @@ export async function sendWhileDown(
 ): Promise<DrillMessage> {
   await client.login(admin, password, DEVICE_NAME);
   try {
-    const alias = aliasOn(fromDomain);
+    const alias = controlAlias(fromDomain);
     const roomId = await client.resolveAlias(alias);
     if (!roomId)
       throw new Error(`${alias} does not exist on ${fromDomain}: run "matrix-oob control-room" first`);

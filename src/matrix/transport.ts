@@ -1,3 +1,4 @@
+import { systemClock } from '../adapters/clock.js';
 import { InterruptedError } from '../errors.js';
 import { Redactor } from '../secrets/redact.js';
 import { VERSION } from '../version.js';
@@ -15,8 +16,8 @@ export interface MatrixClientOptions {
   /** Deadline per request. Default 15 s. */
   timeoutMs?: number;
   redactor?: Redactor;
-  /** How to wait when rate-limited (tests pass a fast one). */
-  sleep?: (ms: number) => Promise<void>;
+  /** How to wait when rate-limited (tests pass a fast one); aborting `signal` ends the wait. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Retries after HTTP 429 M_LIMIT_EXCEEDED. Default 3. */
   rateLimitRetries?: number;
   /** Aborting it (Ctrl-C) fails the current call with InterruptedError; logout still runs. */
@@ -63,7 +64,7 @@ export class MatrixTransport {
   readonly redactor: Redactor;
   private readonly fetchFn: typeof fetch;
   private readonly timeoutMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly retries: number;
   private readonly signal: AbortSignal | undefined;
   protected accessToken: string | undefined;
@@ -73,7 +74,7 @@ export class MatrixTransport {
     this.fetchFn = options.fetch ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.redactor = options.redactor ?? new Redactor();
-    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = options.sleep ?? systemClock.sleep;
     this.retries = options.rateLimitRetries ?? 3;
     this.signal = options.signal;
   }
@@ -117,7 +118,13 @@ export class MatrixTransport {
             : Number.isFinite(header) && header > 0
               ? header * 1000
               : 1000 * 2 ** attempt;
-        await this.sleep(Math.min(Math.max(wait, 0), MAX_RATE_LIMIT_WAIT_MS));
+        // Ctrl-C ends the wait at once (the loop's first line then throws InterruptedError).
+        const signal = interruptible ? this.signal : undefined;
+        await this.sleep(Math.min(Math.max(wait, 0), MAX_RATE_LIMIT_WAIT_MS), signal).catch(
+          (err: unknown) => {
+            if (!signal?.aborted) throw err;
+          },
+        );
         continue;
       }
       const message = typeof obj.error === 'string' ? this.redactor.redact(obj.error).slice(0, 300) : '';

@@ -1,4 +1,4 @@
-import { readIfExists } from '../adapters/files.js';
+import { exists, readIfExists } from '../adapters/files.js';
 import { journal } from '../case/journal.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
@@ -7,7 +7,7 @@ import { pinnedKeys } from '../ssh/known-hosts.js';
 import type { SshTarget } from '../ssh/target.js';
 import { Detector } from './detect.js';
 import { untrusted } from './sanitize.js';
-import { readWatchState, withWatchStateLock, writeWatchState } from './store.js';
+import { readWatchState, stateFile, withWatchStateLock, writeWatchState } from './store.js';
 
 /** The case-level pieces of `watch` around a session: who is in the case, the SSH pin, --approve. */
 
@@ -36,6 +36,8 @@ export async function approveItems(
   ids: readonly string[],
   now: Date = new Date(),
 ): Promise<Approved> {
+  // Without a baseline there is nothing to approve: refused before the lock makes watch/.
+  if (!(await exists(stateFile(loaded.paths)))) throw noBaseline();
   const changed = await withWatchStateLock(loaded.paths, () => approveLocked(loaded, ids, now));
   await journal(loaded.paths.journal, {
     command: 'watch',
@@ -52,11 +54,7 @@ async function approveLocked(
   now: Date,
 ): Promise<Approved> {
   const previous = await readWatchState(loaded.paths);
-  if (!previous) {
-    throw new UserError('no watch baseline in this case yet: nothing to approve', {
-      hint: 'run "matrix-oob watch --once" first; it takes the baseline and lists every device and address',
-    });
-  }
+  if (!previous) throw noBaseline();
   const detector = new Detector(previous, caseUserIds(loaded.config), now);
   const changed: Approved = [];
   const missing: string[] = [];
@@ -75,4 +73,10 @@ async function approveLocked(
   }
   await writeWatchState(loaded.paths, detector.state);
   return changed;
+}
+
+function noBaseline(): UserError {
+  return new UserError('no watch baseline in this case yet: nothing to approve', {
+    hint: 'run "matrix-oob watch --once" first; it takes the baseline and lists every device and address',
+  });
 }

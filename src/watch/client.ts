@@ -8,7 +8,7 @@ import { MatrixClient } from '../matrix/client.js';
  *   Synapse lists them all under the device key "" (it does not say which device made them).
  * - POST /keys/query: the account's devices that have end-to-end keys (every Element login),
  *   with their display names.
- * - PUT  /rooms/{roomId}/send/m.room.message/{txnId}: the --notify notice.
+ * - PUT  /rooms/{roomId}/send/m.room.message/{txnId}: the --notify notice (MatrixClient.sendText).
  *
  * And, when the homeserver exposes it (MDAD does not by default), Synapse's own admin API, which
  * is not part of the spec: every account with its deactivated flag, and every device with its
@@ -79,15 +79,6 @@ export class WatchClient extends MatrixClient {
       out.set(user, list);
     }
     return out;
-  }
-
-  /** Post an m.notice (plain text) to a room the client has joined. */
-  async sendNotice(roomId: string, body: string, txnId: string): Promise<void> {
-    await this.call(
-      'PUT',
-      `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`,
-      { msgtype: 'm.notice', body },
-    );
   }
 
   /** GET /_synapse/admin/v2/users/{userId}/devices (Synapse only). */

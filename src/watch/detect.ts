@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Alert, AlertKind, Snapshot } from './alert.js';
+import { type Alert, type AlertKind, itemAlertText, type Snapshot } from './alert.js';
 import type { Connection } from './client.js';
 import type { LogEvent } from './log-lines.js';
 import { untrusted } from './sanitize.js';
@@ -12,6 +12,7 @@ import { type ItemKind, itemKey, type WatchItem, type WatchState } from './store
 export type { Alert, AlertKind, Snapshot } from './alert.js';
 
 const MAX_ALERT_KEYS = 5000;
+const MAX_OWN_DEVICES = 500;
 
 export class Detector {
   readonly state: WatchState;
@@ -28,6 +29,7 @@ export class Detector {
       extra_accounts: [],
       items: {},
       alerted: [],
+      own_devices: [],
     };
     this.alerted = new Set(this.state.alerted);
     // A user that left the config was removed (`user remove` deactivates the account).
@@ -57,6 +59,29 @@ export class Detector {
     ];
   }
 
+  /** The device of watch's own login: seen in the log or the device list, it is not an alert. */
+  ownDevice(user: string, deviceId: string): void {
+    this.addOwn([`${user}|${deviceId}`]);
+  }
+
+  /** Adopt what another process wrote meanwhile: approvals (`watch --approve`), own devices. */
+  adopt(disk: WatchState | undefined): void {
+    for (const [key, item] of Object.entries(disk?.items ?? {})) {
+      const mine = this.state.items[key];
+      if (item.status === 'approved' && mine?.status === 'new') mine.status = 'approved';
+    }
+    this.addOwn(disk?.own_devices ?? []);
+  }
+
+  private addOwn(keys: readonly string[]): void {
+    const all = new Set([...this.state.own_devices, ...keys]);
+    if (all.size > this.state.own_devices.length) this.state.own_devices = [...all].slice(-MAX_OWN_DEVICES);
+  }
+
+  private isOwn(user: string, deviceId: string): boolean {
+    return this.state.own_devices.includes(`${user}|${deviceId}`);
+  }
+
   observeSnapshot(snap: Snapshot): Alert[] {
     const alerts: Alert[] = [];
     for (const a of snap.allAccounts ?? []) {
@@ -75,6 +100,7 @@ export class Detector {
     }
     for (const [user, seen] of snap.accounts) {
       for (const d of seen.devices) {
+        if (this.isOwn(user, d.deviceId)) continue;
         const lastSeen = d.lastSeenTs !== undefined ? new Date(d.lastSeenTs).toISOString() : undefined;
         const item = this.upsert(
           'device',
@@ -121,6 +147,7 @@ export class Detector {
       return this.remember(alerts);
     }
     const user = ev.user;
+    if (this.isOwn(user, ev.device ?? '')) return [];
     if (!this.state.case_users.includes(user) && !(user in this.state.removed_users)) {
       if (!this.state.extra_accounts.includes(user)) this.state.extra_accounts.push(user);
     }
@@ -187,21 +214,7 @@ export class Detector {
             : kind === 'device'
               ? 'new-device'
               : 'new-address';
-      const from = address ? ` from ${untrusted(address, 60)}` : '';
-      const what = kind === 'device' ? `device ${untrusted(id, 60)}${from}` : `address ${untrusted(id, 60)}`;
-      const ua = userAgent ? ` (${untrusted(userAgent, 80)})` : '';
-      const lead: Record<AlertKind, string> = {
-        'new-device': 'new device',
-        'new-address': 'new address',
-        'unknown-account': 'account not in the case logged in:',
-        'deactivated-back': 'removed account is active again:',
-        'failed-password': '',
-        'unknown-user': '',
-      };
-      const text =
-        alertKind === 'new-device' || alertKind === 'new-address'
-          ? `${lead[alertKind]} ${untrusted(id, 60)} for ${untrusted(user)}${kind === 'device' ? from : ''}${ua}`
-          : `${lead[alertKind]} ${untrusted(user)}, ${what}${ua}`;
+      const text = itemAlertText(alertKind, kind, user, id, address, userAgent);
       alerts.push(
         this.alert(
           alertKind,

@@ -52,15 +52,25 @@ export function fieldText(value: unknown): string | undefined {
 
 /** Parse one line of `journalctl --output=json`; undefined for anything but the three forms. */
 export function parseJournalLine(line: string): LogEvent | undefined {
+  return readJournalLine(line).event;
+}
+
+/**
+ * One line of `journalctl --output=json`, parsed once: its login event (if it is one of the
+ * three forms) and its cursor (of every entry, also the ignored ones, to resume after it).
+ */
+export function readJournalLine(line: string): { event?: LogEvent; cursor?: string } {
   let entry: Record<string, unknown>;
   try {
     const parsed = JSON.parse(line) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
     entry = parsed as Record<string, unknown>;
   } catch {
-    return undefined;
+    return {};
   }
-  return parseJournalEntry(entry);
+  const event = parseJournalEntry(entry);
+  const cursor = event?.cursor ?? fieldText(entry.__CURSOR);
+  return { ...(event ? { event } : {}), ...(cursor ? { cursor } : {}) };
 }
 
 export function parseJournalEntry(entry: Record<string, unknown>): LogEvent | undefined {
@@ -93,14 +103,4 @@ export function parseJournalEntry(entry: Record<string, unknown>): LogEvent | un
     if (ok) return { kind: 'login', user: ok[1]!, device: ok[2]!, ...base };
   }
   return undefined;
-}
-
-/** The cursor of any journald JSON line (also of lines we ignore), to resume after it. */
-export function cursorOf(line: string): string | undefined {
-  try {
-    const entry = JSON.parse(line) as Record<string, unknown> | null;
-    return entry && typeof entry === 'object' ? fieldText(entry.__CURSOR) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { sshBaseArgs } from '../ssh/known-hosts.js';
 import type { SshTarget } from '../ssh/target.js';
-import { cursorOf, type LogEvent, parseJournalLine } from './log-lines.js';
+import { type LogEvent, readJournalLine } from './log-lines.js';
 import { CURSOR_PATTERN } from './store.js';
 
 /**
@@ -107,9 +107,8 @@ export function readJournal(
       if (failed) return;
       chain = chain.then(async () => {
         lines += 1;
-        const ev = parseJournalLine(line);
-        if (ev) await on.event(ev);
-        const c = ev?.cursor ?? cursorOf(line);
+        const { event, cursor: c } = readJournalLine(line);
+        if (event) await on.event(event);
         if (c) await on.cursor(c);
       });
       chain.catch(() => {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { systemClock } from '../adapters/clock.js';
 import { journal } from '../case/journal.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
-import { readControlRoomRecord } from '../control-room/case.js';
+import type { ControlRoomRecord } from '../control-room/case.js';
 import { InterruptedError, UserError } from '../errors.js';
 import type { Redactor } from '../secrets/redact.js';
 import type { Output } from '../ui/output.js';
@@ -12,7 +13,14 @@ import { type Alert, Detector } from './detect.js';
 import { type LogSourceOptions, readJournal } from './log-source.js';
 import { untrusted } from './sanitize.js';
 import { type AdminApiProbe, pollState } from './state-source.js';
-import { readCursor, readWatchState, withWatchStateLock, writeCursor, writeWatchState } from './store.js';
+import {
+  readCursor,
+  readWatchState,
+  type WatchState,
+  withWatchStateLock,
+  writeCursor,
+  writeWatchState,
+} from './store.js';
 import { renderAlert, renderTable, type TableRow, tableRows } from './table.js';
 
 /**
@@ -20,6 +28,8 @@ import { renderAlert, renderTable, type TableRow, tableRows } from './table.js';
  * detector between them, and the outputs (table, alerts, journal, #control notices).
  */
 export interface WatchSessionOptions {
+  /** state.json as read before the run (readWatchState; refused before any login): none = baseline. */
+  previous: WatchState | undefined;
   once: boolean;
   intervalMs: number;
   notify: boolean;
@@ -27,6 +37,10 @@ export interface WatchSessionOptions {
   state: boolean;
   /** Logged-in admin client (state source and --notify); undefined when neither is used. */
   client?: WatchClient;
+  /** The case's #control room (its members are watched; --notify posts there). Needed by --notify. */
+  controlRoom?: ControlRoomRecord;
+  /** The device of `client`'s login: watch's own session, never an alert. */
+  ownDevice?: { user: string; device: string };
   /** The log source; undefined when it is off. */
   log?: Omit<LogSourceOptions, 'follow'>;
   out: Output;
@@ -57,16 +71,13 @@ export async function runWatchSession(
 ): Promise<WatchSessionResult> {
   const { config, paths } = loaded;
   const now = o.now ?? (() => new Date());
-  const detector = new Detector(await readWatchState(paths), caseUserIds(config), now());
+  const detector = new Detector(o.previous, caseUserIds(config), now());
+  if (o.ownDevice) detector.ownDevice(o.ownDevice.user, o.ownDevice.device);
   const baseline = detector.isBaseline;
   const raised: Alert[] = [];
   const problems: string[] = [];
-  const controlRoom = o.notify || o.client ? await readControlRoomRecord(paths) : undefined;
-  if (o.notify && !controlRoom) {
-    throw new UserError('--notify: no #control room recorded in this case', {
-      hint: 'create it first with "matrix-oob control-room", or drop --notify',
-    });
-  }
+  const controlRoom = o.controlRoom;
+  if (o.notify && !controlRoom) throw noControlRoom();
 
   // Every write of state.json goes through here: under its lock, approvals made meanwhile by
   // `watch --approve` in another terminal are adopted first (not overwritten), and an unchanged
@@ -74,11 +85,7 @@ export async function runWatchSession(
   let saved = '';
   const saveState = (): Promise<void> =>
     withWatchStateLock(paths, async () => {
-      const disk = await readWatchState(paths);
-      for (const [key, item] of Object.entries(disk?.items ?? {})) {
-        const mine = detector.state.items[key];
-        if (item.status === 'approved' && mine?.status === 'new') mine.status = 'approved';
-      }
+      detector.adopt(await readWatchState(paths));
       const text = JSON.stringify(detector.state);
       if (text === saved) return;
       await writeWatchState(paths, detector.state);
@@ -123,10 +130,10 @@ export async function runWatchSession(
       if (o.notify && o.client && controlRoom) {
         txn += 1;
         await o.client
-          .sendNotice(
+          .sendText(
             controlRoom.room_id,
-            `matrix-oob watch: ${a.kind}: ${a.text} (${a.source}, ${a.at}). See docs/watch.md for what to do.`,
             `moob-watch-${txnBase}-${txn}`,
+            `matrix-oob watch: ${a.kind}: ${a.text} (${a.source}, ${a.at}). See docs/watch.md for what to do.`,
           )
           .catch((err: unknown) => {
             const msg = `could not post the alert to #control: ${untrusted((err as Error).message, 200)}`;
@@ -272,15 +279,14 @@ export async function runWatchSession(
 
 export class LogSourceError extends Error {}
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+/** --notify without a #control room: refused (by the command before it logs in). */
+export function noControlRoom(): UserError {
+  return new UserError('--notify: no #control room recorded in this case', {
+    hint: 'create it first with "matrix-oob control-room", or drop --notify',
   });
+}
+
+/** Wait `ms`, or less when `signal` aborts (then the loops see it and stop). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return systemClock.sleep(ms, signal).catch(() => undefined);
 }

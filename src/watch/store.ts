@@ -45,6 +45,8 @@ export interface WatchState {
   items: Record<string, WatchItem>;
   /** Keys of alerts already raised, so a restart does not raise them again. */
   alerted: string[];
+  /** `user|device` of watch's own logins (the admin's session of each run): never an alert. */
+  own_devices: string[];
 }
 
 export function watchDir(paths: Pick<CasePaths, 'root'>): string {
@@ -88,6 +90,7 @@ export async function readWatchState(paths: Pick<CasePaths, 'root'>): Promise<Wa
     extra_accounts: data.extra_accounts ?? [],
     items: data.items ?? {},
     alerted: data.alerted ?? [],
+    own_devices: data.own_devices ?? [],
   };
 }
 

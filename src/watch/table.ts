@@ -49,8 +49,7 @@ export function tableRows(
     user_agent: untrusted(i.user_agent ?? '', 300),
     first_seen: i.first_seen,
     last_seen: i.last_seen ?? i.first_seen,
-    state:
-      i.user in removed ? (i.status === 'new' ? 'NEW' : 'removed') : i.status === 'new' ? 'NEW' : i.status,
+    state: i.status === 'new' ? 'NEW' : i.user in removed ? 'removed' : i.status,
     source: i.source,
   }));
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCase } from '../helpers/case.js';
 import { runCli } from '../helpers/cli.js';
@@ -28,6 +28,48 @@ describe('matrix-oob watch (built CLI)', () => {
       const help = await runCli(['watch', '--help']);
       expect(help.exitCode).toBe(0);
       expect(help.stdout).toContain('See docs/watch.md');
+    } finally {
+      await kase.cleanup();
+    }
+  });
+
+  // The admin's password goes to the homeserver URL: one left in MATRIX_OOB_WATCH_URL from another
+  // case is refused before anything is sent, and the error names the variable, not a flag the
+  // user never typed. The case's own server.address is accepted, as control-room accepts it.
+  it('names MATRIX_OOB_WATCH_URL when it points at another server, and accepts server.address', async () => {
+    const kase = await makeCase({
+      domain: 'oob-watch.test',
+      server: { address: '192.0.2.10' },
+      users: [{ name: 'lead', admin: true }],
+    });
+    try {
+      mkdirSync(join(kase.dir, 'credentials'), { mode: 0o700 });
+      writeFileSync(join(kase.dir, 'credentials', 'lead.txt'), 'password: Lead-Secret-Password-1\n', {
+        mode: 0o600,
+      });
+      const env = await runCli(['-C', kase.dir, 'watch', '--once', '--source', 'state', '--timeout', '1'], {
+        env: { MATRIX_OOB_WATCH_URL: 'https://matrix.other-case.test' },
+      });
+      expect(env.exitCode).toBe(2);
+      expect(env.stderr).toContain(
+        "error: MATRIX_OOB_WATCH_URL (from the environment) https://matrix.other-case.test is not this case's server (matrix.oob-watch.test or 192.0.2.10)",
+      );
+      expect(env.stderr).toContain('unset MATRIX_OOB_WATCH_URL');
+      expect(env.all).not.toContain('Lead-Secret-Password-1');
+      const address = await runCli([
+        '-C',
+        kase.dir,
+        'watch',
+        '--once',
+        '--source',
+        'state',
+        '--timeout',
+        '1',
+        '--homeserver-url',
+        'https://192.0.2.10',
+      ]);
+      expect(address.stderr).not.toContain("is not this case's server");
+      expect(address.exitCode).toBe(1);
     } finally {
       await kase.cleanup();
     }

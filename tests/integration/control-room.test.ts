@@ -47,6 +47,20 @@ async function writeCredentials(dir: string, user: string, password: string) {
 
 const noSleep = async () => {};
 
+/** setUpControlRoom through a fetch that may press Ctrl-C (`ctrlC`); resolves with what it threw. */
+async function interrupted(
+  dir: string,
+  hs: FakeHomeserver,
+  fetchWith: (ctrlC: () => void) => typeof fetch,
+): Promise<unknown> {
+  const abort = new AbortController();
+  return setUpControlRoom(await loadCase(dir), {
+    homeserverUrl: hs.url,
+    fetch: fetchWith(() => abort.abort()),
+    signal: abort.signal,
+  }).catch((e: unknown) => e);
+}
+
 describe('setUpControlRoom against a spec-checking homeserver', () => {
   it('creates a private, encrypted #control room, invites everyone but the admin, records it and logs out', async () => {
     const { hs, dir } = await setup();
@@ -248,6 +262,22 @@ describe('setUpControlRoom against a spec-checking homeserver', () => {
     expect(result.invited).toHaveLength(4);
   });
 
+  it('Ctrl-C during a rate-limit wait stops at once, not when the server said to retry', async () => {
+    const { hs, dir } = await setup({
+      hs: { rateLimit: { endpoint: 'invite', times: 1, retryAfterMs: 30_000 } },
+    });
+    const started = performance.now();
+    const err = await interrupted(dir, hs, (ctrlC) => async (input, init) => {
+      const res = await fetch(input, init);
+      if (res.status === 429) setTimeout(ctrlC, 100); // Ctrl-C while waiting 30 s
+      return res;
+    });
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(hs.count('invite')).toBe(1);
+    expect(hs.liveTokens()).toBe(0);
+  });
+
   it('lists users that cannot be invited without failing the rest', async () => {
     const { hs, dir } = await setup({ hs: { unknownUsers: [`@analyst2:${DOMAIN}`] } });
     const result = await setUpControlRoom(await loadCase(dir), { homeserverUrl: hs.url, sleep: noSleep });
@@ -259,16 +289,10 @@ describe('setUpControlRoom against a spec-checking homeserver', () => {
 
   it('on interrupt stops inviting, still logs out, and journals it as interrupted', async () => {
     const { hs, dir } = await setup();
-    const abort = new AbortController();
-    const interrupting: typeof fetch = async (input, init) => {
-      if (String(input).endsWith('/invite')) abort.abort(); // Ctrl-C while the first invite is in flight
+    const err = await interrupted(dir, hs, (ctrlC) => async (input, init) => {
+      if (String(input).endsWith('/invite')) ctrlC(); // Ctrl-C while the first invite is in flight
       return fetch(input, init);
-    };
-    const err = await setUpControlRoom(await loadCase(dir), {
-      homeserverUrl: hs.url,
-      fetch: interrupting,
-      signal: abort.signal,
-    }).catch((e: unknown) => e);
+    });
     expect(err).toBeInstanceOf(InterruptedError);
     expect(hs.count('invite')).toBeLessThanOrEqual(1);
     expect(hs.count('logout')).toBe(1);

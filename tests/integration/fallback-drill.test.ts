@@ -122,4 +122,33 @@ describe('drill', () => {
     expect(r.stderr).toContain('error: --stop nope.test: not a server of this case');
     expect(existsSync(data(MAIN_HOST, 'started'))).toBe(true);
   }, 60_000);
+
+  it('refuses each bad flag with one line naming it: exit 2, nothing stopped, nothing journalled', async () => {
+    const journalBefore = readFileSync(join(bed.caseDir, 'journal.jsonl'), 'utf8');
+    const cases: [string[], string][] = [
+      [['--from', MAIN_DOMAIN], `error: --from ${MAIN_DOMAIN} is the server being stopped`],
+      [['--from', 'nope.test'], 'error: --from nope.test: not a server of this case'],
+      [
+        ['--homeserver-url', 'nope.test=https://matrix.nope.test'],
+        'error: --homeserver-url "nope.test=https://matrix.nope.test": nope.test is not a server of this case',
+      ],
+      [['--homeserver-url', 'no-equals-sign'], 'error: --homeserver-url "no-equals-sign" is not DOMAIN=URL'],
+      [
+        ['--homeserver-url', `${MAIN_DOMAIN}=https://203.0.113.99`],
+        "error: --homeserver-url https://203.0.113.99 is not this case's server",
+      ],
+      [
+        ['--catch-up-timeout', '0'],
+        'error: --catch-up-timeout "0" is not a number of seconds from 1 to 3600',
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await cli(['-C', bed.caseDir, 'drill', ...flags], bed.env);
+      expect({ flags, exit: r.exitCode }).toEqual({ flags, exit: 2 });
+      expect(r.stderr).toContain(message);
+    }
+    expect(existsSync(data(MAIN_HOST, 'started'))).toBe(true);
+    expect(existsSync(data(FALLBACK_HOST, 'started'))).toBe(true);
+    expect(readFileSync(join(bed.caseDir, 'journal.jsonl'), 'utf8')).toBe(journalBefore);
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -260,6 +261,7 @@ describe('watch, state source, against the test homeserver', () => {
     const w = await world();
     await expect(watch(w, { interval: '0' })).rejects.toThrow(/--interval "0" is not a number of seconds/);
     await expect(watch(w, { approve: ['NOPE'] })).rejects.toThrow(/no watch baseline in this case yet/);
+    expect(existsSync(join(w.dir, 'watch'))).toBe(false);
     await watch(w);
     const state = await readFile(join(w.dir, 'watch', 'state.json'), 'utf8');
     const err = await watch(w, { approve: ['A1LAPTOP', 'NOPE\u001b[2J'] }).catch((e: unknown) => e);
@@ -268,12 +270,23 @@ describe('watch, state source, against the test homeserver', () => {
     expect((err as UserError).message).toBe('--approve: "NOPE" is not a device ID or address watch has seen');
     expect(await readFile(join(w.dir, 'watch', 'state.json'), 'utf8')).toBe(state);
     await writeFile(join(w.dir, 'watch', 'state.json'), '{broken');
+    const loginsBefore = w.hs.count('login');
     await expect(watch(w)).rejects.toThrow(/state.json is not valid JSON/);
+    expect(w.hs.count('login')).toBe(loginsBefore); // refused before the admin logs in
+    await writeFile(join(w.dir, 'watch', 'state.json'), '{"version":2,"items":{}}');
+    const shape = await watch(w).catch((e: unknown) => e);
+    expect(shape).toBeInstanceOf(UserError);
+    expect((shape as UserError).message).toMatch(/state\.json is not a watch state file \(version 1\)$/);
+    expect((shape as UserError).hint).toContain('move it away to take a new baseline');
+    expect(await readFile(join(w.dir, 'watch', 'state.json'), 'utf8')).toBe('{"version":2,"items":{}}');
     await writeFile(join(w.dir, 'watch', 'state.json'), state);
     await rm(join(w.dir, 'control-room.json'));
+    const logins = w.hs.count('login');
     await expect(watch(w, { notify: true })).rejects.toThrow(
       /--notify: no #control room recorded in this case/,
     );
+    // Refused before the admin's password is sent anywhere.
+    expect(w.hs.count('login')).toBe(logins);
   });
 
   it('homeserver failures: one line saying what and how to fix, exit 1, the password nowhere', async () => {

@@ -1,7 +1,9 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { loadCase } from '../../config/load.js';
+import { fallbackServers } from '../../config/servers.js';
 import { fallbackProblems, setUpControlRoom } from '../../control-room/case.js';
-import { FailureError, UserError } from '../../errors.js';
+import { serverUrlPairs } from '../../control-room/server-urls.js';
+import { FailureError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import type { GlobalOptions } from '../context.js';
@@ -19,6 +21,12 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
   const timeoutMs = requestTimeoutMs(opts.timeout);
   const loaded = await loadCase(globals.case);
   for (const w of loaded.warnings) out.warn(w);
+  const homeserverUrls = serverUrlPairs(
+    '--server-url',
+    opts.serverUrl ?? [],
+    fallbackServers(loaded.config).map((s) => s.domain),
+    "a fallback server of this case (the main server's URL is --homeserver-url)",
+  );
 
   // Ctrl-C / SIGTERM: finish the current call, log out (the token must not outlive us), exit 130.
   // While installed, further signals do not kill us half-way through the logout.
@@ -30,7 +38,7 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
     timeoutMs,
     signal: interrupt.signal,
     ...(opts.homeserverUrl !== undefined ? { homeserverUrl: opts.homeserverUrl } : {}),
-    ...(opts.serverUrl?.length ? { homeserverUrls: serverUrls(opts.serverUrl) } : {}),
+    homeserverUrls,
     ...(opts.homeserverUrlFrom !== undefined ? { homeserverUrlFrom: opts.homeserverUrlFrom } : {}),
     ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
     ...(opts.passwordFile !== undefined ? { passwordFile: opts.passwordFile } : {}),
@@ -68,19 +76,4 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
       },
     );
   }
-}
-
-/** --server-url DOMAIN=URL pairs (the URL itself is checked where it is used). */
-function serverUrls(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) {
-      throw new UserError(`--server-url ${JSON.stringify(pair)} is not DOMAIN=URL`, {
-        hint: 'e.g. --server-url example-backup.org=https://matrix.example-backup.org',
-      });
-    }
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
 }

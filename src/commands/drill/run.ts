@@ -15,6 +15,7 @@ import { readState, writeSection } from '../../case/state.js';
 import { type CaseServer, caseServers } from '../../config/servers.js';
 import { homeserverUrl, pickAdmin } from '../../control-room/case.js';
 import { readPassword } from '../../control-room/credentials.js';
+import { serverUrlPairs } from '../../control-room/server-urls.js';
 import { type DrillMessage, sendWhileDown, waitForCatchUp } from '../../drill/message.js';
 import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { MatrixApiError, MatrixClient, MatrixUnreachableError } from '../../matrix/client.js';
@@ -238,17 +239,7 @@ function explain(err: unknown, what: string): unknown {
 }
 
 function parseUrls(given: readonly string[], servers: CaseServer[]): Record<string, string> {
-  const urls: Record<string, string> = {};
-  for (const s of servers) urls[s.domain] = homeserverUrl(s.domain);
-  for (const pair of given) {
-    const eq = pair.indexOf('=');
-    const domain = pair.slice(0, eq);
-    if (eq <= 0 || !servers.some((s) => s.domain === domain)) {
-      throw new UserError(`--homeserver-url ${pair}: expected <domain>=<url> for a server of this case`, {
-        hint: `e.g. --homeserver-url ${servers[0]!.domain}=https://matrix.${servers[0]!.domain}`,
-      });
-    }
-    urls[domain] = homeserverUrl(domain, pair.slice(eq + 1));
-  }
-  return urls;
+  const domains = servers.map((s) => s.domain);
+  const urls = serverUrlPairs('--homeserver-url', given, domains, 'a server of this case');
+  return Object.fromEntries(domains.map((d) => [d, homeserverUrl(d, urls[d])]));
 }

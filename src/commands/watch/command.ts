@@ -18,6 +18,8 @@ export interface WatchCommandOptions {
   source: string;
   journalDir?: string;
   homeserverUrl?: string;
+  /** Set from commander: where --homeserver-url's value came from. */
+  homeserverUrlFrom?: string;
   admin?: string;
   passwordFile?: string;
   timeout: string;
@@ -59,5 +61,9 @@ export function registerWatch(program: Command, ctx: CommandContext): void {
         'watch.md',
       ),
     )
-    .action(lazyAction<WatchCommandOptions>(ctx, async () => (await import('./run.js')).runWatch));
+    .action(async (opts: WatchCommandOptions, cmd: Command) => {
+      if (cmd.getOptionValueSource('homeserverUrl') === 'env')
+        opts.homeserverUrlFrom = 'MATRIX_OOB_WATCH_URL (from the environment)';
+      await lazyAction<WatchCommandOptions>(ctx, async () => (await import('./run.js')).runWatch)(opts);
+    });
 }

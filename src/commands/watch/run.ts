@@ -1,7 +1,7 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { journal } from '../../case/journal.js';
 import { loadCase } from '../../config/load.js';
-import { homeserverUrl, pickAdmin } from '../../control-room/case.js';
+import { homeserverUrl, pickAdmin, readControlRoomRecord } from '../../control-room/case.js';
 import { readPassword } from '../../control-room/credentials.js';
 import { explain } from '../../control-room/ensure.js';
 import { readInventoryState } from '../../doctor/inventory-state.js';
@@ -14,7 +14,8 @@ import type { Output } from '../../ui/output.js';
 import { approveItems, requirePinnedKey } from '../../watch/case.js';
 import { WatchClient } from '../../watch/client.js';
 import { untrusted } from '../../watch/sanitize.js';
-import { runWatchSession } from '../../watch/session.js';
+import { noControlRoom, runWatchSession } from '../../watch/session.js';
+import { readWatchState } from '../../watch/store.js';
 import { renderAlert, renderTable } from '../../watch/table.js';
 import type { GlobalOptions } from '../context.js';
 import { requestTimeoutMs, secondsFlag } from '../options.js';
@@ -63,31 +64,45 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
   const target = log ? sshTarget(config, inv?.host, env) : undefined;
   if (target) await requirePinnedKey(paths, target);
 
+  // What the case holds, read (and refused when damaged) before the admin logs in: the baseline,
+  // and #control (its members are watched too; --notify posts there).
+  const previous = await readWatchState(paths);
+  const controlRoom = state || opts.notify ? await readControlRoomRecord(paths) : undefined;
+  if (opts.notify && !controlRoom) throw noControlRoom();
+
   const interrupt = interruptOnSignals();
   const redactor = new Redactor();
   let client: WatchClient | undefined;
   let adminId = '';
+  let ownDevice: { user: string; device: string } | undefined;
   const started = performance.now();
   try {
     if (state || opts.notify) {
-      const baseUrl = homeserverUrl(config.domain, opts.homeserverUrl);
+      const baseUrl = homeserverUrl(config.domain, opts.homeserverUrl, {
+        address: config.server.address,
+        ...(opts.homeserverUrlFrom ? { from: opts.homeserverUrlFrom } : {}),
+      });
       const admin = pickAdmin(config, opts.admin);
       adminId = `@${admin}:${config.domain}`;
       const password = await readPassword(paths, admin, opts.passwordFile);
       redactor.add(password);
       client = new WatchClient({ baseUrl, redactor, timeoutMs, signal: interrupt.signal });
-      await client.login(admin, password, 'matrix-oob watch').catch((err: unknown) => {
+      const login = await client.login(admin, password, 'matrix-oob watch').catch((err: unknown) => {
         throw explain(err, baseUrl, adminId, 'login');
       });
+      if (login.deviceId) ownDevice = { user: login.userId, device: login.deviceId };
       out.info(`state source: logged in to ${baseUrl} as ${adminId}`);
     }
     const colour = colourEnabled();
     const result = await runWatchSession(loaded, {
+      previous,
       once: opts.once,
       intervalMs,
       notify: opts.notify,
       state,
       ...(client ? { client } : {}),
+      ...(controlRoom ? { controlRoom } : {}),
+      ...(ownDevice ? { ownDevice } : {}),
       ...(target
         ? {
             log: {
