@@ -31,30 +31,6 @@ export function serverUrlOption(): Option {
   );
 }
 
-/** The --server-url pairs by domain; a pair without "=" or for a server that is not a fallback of the case is refused. */
-export function serverUrlMap(
-  pairs: readonly string[],
-  isFallback: (domain: string) => boolean,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    const domain = pair.slice(0, eq);
-    if (eq <= 0) {
-      throw new UserError(`--server-url ${JSON.stringify(pair)} is not DOMAIN=URL`, {
-        hint: 'e.g. --server-url example-backup.org=https://matrix.example-backup.org',
-      });
-    }
-    if (!isFallback(domain)) {
-      throw new UserError(`--server-url ${pair}: ${domain} is not a fallback server of this case`, {
-        hint: 'give the domain of a server in fallback: in matrix-oob.yml (the main one is --homeserver-url)',
-      });
-    }
-    out[domain] = pair.slice(eq + 1);
-  }
-  return out;
-}
-
 /** --admin: the account to log in as. */
 export function adminOption(
   description = 'admin user to log in as (default: the first user with admin: true)',

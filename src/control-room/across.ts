@@ -47,7 +47,6 @@ export interface AcrossResult {
 }
 
 /** #control:<domain>; the name src/verify uses for controlAlias. */
-export { controlAlias as aliasOn } from './ensure.js';
 
 export async function ensureAcrossServers(o: AcrossOptions): Promise<AcrossResult> {
   const log = o.log ?? (() => {});

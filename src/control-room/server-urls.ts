@@ -1,3 +1,5 @@
+import type { Config } from '../config/schema.js';
+import { fallbackServers } from '../config/servers.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -32,4 +34,14 @@ export function serverUrlPairs(
     out[domain] = pair.slice(eq + 1);
   }
   return out;
+}
+
+/** --server-url DOMAIN=URL pairs (control-room, user remove): each must name a fallback server. */
+export function fallbackServerUrls(pairs: readonly string[], config: Config): Record<string, string> {
+  return serverUrlPairs(
+    '--server-url',
+    pairs,
+    fallbackServers(config).map((s) => s.domain),
+    "a fallback server of this case (the main server's URL is --homeserver-url)",
+  );
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { caseServers, configFor } from '../config/servers.js';
-import { aliasOn } from '../control-room/across.js';
+import { controlAlias } from '../control-room/ensure.js';
 import { DEFAULT_TIMEOUT_MS, type VerifyOptions, type VerifyReport, verifyDeployment } from './checks.js';
 import { type HttpsGet, HttpsGetError, type HttpsGetOptions, httpsGet } from './https.js';
 
@@ -53,7 +53,7 @@ export async function federationPairs(
     server: string,
     aliasDomain: string,
   ): Promise<{ roomId?: string; problem?: string; status?: number }> => {
-    const url = `https://matrix.${server}/_matrix/client/v3/directory/room/${encodeURIComponent(aliasOn(aliasDomain))}`;
+    const url = `https://matrix.${server}/_matrix/client/v3/directory/room/${encodeURIComponent(controlAlias(aliasDomain))}`;
     try {
       const res = await get(url, options);
       let parsed: unknown;
@@ -90,7 +90,7 @@ export async function federationPairs(
         from,
         to,
         status: 'fail',
-        detail: `${aliasOn(to)} does not resolve on ${to} itself (${mine.problem})`,
+        detail: `${controlAlias(to)} does not resolve on ${to} itself (${mine.problem})`,
         fix: 'create the room and the aliases with "matrix-oob control-room", then verify again',
       });
     } else if (theirs.roomId === mine.roomId) {
@@ -98,7 +98,7 @@ export async function federationPairs(
         from,
         to,
         status: 'ok',
-        detail: `${from} resolves ${aliasOn(to)} over federation: ${theirs.roomId}`,
+        detail: `${from} resolves ${controlAlias(to)} over federation: ${theirs.roomId}`,
       });
     } else {
       checks.push({
@@ -106,8 +106,8 @@ export async function federationPairs(
         to,
         status: 'fail',
         detail: theirs.roomId
-          ? `${from} resolves ${aliasOn(to)} to ${theirs.roomId}, ${to} says ${mine.roomId}`
-          : `${from} cannot resolve ${aliasOn(to)} (${theirs.problem}): it does not reach ${to} over federation`,
+          ? `${from} resolves ${controlAlias(to)} to ${theirs.roomId}, ${to} says ${mine.roomId}`
+          : `${from} cannot resolve ${controlAlias(to)} (${theirs.problem}): it does not reach ${to} over federation`,
         fix: `check that ${to}'s federation port 8448 answers from ${from}'s network and that both servers list each other in matrix_synapse_federation_domain_whitelist (run "matrix-oob deploy" after "init")`,
       });
     }

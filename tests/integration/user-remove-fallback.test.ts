@@ -51,7 +51,7 @@ describe('user remove with a fallback server (built CLI, two test homeservers)',
     );
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(
-      `error: --server-url other.test=${fallback.url}: other.test is not a fallback server of this case`,
+      `error: --server-url "other.test=${fallback.url}": other.test is not a fallback server of this case (the main server's URL is --homeserver-url)`,
     );
     expect(main.deactivated.size + fallback.deactivated.size).toBe(0);
   });

@@ -5,8 +5,8 @@ import {
   adminPasswordFileOption,
   exitCodesHelp,
   homeserverUrlOption,
-  repeatable,
   requestTimeoutOption,
+  serverUrlOption,
 } from '../options.js';
 
 export interface ControlRoomCommandOptions {
@@ -30,12 +30,7 @@ export function registerControlRoom(program: Command, ctx: CommandContext): void
     .addOption(adminOption())
     .addOption(adminPasswordFileOption())
     .addOption(requestTimeoutOption())
-    .addOption(
-      repeatable(
-        '--server-url <domain=url>',
-        "a fallback server's homeserver URL (default https://matrix.<domain>); repeatable",
-      ),
-    )
+    .addOption(serverUrlOption())
     .addHelpText(
       'after',
       exitCodesHelp(

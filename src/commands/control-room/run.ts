@@ -1,8 +1,7 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { loadCase } from '../../config/load.js';
-import { fallbackServers } from '../../config/servers.js';
 import { fallbackProblems, setUpControlRoom } from '../../control-room/case.js';
-import { serverUrlPairs } from '../../control-room/server-urls.js';
+import { fallbackServerUrls } from '../../control-room/server-urls.js';
 import { FailureError } from '../../errors.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
@@ -21,12 +20,7 @@ export async function runControlRoom({ opts, globals, out }: ControlRoomRequest)
   const timeoutMs = requestTimeoutMs(opts.timeout);
   const loaded = await loadCase(globals.case);
   for (const w of loaded.warnings) out.warn(w);
-  const homeserverUrls = serverUrlPairs(
-    '--server-url',
-    opts.serverUrl ?? [],
-    fallbackServers(loaded.config).map((s) => s.domain),
-    "a fallback server of this case (the main server's URL is --homeserver-url)",
-  );
+  const homeserverUrls = fallbackServerUrls(opts.serverUrl ?? [], loaded.config);
 
   // Ctrl-C / SIGTERM: finish the current call, log out (the token must not outlive us), exit 130.
   // While installed, further signals do not kill us half-way through the logout.

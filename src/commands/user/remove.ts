@@ -6,18 +6,19 @@ import { credentialsPath, pendingPath } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
 import { withCaseLock } from '../../case/lock.js';
 import { loadCase } from '../../config/load.js';
-import { fallbackServers, serverByDomain } from '../../config/servers.js';
+import { fallbackServers } from '../../config/servers.js';
 import { editConfigUsers } from '../../config/users-edit.js';
 import { localpartProblem } from '../../config/validators.js';
 import { homeserverUrl } from '../../control-room/case.js';
 import { readPassword } from '../../control-room/credentials.js';
+import { fallbackServerUrls } from '../../control-room/server-urls.js';
 import { FailureError, UserError } from '../../errors.js';
 import { MatrixApiError, MatrixClient, MatrixUnreachableError } from '../../matrix/client.js';
 import { Redactor } from '../../secrets/redact.js';
 import { nextCommand } from '../../ui/next.js';
 import type { Output } from '../../ui/output.js';
 import type { GlobalOptions } from '../context.js';
-import { requestTimeoutMs, serverUrlMap } from '../options.js';
+import { requestTimeoutMs } from '../options.js';
 
 export interface UserRemoveOptions {
   homeserverUrl?: string;
@@ -58,7 +59,7 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
     address: config.server.address,
     ...(req.opts.homeserverUrlFrom ? { from: req.opts.homeserverUrlFrom } : {}),
   });
-  const urls = serverUrlMap(req.opts.serverUrl ?? [], (d) => serverByDomain(config, d)?.isMain === false);
+  const urls = fallbackServerUrls(req.opts.serverUrl ?? [], config);
   const userId = `@${name}:${config.domain}`;
   const credFile = credentialsPath(paths.credentialsDir, name);
   const configured = config.users.find((u) => u.name === name);
