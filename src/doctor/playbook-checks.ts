@@ -1,8 +1,7 @@
 import { relative } from 'node:path';
+import { caseRedactor } from '../ansible/case.js';
 import { type LocalChecksResult, runLocalChecks } from '../playbook/checks/run.js';
 import { VALIDATED_VERSION_VAR } from '../playbook/migration.js';
-import { secretValuesOf } from '../secrets/keys.js';
-import { Redactor } from '../secrets/redact.js';
 import { checkoutWithVars } from './checkout.js';
 import type { DoctorContext } from './context.js';
 import type { CheckResult } from './report.js';
@@ -16,9 +15,11 @@ export async function playbookChecks(ctx: DoctorContext): Promise<CheckResult> {
   const base = { id: 'playbook-checks', title: "playbook's own checks" };
   const needs = await checkoutWithVars(ctx, base);
   if ('skip' in needs) return needs.skip;
-  const { path, vars } = needs;
+  const { path } = needs;
   const { paths } = needs.loaded;
-  const redactor = new Redactor(secretValuesOf(vars));
+  // The one case redactor: every server's vars.yml (fallbacks too, whose checks run here as
+  // well), the secrets MDAD derives from the generic key, handed-out passwords.
+  const redactor = await caseRedactor(paths, path);
   const result = await runLocalChecks({
     checkout: path,
     inventory: paths.hosts,
