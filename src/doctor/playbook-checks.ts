@@ -1,5 +1,4 @@
 import { relative } from 'node:path';
-import { caseRedactor } from '../ansible/case.js';
 import { type LocalChecksResult, runLocalChecks } from '../playbook/checks/run.js';
 import { VALIDATED_VERSION_VAR } from '../playbook/migration.js';
 import { checkoutWithVars } from './checkout.js';
@@ -17,9 +16,9 @@ export async function playbookChecks(ctx: DoctorContext): Promise<CheckResult> {
   if ('skip' in needs) return needs.skip;
   const { path } = needs;
   const { paths } = needs.loaded;
-  // The one case redactor: every server's vars.yml (fallbacks too, whose checks run here as
+  // The case's one redactor: every server's vars.yml (fallbacks too, whose checks run here as
   // well), the secrets MDAD derives from the generic key, handed-out passwords.
-  const redactor = await caseRedactor(paths, path);
+  const redactor = await ctx.redactor;
   const result = await runLocalChecks({
     checkout: path,
     inventory: paths.hosts,

@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { capture } from '../../src/adapters/process.js';
-import { loadCase } from '../../src/config/load.js';
-import { readInventoryState } from '../../src/doctor/inventory-state.js';
-import { playbookChecks } from '../../src/doctor/playbook-checks.js';
 import { toUuid } from '../../src/secrets/derived.js';
 import { HAND_SECRET, writeHandCase } from '../helpers/case.js';
-import { tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
 
 // doctor runs the checkout's own checks (real ansible-playbook, here, no SSH) on every server of
 // the case. A check message may print any variable: the values must come back redacted with the
@@ -58,25 +54,20 @@ describe("doctor's playbook checks", () => {
         `matrix_domain: other.test\nmatrix_homeserver_generic_secret_key: '${FALLBACK_KEY}'\npostgres_connection_password: '${FALLBACK_PG}'\n`,
         { mode: 0o600 },
       );
-      const loaded = await loadCase(root);
-      const result = await playbookChecks({
-        caseDir: root,
-        loaded,
-        inventory: readInventoryState(loaded.paths),
-        capture,
-        env: { ...process.env, ANSIBLE_LOCALHOST_WARNING: 'false' },
-        minAnsibleCore: '2.14',
-        minCommunityDocker: '3.0.0',
-        sshTimeoutSec: 5,
+      // The whole command: its redactor is built once and shared by the checks.
+      const r = await runCli(['--case', root, '--json', 'doctor'], {
+        env: { ANSIBLE_LOCALHOST_WARNING: 'false' },
       });
-      const shown = JSON.stringify(result);
+      const shown = r.all;
+      const result = (
+        JSON.parse(r.stdout) as { checks: { id: string; summary: string; details?: string[] }[] }
+      ).checks.find((c) => c.id === 'playbook-checks')!;
       // The check really ran on both servers and printed the values (redacted).
-      expect(result.status).toBe('fail');
       expect(result.summary).toMatch(/^2 of the playbook's own checks fail/);
       expect(result.details).toEqual(
         Array(2).fill('custom/leak : Fail printing values: derived [REDACTED] pg [REDACTED]'),
       );
-      const cache = readFileSync(loaded.paths.checksCache, 'utf8');
+      const cache = readFileSync(join(root, '.cache', 'mdad-checks.json'), 'utf8');
       expect(cache).toContain('"host":"matrix.other.test"');
       for (const secret of [derived(HAND_SECRET), derived(FALLBACK_KEY), FALLBACK_PG, FALLBACK_KEY]) {
         expect(shown).not.toContain(secret);
