@@ -36,7 +36,7 @@ function writeCheckout(dir: string): void {
 }
 
 describe("doctor's playbook checks", () => {
-  it('redact every server secret and every derived one from the messages and the cache', async () => {
+  it('redact every server secret and every derived one, and name the server of each failure', async () => {
     const tmp = tempDir();
     try {
       const checkout = join(tmp.dir, 'mdad');
@@ -60,13 +60,21 @@ describe("doctor's playbook checks", () => {
       });
       const shown = r.all;
       const result = (
-        JSON.parse(r.stdout) as { checks: { id: string; summary: string; details?: string[] }[] }
+        JSON.parse(r.stdout) as {
+          checks: { id: string; summary: string; details?: string[]; fix?: string }[];
+        }
       ).checks.find((c) => c.id === 'playbook-checks')!;
       // The check really ran on both servers and printed the values (redacted).
       expect(result.summary).toMatch(/^2 of the playbook's own checks fail/);
-      expect(result.details).toEqual(
-        Array(2).fill('custom/leak : Fail printing values: derived [REDACTED] pg [REDACTED]'),
+      // Each line names its server, the fix names each server's own vars.yml.
+      expect([...(result.details ?? [])].sort()).toEqual([
+        'custom/leak : Fail printing values (on matrix.example.test): derived [REDACTED] pg [REDACTED]',
+        'custom/leak : Fail printing values (on matrix.other.test): derived [REDACTED] pg [REDACTED]',
+      ]);
+      expect(result.fix).toMatch(
+        /^fix inventory\/host_vars\/matrix\.(example|other)\.test\/vars\.yml and inventory\/host_vars\/matrix\.(example|other)\.test\/vars\.yml as the message says/,
       );
+      expect(result.fix).toContain('matrix.other.test/vars.yml');
       const cache = readFileSync(join(root, '.cache', 'mdad-checks.json'), 'utf8');
       expect(cache).toContain('"host":"matrix.other.test"');
       for (const secret of [derived(HAND_SECRET), derived(FALLBACK_KEY), FALLBACK_PG, FALLBACK_KEY]) {
