@@ -6,23 +6,28 @@ import { FIXTURE_EXPECTED_VERSION, makeFixtureCheckout } from '../helpers/mdad-f
 
 // MDAD's migration gate runs on every server of the inventory: `playbook acknowledge` must
 // bring each fallback server's vars.yml up too (docs/fallback.md), not only the main one.
+/** A case with one fallback server, the main vars.yml at `mainVersion`, the fallback's `fbText`. */
+function fallbackCase(dir: string, mainVersion: string, fbText: string) {
+  const checkout = makeFixtureCheckout(join(dir, 'mdad'), { roles: false });
+  const root = join(dir, 'case');
+  writeHandCase(root, {
+    validatedVersion: mainVersion,
+    configExtra: `fallback:\n  - domain: other.test\n    server:\n      address: 127.0.0.2\nplaybook:\n  path: ${checkout}\n`,
+  });
+  const fbDir = join(root, 'inventory', 'host_vars', 'matrix.other.test');
+  mkdirSync(fbDir, { mode: 0o700 });
+  const fbVars = join(fbDir, 'vars.yml');
+  writeFileSync(fbVars, fbText, { mode: 0o600 });
+  return { root, fbVars, mainVars: join(root, 'inventory', 'host_vars', 'matrix.example.test', 'vars.yml') };
+}
+
 describe('playbook acknowledge with a fallback server', () => {
   it("updates the fallback's vars.yml when it is behind, even when the main one is current", async () => {
     const tmp = tempDir();
     try {
-      const checkout = makeFixtureCheckout(join(tmp.dir, 'mdad'), { roles: false });
-      const root = join(tmp.dir, 'case');
-      writeHandCase(root, {
-        validatedVersion: FIXTURE_EXPECTED_VERSION,
-        configExtra: `fallback:\n  - domain: other.test\n    server:\n      address: 127.0.0.2\nplaybook:\n  path: ${checkout}\n`,
-      });
-      const mainVars = join(root, 'inventory', 'host_vars', 'matrix.example.test', 'vars.yml');
-      const fbDir = join(root, 'inventory', 'host_vars', 'matrix.other.test');
-      mkdirSync(fbDir, { mode: 0o700 });
-      const fbVars = join(fbDir, 'vars.yml');
       const fbBefore =
         "# the fallback\nmatrix_domain: other.test\nmatrix_playbook_migration_validated_version: 'v2025.01.01.0'\nmatrix_homeserver_generic_secret_key: 'FallbackKey0123456789'\n";
-      writeFileSync(fbVars, fbBefore, { mode: 0o600 });
+      const { root, fbVars, mainVars } = fallbackCase(tmp.dir, FIXTURE_EXPECTED_VERSION, fbBefore);
       const mainBefore = readFileSync(mainVars, 'utf8');
 
       const r = await runCli(['--case', root, '--yes', '--json', 'playbook', 'acknowledge']);
@@ -53,18 +58,11 @@ describe('playbook acknowledge with a fallback server', () => {
   it('refuses to lower a fallback validated for a newer version, writing nothing', async () => {
     const tmp = tempDir();
     try {
-      const checkout = makeFixtureCheckout(join(tmp.dir, 'mdad'), { roles: false });
-      const root = join(tmp.dir, 'case');
-      writeHandCase(root, {
-        validatedVersion: 'v2025.01.01.0',
-        configExtra: `fallback:\n  - domain: other.test\n    server:\n      address: 127.0.0.2\nplaybook:\n  path: ${checkout}\n`,
-      });
-      const mainVars = join(root, 'inventory', 'host_vars', 'matrix.example.test', 'vars.yml');
-      const fbDir = join(root, 'inventory', 'host_vars', 'matrix.other.test');
-      mkdirSync(fbDir, { mode: 0o700 });
-      writeFileSync(join(fbDir, 'vars.yml'), 'matrix_playbook_migration_validated_version: v2099.01.01.0\n', {
-        mode: 0o600,
-      });
+      const { root, mainVars } = fallbackCase(
+        tmp.dir,
+        'v2025.01.01.0',
+        'matrix_playbook_migration_validated_version: v2099.01.01.0\n',
+      );
       const mainBefore = readFileSync(mainVars, 'utf8');
       const r = await runCli(['--case', root, '--yes', 'playbook', 'acknowledge']);
       expect(r.exitCode).toBe(1);
