@@ -84,8 +84,10 @@ export async function runStreamedChild(req: StreamedChildRequest): Promise<Strea
       });
     }
   };
-  const outSplitter = new LineSplitter(onLine);
-  const errSplitter = new LineSplitter(onLine);
+  // A line too long to hold is passed on in pieces, never cut inside a secret.
+  const cut = (text: string, at: number) => req.log.safeCut(text, at);
+  const outSplitter = new LineSplitter(onLine, cut);
+  const errSplitter = new LineSplitter(onLine, cut);
   child.stdout?.on('data', (c: Buffer) => outSplitter.push(c));
   child.stderr?.on('data', (c: Buffer) => errSplitter.push(c));
   const streamsDone = Promise.all([

@@ -1,4 +1,5 @@
 import type { DeployState } from '../case/state.js';
+import { hasOption } from './args.js';
 import type { Recap } from './recap.js';
 
 /**
@@ -17,7 +18,7 @@ export function failedHosts(recap: Recap): string[] {
 
 /** The operator gave their own --limit / -l: theirs wins, ours is not added. */
 export function hasOwnLimit(args: readonly string[]): boolean {
-  return args.some((a) => a === '-l' || a === '--limit' || a.startsWith('--limit=') || /^-l\S/.test(a));
+  return hasOption(args, '--limit');
 }
 
 /**

@@ -15,15 +15,23 @@ export function stripAnsi(text: string): string {
   return text.replace(ANSI, '');
 }
 
+/** How far past a cut a long line is read, so a secret across the cut is seen whole. */
+export const CUT_LOOKAHEAD = 4096;
+
 /**
  * Splits a byte stream into lines as they arrive (UTF-8 safe across chunk boundaries). Only the
- * current unfinished line is held, and never more than MAX_LINE characters of it.
+ * current unfinished line is held, and never more than MAX_LINE characters of it. With `cut`
+ * (a Redactor's safeCut), a longer line is cut CUT_LOOKAHEAD before MAX_LINE, or earlier where
+ * a secret would straddle the cut: each piece is redacted alone, so no secret may be split.
  */
 export class LineSplitter {
   private carry = '';
   private readonly decoder = new TextDecoder('utf-8');
 
-  constructor(private readonly onLine: (line: string) => void) {}
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly cut?: (text: string, at: number) => number,
+  ) {}
 
   push(chunk: Uint8Array): void {
     let text = this.carry + this.decoder.decode(chunk, { stream: true });
@@ -35,8 +43,9 @@ export class LineSplitter {
       nl = text.indexOf('\n');
     }
     while (text.length > MAX_LINE) {
-      this.onLine(text.slice(0, MAX_LINE));
-      text = text.slice(MAX_LINE);
+      const at = this.cut ? this.cut(text, MAX_LINE - CUT_LOOKAHEAD) : MAX_LINE;
+      this.onLine(text.slice(0, at));
+      text = text.slice(at);
     }
     this.carry = text;
   }
@@ -86,6 +95,11 @@ export class LogFile {
       stream.once('error', (err) => reject(fileError(err, path, 'write the log')));
     });
     return new LogFile(path, stream, redactor);
+  }
+
+  /** Where a long line may be cut without splitting a secret (Redactor.safeCut). */
+  safeCut(text: string, at: number): number {
+    return this.redactor.safeCut(text, at);
   }
 
   /** Returns false when the caller should wait for `drained()` before writing more. */

@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import { isSecretKey } from '../secrets/keys.js';
 import { extraVarsValues } from '../ssh/pin-guard.js';
 import { formatElapsed } from '../ui/status-line.js';
+import { parseAnsibleArgs } from './args.js';
 import { formatRecap } from './recap.js';
 import type { PlaybookCommand, PlaybookResult } from './run.js';
 
@@ -78,26 +79,15 @@ export function checkExtraArgs(args: readonly string[]): void {
       );
     }
   }
-  for (const arg of args) {
-    const name = arg.split('=')[0]!;
-    if (['-i', '--inventory', '--inventory-file', '-t', '--tags'].includes(name)) {
-      throw new UserError(`"${arg}" cannot be passed through: matrix-oob sets the inventory and the tags`, {
+  for (const { name, raw } of parseAnsibleArgs(args)) {
+    if (name === '--inventory' || name === '--tags') {
+      throw new UserError(`"${raw}" cannot be passed through: matrix-oob sets the inventory and the tags`, {
         hint: 'use --stage to choose what runs, and --case for the case folder; --limit, -v and --check pass through.',
       });
     }
-    if (
-      [
-        '-k',
-        '--ask-pass',
-        '-K',
-        '--ask-become-pass',
-        '--ask-vault-pass',
-        '-J',
-        '--ask-vault-password',
-      ].includes(name)
-    ) {
+    if (name === '--ask-pass' || name === '--ask-become-pass' || name === '--ask-vault-password') {
       throw new UserError(
-        `"${arg}" cannot be passed through: Ansible runs without a terminal, so it cannot prompt`,
+        `"${raw}" cannot be passed through: Ansible runs without a terminal, so it cannot prompt`,
         {
           hint: 'load the SSH key into ssh-agent, use passwordless sudo or ansible_become_password in vars.yml, and --vault-password-file for vault.',
         },
@@ -108,8 +98,10 @@ export function checkExtraArgs(args: readonly string[]): void {
 
 /** Extra args that make a run a rehearsal: it must not count as a finished stage. */
 export function isRehearsal(args: readonly string[]): boolean {
-  return args.some((a) =>
-    ['-C', '--check', '--syntax-check', '--list-tasks', '--list-hosts', '--list-tags'].includes(a),
+  return parseAnsibleArgs(args).some(
+    (a) =>
+      a.name !== undefined &&
+      ['--check', '--syntax-check', '--list-tasks', '--list-hosts', '--list-tags'].includes(a.name),
   );
 }
 

@@ -1,5 +1,5 @@
 import { type CallStack, callServices, defaultCallStack, stackProblem } from './calls.js';
-import { type FieldIssue, fallbackIssues } from './servers.js';
+import { becomeProblem, type FieldIssue, fallbackIssues } from './servers.js';
 import { ipv4Problem, localpartProblem } from './validators.js';
 
 /**
@@ -37,12 +37,8 @@ export interface PartialConfig {
 export function crossFieldIssues(cfg: PartialConfig): FieldIssue[] {
   const out: FieldIssue[] = [];
   const srv = cfg.server;
-  if (srv && typeof srv.ssh_user === 'string' && srv.ssh_user !== 'root' && srv.become === false) {
-    out.push({
-      path: ['server', 'become'],
-      message: `must be true when ssh_user is "${srv.ssh_user}": the playbook needs root (set become: true, or ssh_user: root)`,
-    });
-  }
+  const become = becomeProblem(srv);
+  if (become) out.push({ path: ['server', 'become'], message: become });
   const users = Array.isArray(cfg.users) ? cfg.users : [];
   const seen = new Set<string>();
   users.forEach((u, i) => {

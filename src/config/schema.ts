@@ -135,16 +135,17 @@ const dnsSettings = z.strictObject({
     .min(1, { error: 'must be a whole number from 1 to 65535 (DNS uses 53)' })
     .max(65535, { error: 'must be a whole number from 1 to 65535 (DNS uses 53)' })
     .optional(),
+  // Each check names its own range: the type's message ("must be a number") would be wrong for 20.
   query_timeout_ms: z
     .number({ error: kind('a number', 'query_timeout_ms: 2000') })
-    .int()
-    .positive()
+    .int({ error: 'must be a whole number of milliseconds above 0, e.g. query_timeout_ms: 2000' })
+    .positive({ error: 'must be a whole number of milliseconds above 0, e.g. query_timeout_ms: 2000' })
     .optional(),
   retries: z
     .number({ error: kind('a number', 'retries: 1') })
-    .int()
-    .min(0)
-    .max(10)
+    .int({ error: 'must be a whole number from 0 to 10, e.g. retries: 1' })
+    .min(0, { error: 'must be a whole number from 0 to 10, e.g. retries: 1' })
+    .max(10, { error: 'must be a whole number from 0 to 10, e.g. retries: 1' })
     .optional(),
 });
 

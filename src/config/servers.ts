@@ -92,15 +92,17 @@ export function fallbackIssues(cfg: { domain?: unknown; fallback?: unknown; user
         if (problem) issues.push({ path: ['fallback', i, 'domain'], message: `user ${u.name} ${problem}` });
       }
     }
-    const srv = entry.server;
-    if (srv && typeof srv.ssh_user === 'string' && srv.ssh_user !== 'root' && srv.become === false) {
-      issues.push({
-        path: ['fallback', i, 'server', 'become'],
-        message: `must be true when ssh_user is "${srv.ssh_user}": the playbook needs root (set become: true, or ssh_user: root)`,
-      });
-    }
+    const become = becomeProblem(entry.server);
+    if (become) issues.push({ path: ['fallback', i, 'server', 'become'], message: become });
   });
   return issues;
+}
+
+/** Why a server's `become` is wrong (a non-root login with become: false), on a partial value. */
+export function becomeProblem(srv: { ssh_user?: unknown; become?: unknown } | undefined): string | undefined {
+  return srv && typeof srv.ssh_user === 'string' && srv.ssh_user !== 'root' && srv.become === false
+    ? `must be true when ssh_user is "${srv.ssh_user}": the playbook needs root (set become: true, or ssh_user: root)`
+    : undefined;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { relative } from 'node:path';
 import type { Capture } from '../adapters/process.js';
+import { caseRedactor } from '../ansible/case.js';
 import type { CasePaths } from '../case/paths.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
 import { fallbackServers } from '../config/servers.js';
 import { UserError } from '../errors.js';
-import { secretValuesOf } from '../secrets/keys.js';
+import { checkoutPath } from '../playbook/pin.js';
 import { Redactor } from '../secrets/redact.js';
 import { checkoutChecks } from './checkout.js';
 import type { DoctorContext } from './context.js';
@@ -57,10 +58,15 @@ export async function runDoctor(
     };
   }
   const inventory = loaded ? readInventoryState(loaded.paths) : Promise.resolve(undefined);
+  // Every server's secrets and those MDAD derives from them (read from the checkout once).
+  const redactor = loaded
+    ? caseRedactor(loaded.paths, checkoutPath(loaded))
+    : Promise.resolve(new Redactor());
   const ctx: DoctorContext = {
     caseDir: opts.caseDir,
     loaded,
     inventory,
+    redactor,
     capture: opts.capture,
     env: opts.env,
     minAnsibleCore: opts.minAnsibleCore,
@@ -87,8 +93,6 @@ export async function runDoctor(
     // Every fallback server too (docs/fallback.md).
     ...(loaded ? fallbackServers(loaded.config).map((s) => sshCheck(ctx, s)) : []),
   ]);
-  const state = await inventory;
-  const redactor = new Redactor(secretValuesOf(state?.vars));
   return {
     report: summarise([
       ...tools,
@@ -101,7 +105,7 @@ export async function runDoctor(
       ssh,
       ...fallbackSsh,
     ]),
-    redactor,
+    redactor: await redactor,
     ...(loaded ? { paths: loaded.paths } : {}),
   };
 }

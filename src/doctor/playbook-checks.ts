@@ -1,8 +1,6 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { type LocalChecksResult, runLocalChecks } from '../playbook/checks/run.js';
 import { VALIDATED_VERSION_VAR } from '../playbook/migration.js';
-import { secretValuesOf } from '../secrets/keys.js';
-import { Redactor } from '../secrets/redact.js';
 import { checkoutWithVars } from './checkout.js';
 import type { DoctorContext } from './context.js';
 import type { CheckResult } from './report.js';
@@ -16,9 +14,11 @@ export async function playbookChecks(ctx: DoctorContext): Promise<CheckResult> {
   const base = { id: 'playbook-checks', title: "playbook's own checks" };
   const needs = await checkoutWithVars(ctx, base);
   if ('skip' in needs) return needs.skip;
-  const { path, vars } = needs;
+  const { path } = needs;
   const { paths } = needs.loaded;
-  const redactor = new Redactor(secretValuesOf(vars));
+  // The case's one redactor: every server's vars.yml (fallbacks too, whose checks run here as
+  // well), the secrets MDAD derives from the generic key, handed-out passwords.
+  const redactor = await ctx.redactor;
   const result = await runLocalChecks({
     checkout: path,
     inventory: paths.hosts,
@@ -27,12 +27,17 @@ export async function playbookChecks(ctx: DoctorContext): Promise<CheckResult> {
     cacheFile: paths.checksCache,
     redact: (t) => redactor.redact(t),
   });
-  return judge(result, relative(paths.root, paths.vars) || paths.vars, base);
+  // A failure on a fallback server is fixed in that server's vars.yml.
+  const varsFileOf = (host: string) => {
+    const file = join(paths.inventoryDir, 'host_vars', host, 'vars.yml');
+    return relative(paths.root, file) || file;
+  };
+  return judge(result, varsFileOf, base);
 }
 
 export function judge(
   result: LocalChecksResult,
-  varsFile: string,
+  varsFileOf: (host: string) => string,
   base: { id: string; title: string },
 ): CheckResult {
   const when = result.cached ? 'cached' : `${result.seconds}s`;
@@ -53,23 +58,31 @@ export function judge(
         fix: 'run "matrix-oob doctor" again; if it persists, the playbook run would fail the same way: read the message above.',
       };
     case 'fail': {
-      const variables = [...new Set(result.failures.flatMap((f) => f.variables.slice(0, 1)))];
+      // Several servers: each line names its host, each fix the vars.yml of the host it failed on.
+      const severalHosts = new Set(result.failures.map((f) => f.host)).size > 1;
       const details = result.failures.flatMap((f) => [
-        `${f.task}: ${firstLines(f.message)}`,
+        `${f.task}${severalHosts ? ` (on ${f.host})` : ''}: ${firstLines(f.message)}`,
         ...(f.variables[0] ? [`  variable: ${f.variables[0]}`] : []),
       ]);
-      const migration = variables.includes(VALIDATED_VERSION_VAR);
-      const others = variables.filter((v) => v !== VALIDATED_VERSION_VAR);
+      const migration = result.failures.some((f) => f.variables[0] === VALIDATED_VERSION_VAR);
+      const toFix = new Map<string, Set<string>>();
+      for (const f of result.failures) {
+        const variable = f.variables[0];
+        if (!variable || variable === VALIDATED_VERSION_VAR) continue;
+        const file = varsFileOf(f.host);
+        toFix.set(file, (toFix.get(file) ?? new Set()).add(variable));
+      }
+      const files = [...new Set(result.failures.map((f) => varsFileOf(f.host)))];
       const fixes = [
         ...(migration ? ['review the breaking changes with "matrix-oob playbook acknowledge"'] : []),
-        ...(others.length > 0 ? [`fix ${others.join(', ')} in ${varsFile}`] : []),
+        ...[...toFix].map(([file, vars]) => `fix ${[...vars].join(', ')} in ${file}`),
       ];
       return {
         ...base,
         status: 'fail',
         summary: `${result.failures.length} of the playbook's own check${result.failures.length === 1 ? '' : 's'} fail${result.failures.length === 1 ? 's' : ''} on this inventory (${when}): the run would stop there`,
         details,
-        fix: `${fixes.join('; ') || `fix ${varsFile} as the message says`}, then run "matrix-oob doctor" again.`,
+        fix: `${fixes.join('; ') || `fix ${files.join(' and ')} as the message says`}, then run "matrix-oob doctor" again.`,
       };
     }
   }

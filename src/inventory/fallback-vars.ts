@@ -5,9 +5,9 @@ import type { PlannedFile } from '../case/plan.js';
 import type { Config } from '../config/schema.js';
 import { fallbackServers } from '../config/servers.js';
 import { secretValuesOf } from '../secrets/keys.js';
-import { existingValue, mergeVars, parseExistingVars } from './merge.js';
+import { existingValue, keepOrGenerateSecrets, mergeVars, parseExistingVars } from './merge.js';
 import { renderVars } from './render.js';
-import { generateSecret, SECRET_KEYS, type SecretKey } from './secrets.js';
+import type { SecretKey } from './secrets.js';
 
 /** What `init` writes for the fallback servers: one vars.yml each, with its own secrets. */
 export interface FallbackVarsPlan {
@@ -34,14 +34,7 @@ export async function planFallbackVars(
     const path = serverVarsPath(paths, target.domain);
     const existingText = await readIfExists(path);
     const existing = existingText === undefined ? undefined : parseExistingVars(existingText, path);
-    const secrets = {} as Record<SecretKey, string>;
-    const created: SecretKey[] = [];
-    const kept: SecretKey[] = [];
-    for (const key of SECRET_KEYS) {
-      const current = existing ? existingValue(existing, key) : undefined;
-      (current === undefined ? created : kept).push(key);
-      secrets[key] = current ?? generateSecret();
-    }
+    const { secrets, created, kept } = keepOrGenerateSecrets(existing);
     const version =
       (existing && existingValue(existing, 'matrix_playbook_migration_validated_version')) ??
       migrationVersion;

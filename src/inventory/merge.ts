@@ -1,7 +1,7 @@
 import { type Document, isNode, isScalar } from 'yaml';
 import { describeYamlError } from '../config/yaml-error.js';
 import { UserError } from '../errors.js';
-import { SECRET_KEYS } from './secrets.js';
+import { generateSecret, SECRET_KEYS, type SecretKey } from './secrets.js';
 import { parseVarsDocument } from './yaml-doc.js';
 
 /** Keys whose value is written once and then kept: the secrets and the validated migration version. */
@@ -52,6 +52,26 @@ export function existingValue(doc: Document, key: string): string | undefined {
     return String(node.value);
   }
   return undefined;
+}
+
+/**
+ * The secrets of one server's vars.yml: each one already there is kept, each missing one is
+ * generated now (never regenerated once written).
+ */
+export function keepOrGenerateSecrets(existing: Document | undefined): {
+  secrets: Record<SecretKey, string>;
+  created: SecretKey[];
+  kept: SecretKey[];
+} {
+  const secrets = {} as Record<SecretKey, string>;
+  const created: SecretKey[] = [];
+  const kept: SecretKey[] = [];
+  for (const key of SECRET_KEYS) {
+    const current = existing ? existingValue(existing, key) : undefined;
+    (current === undefined ? created : kept).push(key);
+    secrets[key] = current ?? generateSecret();
+  }
+  return { secrets, created, kept };
 }
 
 /**

@@ -217,6 +217,22 @@ export class Redactor {
   }
 
   /**
+   * Where to cut `text` at or before `at` so that no secret form straddles the cut (a long line
+   * is passed on in pieces, each redacted alone): the start of a form crossing `at`, else `at`.
+   * The text must run far enough past `at` to hold a whole form.
+   */
+  safeCut(text: string, at: number): number {
+    if (this.forms.size === 0 || !this.mayHold(text)) return at;
+    const re = this.regex();
+    re.lastIndex = 0;
+    for (const m of text.matchAll(re)) {
+      if (m.index >= at) break;
+      if (m.index > 0 && m.index + m[0].length > at) return m.index;
+    }
+    return at;
+  }
+
+  /**
    * A quick test before the full one: every form of a secret keeps the secret's longest run of
    * letters and digits (no escaping layer touches them), so text without any such run holds no
    * form. Secrets without a run of 4 make every text a candidate.

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listFilesSync } from '../adapters/files.js';
+import { optionValues, parseAnsibleArgs } from '../ansible/args.js';
 import { readAnsibleConfig } from '../ansible/config-file.js';
 import { UserError } from '../errors.js';
 import { parseInventoryIni } from '../inventory/parse-hosts.js';
@@ -73,17 +74,9 @@ export function inventoryProblems(hostsFile: string, checkout: string | undefine
   return [...new Set(out)];
 }
 
-/** Values of `-e`/`--extra-vars` in pass-through arguments. */
+/** Values of `-e`/`--extra-vars` in pass-through arguments (any spelling Ansible accepts). */
 export function extraVarsValues(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-e' || a === '--extra-vars') {
-      if (args[i + 1] !== undefined) out.push(args[++i]!);
-    } else if (a.startsWith('--extra-vars=')) out.push(a.slice('--extra-vars='.length));
-    else if (/^-e./.test(a)) out.push(a.slice(2));
-  }
-  return out;
+  return optionValues(args, '--extra-vars');
 }
 
 /** key=value pairs of an inline `-e` (Ansible splits them like a shell would). */
@@ -127,25 +120,16 @@ export function passThroughProblems(args: readonly string[], cwd: string): strin
     }
     out.push(...mappingProblems(`-e ${value.startsWith('@') ? value : '(pass-through)'}`, vars));
   }
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const [flag, inline] = a.startsWith('--')
-      ? [a.split('=')[0]!, a.includes('=') ? a.slice(a.indexOf('=') + 1) : undefined]
-      : [a, undefined];
-    if (ARG_FLAGS.includes(flag)) {
-      const val = inline ?? args[i + 1] ?? '';
-      const opt = HOST_KEY_OPTION.exec(val);
+  for (const { name, value = '', raw } of parseAnsibleArgs(args)) {
+    if (name && ARG_FLAGS.includes(name)) {
+      const opt = HOST_KEY_OPTION.exec(value);
       if (opt)
-        out.push(`${flag} sets ${opt[1]}: only the key pinned in the case's known_hosts may be trusted`);
+        out.push(`${name} sets ${opt[1]}: only the key pinned in the case's known_hosts may be trusted`);
     }
-    if (flag === '-c' || flag === '--connection' || /^-c./.test(a)) {
-      const val =
-        inline ?? (a.length > 2 && flag !== '--connection' && a !== '-c' ? a.slice(2) : args[i + 1]) ?? '';
-      if (!SSH_CONNECTIONS.includes(val.toLowerCase()))
-        out.push(
-          `${flag === '--connection' ? '--connection' : '-c'} ${val}: matrix-oob's host-key pin only holds for the ssh connection`,
-        );
-    }
+    if (name === '--connection' && !SSH_CONNECTIONS.includes(value.toLowerCase()))
+      out.push(
+        `${raw.startsWith('--') ? '--connection' : '-c'} ${value}: matrix-oob's host-key pin only holds for the ssh connection`,
+      );
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Capture } from '../adapters/process.js';
+import { optionValues } from '../ansible/args.js';
 import { parseInventoryIni } from '../inventory/parse-hosts.js';
 import { parseVarsDocument } from '../inventory/yaml-doc.js';
 import { sshHostKeyOptions } from './known-hosts.js';
@@ -30,13 +31,7 @@ export function extraSshArgs(input: PinGuardInput): string[] {
   for (const name of ['ANSIBLE_SSH_COMMON_ARGS', 'ANSIBLE_SSH_EXTRA_ARGS'])
     if (input.env[name]) texts.push(input.env[name]!);
   const args = input.extraArgs;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    for (const flag of ['--ssh-common-args', '--ssh-extra-args']) {
-      if (a === flag && args[i + 1] !== undefined) texts.push(args[i + 1]!);
-      else if (a.startsWith(`${flag}=`)) texts.push(a.slice(flag.length + 1));
-    }
-  }
+  for (const flag of ['--ssh-common-args', '--ssh-extra-args']) texts.push(...optionValues(args, flag));
   const collect = (vars: Record<string, unknown>) => {
     for (const name of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
       if (typeof vars[name] === 'string') texts.push(vars[name] as string);

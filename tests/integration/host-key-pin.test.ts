@@ -77,6 +77,13 @@ describe('host-key pin', () => {
     );
   });
 
+  it('refuses ansible_ssh_args given as an abbreviated --extra or a -ve cluster (Ansible reads both as -e)', async () => {
+    const root = wrongPinCase();
+    const value = 'ansible_ssh_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"';
+    await refused(root, ['--', '--extra', value], {}, /ansible_ssh_args is set/);
+    await refused(root, ['--', '-ve', value], {}, /ansible_ssh_args is set/);
+  });
+
   it('refuses a KnownHostsCommand in ansible_ssh_common_args (vars.yml) and in -e @file', async () => {
     const root = wrongPinCase();
     addVar(root, `ansible_ssh_common_args: '-o KnownHostsCommand=${trustScript}'`);

@@ -1,6 +1,6 @@
 import { parseConfigText, validateConfig } from '../../src/config/validate.js';
 import { UserError } from '../../src/errors.js';
-import { configProblems } from '../helpers/config-problems.js';
+import { configProblems, configProblemsOrNone } from '../helpers/config-problems.js';
 
 const valid = () => ({
   domain: 'example.com',
@@ -26,6 +26,22 @@ describe('validateConfig', () => {
       playbook: {},
     });
     expect(warnings).toEqual([]);
+  });
+
+  it('refuses dns numbers out of range with the range, not "must be a number"', () => {
+    expect(problems({ ...valid(), dns: { retries: 20, query_timeout_ms: -5, auth_port: 0 } })).toEqual([
+      'dns.auth_port: must be a whole number from 1 to 65535 (DNS uses 53)',
+      'dns.query_timeout_ms: must be a whole number of milliseconds above 0, e.g. query_timeout_ms: 2000',
+      'dns.retries: must be a whole number from 0 to 10, e.g. retries: 1',
+    ]);
+    expect(problems({ ...valid(), dns: { retries: 1.5, query_timeout_ms: 0.5 } })).toEqual([
+      'dns.query_timeout_ms: must be a whole number of milliseconds above 0, e.g. query_timeout_ms: 2000',
+      'dns.retries: must be a whole number from 0 to 10, e.g. retries: 1',
+    ]);
+    expect(problems({ ...valid(), dns: { retries: 'two' } })).toEqual([
+      'dns.retries: must be a number, got "two": retries: 1',
+    ]);
+    expect(configProblemsOrNone({ ...valid(), dns: { retries: 0, query_timeout_ms: 2000 } })).toEqual([]);
   });
 
   it("reserves the recorder's name: a user called like it is refused, unless the recorder is off or renamed", () => {

@@ -7,9 +7,9 @@ import type { Config } from '../../config/schema.js';
 import { configToYaml } from '../../config/serialize.js';
 import { planFallbackVars } from '../../inventory/fallback-vars.js';
 import { existingJitsiAccounts, jitsiAccountsFor } from '../../inventory/jitsi-accounts.js';
-import { existingValue, mergeVars, parseExistingVars } from '../../inventory/merge.js';
+import { existingValue, keepOrGenerateSecrets, mergeVars, parseExistingVars } from '../../inventory/merge.js';
 import { renderHosts, renderVars } from '../../inventory/render.js';
-import { generateSecret, SECRET_KEYS, type SecretKey } from '../../inventory/secrets.js';
+import type { SecretKey } from '../../inventory/secrets.js';
 import {
   MIGRATION_DEFAULTS,
   PINNED_MIGRATION_VERSION,
@@ -44,15 +44,7 @@ export async function planInit(config: Config, paths: CasePaths, keepConfigFile:
   const existingText = await readIfExists(paths.vars);
   const existing = existingText === undefined ? undefined : parseExistingVars(existingText, paths.vars);
 
-  const secrets = {} as Record<SecretKey, string>;
-  const created: SecretKey[] = [];
-  const kept: SecretKey[] = [];
-  for (const key of SECRET_KEYS) {
-    const current = existing ? existingValue(existing, key) : undefined;
-    if (current !== undefined) kept.push(key);
-    else created.push(key);
-    secrets[key] = current ?? generateSecret();
-  }
+  const { secrets, created, kept } = keepOrGenerateSecrets(existing);
 
   const previous = existing
     ? existingValue(existing, 'matrix_playbook_migration_validated_version')
