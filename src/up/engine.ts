@@ -39,6 +39,8 @@ export class StepRunner {
   constructor(
     private readonly o: {
       paths: CasePaths;
+      /** The playbook checkout: the journal redacts what MDAD derives from the secrets too. */
+      checkout?: string;
       state: UpState;
       skip: Set<UpStepName>;
       out: Output;
@@ -74,7 +76,7 @@ export class StepRunner {
         ...(result.failed_hooks?.length ? { failed_hooks: result.failed_hooks } : {}),
         ...(error ? { error } : {}),
       },
-      await caseRedactor(paths),
+      await caseRedactor(paths, this.o.checkout),
       clock,
     );
   }

@@ -1,8 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { systemClock } from '../../src/adapters/clock.js';
+import { casePaths } from '../../src/case/paths.js';
 import { readState, writeSection } from '../../src/case/state.js';
+import { checkoutDerivations, derivedSecrets } from '../../src/secrets/derived.js';
+import { memoryOutput } from '../../src/ui/output.js';
 import { renderCard, type SummaryCard } from '../../src/up/card.js';
+import { StepRunner } from '../../src/up/engine.js';
 import { hookFailures, planRun, STEP_NAMES } from '../../src/up/steps.js';
 
 const now = '2026-11-29T16:00:00.000Z';
@@ -130,5 +135,47 @@ describe('up: the summary card', () => {
     expect(text).toContain('not created (run: matrix-oob control-room');
     expect(text).not.toContain('Hooks that failed');
     expect(text).toContain('  1. one\n  2. two');
+  });
+});
+
+describe('up: the journal of a failed step', () => {
+  it('redacts what MDAD derives from the case secrets, as the playbook commands do', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'matrix-oob-up-journal-'));
+    try {
+      const paths = casePaths(join(dir, 'case'), 'example.test');
+      const checkout = join(dir, 'mdad');
+      await mkdir(dirname(paths.vars), { recursive: true });
+      await mkdir(join(checkout, 'group_vars'), { recursive: true });
+      const generic = 'GenericSecretKey-0123456789abcdef';
+      await writeFile(paths.vars, `matrix_homeserver_generic_secret_key: '${generic}'\n`);
+      await writeFile(
+        join(checkout, 'group_vars', 'matrix_servers'),
+        "matrix_synapse_macaroon_secret_key: \"{{ (matrix_homeserver_generic_secret_key + ':synapse.mac') | hash('sha512') | to_uuid }}\"\n",
+      );
+      const [derived] = derivedSecrets(generic, checkoutDerivations(checkout));
+      expect(derived).toMatch(/^[0-9a-f-]{36}$/);
+      const steps = new StepRunner({
+        paths,
+        checkout,
+        state: { started_at: now, steps: {} },
+        skip: new Set(),
+        out: memoryOutput(),
+        clock: systemClock,
+        signal: new AbortController().signal,
+        resume: 'matrix-oob up',
+      });
+      const err = await steps
+        .run('setup', async () => {
+          throw new Error(`the server said: macaroon ${derived} is invalid`);
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      const journal = await readFile(paths.journal, 'utf8');
+      expect(journal).toContain('"stage":"setup","result":"failed"');
+      expect(journal).toContain('macaroon [REDACTED] is invalid');
+      expect(journal).not.toContain(derived);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,6 +10,7 @@ import { CONFIG_FILE } from '../../case/paths.js';
 import { loadCase } from '../../config/load.js';
 import { ExitCode, ExitError, FailureError, UserError } from '../../errors.js';
 import { checkSkipNames } from '../../hooks/discover.js';
+import { checkoutPath } from '../../playbook/pin.js';
 import { colourEnabled } from '../../ui/colour.js';
 import { nextCommand } from '../../ui/next.js';
 import { canPrompt } from '../../ui/prompts.js';
@@ -136,6 +137,7 @@ export async function runUp(req: UpRequest): Promise<void> {
     const interrupt = req.interrupt ?? interruptOnSignals();
     const steps = new StepRunner({
       paths,
+      checkout: checkoutPath(loaded),
       state: run.state,
       skip: run.skip,
       out,
