@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { acquireLockFile } from '../../src/case/lock.js';
 import { runTrustHost } from '../../src/commands/trust-host/run.js';
 import { ExitError, UserError } from '../../src/errors.js';
 import { memoryOutput } from '../../src/ui/output.js';
@@ -53,6 +54,22 @@ describe('trust-host', () => {
     expect(readFileSync(join(root, 'journal.jsonl'), 'utf8')).toContain(
       `"fingerprint":"${sshd.hostFingerprint}"`,
     );
+  });
+
+  it('pins under known_hosts.lock: waits while another pin is being written, then keeps both', async () => {
+    const root = newCase();
+    const other =
+      'other.example.test ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeepMeKeepMeKeepMeKeepMeKeepMeKeepMe0000';
+    // Another trust-host (this process) holds the lock and is about to write its own pin.
+    const release = await acquireLockFile(`${knownHosts(root)}.lock`, 'trust-host', 'known_hosts');
+    const run = cli(['--case', root, 'trust-host', '--fingerprint', sshd.hostFingerprint]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(existsSync(knownHosts(root))).toBe(false);
+    writeFileSync(knownHosts(root), `${other}\n`, { mode: 0o600 });
+    await release();
+    const r = await run;
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(knownHosts(root), 'utf8')).toBe(`${other}\n${sshd.knownHostsLine}\n`);
   });
 
   it('refuses a fingerprint that matches no key (possible MITM) and writes nothing', async () => {

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import { type Capture, capture as realCapture } from '../../adapters/process.js';
 import { journal } from '../../case/journal.js';
+import { withWaitingLock } from '../../case/lock.js';
 import { loadCase } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { caseServers, serverByDomain } from '../../config/servers.js';
@@ -108,10 +109,15 @@ export async function runTrustHost(req: TrustHostRequest): Promise<void> {
     chosen = pick;
   }
 
+  // Read, pin, write under a lock: two trust-host runs (the main server and a --server) at once
+  // would otherwise each write the file without the other's pin.
   const file = loaded.paths.knownHosts;
-  const before = (await readIfExists(file)) ?? '';
-  const { text, replaced } = pinKeys(before, target.host, target.port, [chosen]);
-  await writeFileAtomic(file, text);
+  const { replaced } = await withWaitingLock(`${file}.lock`, 'trust-host', 'known_hosts', async () => {
+    const before = (await readIfExists(file)) ?? '';
+    const pinned = pinKeys(before, target.host, target.port, [chosen]);
+    await writeFileAtomic(file, pinned.text);
+    return pinned;
+  });
   for (const r of replaced) {
     if (r.key !== chosen.key)
       out.warn(`replaced the previously pinned ${keyTypeLabel(r.type)} key ${r.fingerprint}`);
