@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { exists, readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { exists, writeFileAtomic } from '../adapters/files.js';
 import { ChainWriter } from '../case/chain.js';
 import { type RecordPaths, roomFiles } from './paths.js';
+import { readJson } from './session.js';
 
 /** A decrypted-file line: what one encrypted event said, or why it could not be read. */
 export type DecryptedLine =
@@ -125,8 +126,13 @@ export class RecordStore {
   }
 
   async readState(): Promise<RecordState> {
-    const text = await readIfExists(this.paths.state);
-    return text ? (JSON.parse(text) as RecordState) : {};
+    const file = this.paths.state;
+    return (
+      (await readJson<RecordState>(
+        file,
+        `move it aside (mv ${file} ${file}.damaged): it only tells when the recorder last ran.`,
+      )) ?? {}
+    );
   }
 
   async writeState(state: RecordState): Promise<void> {

@@ -104,4 +104,34 @@ describe('matrix-oob record verify', () => {
     expect(imp.stderr).toContain('--import-keys: cannot read');
     expect(existsSync(join(caseDir, 'record'))).toBe(false);
   });
+
+  it('record: a damaged state.json, session.json or secrets.json of the recorder exits 2 naming the file, journal untouched', async () => {
+    mkdirSync(join(caseDir, 'credentials'), { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(caseDir, 'credentials', 'recorder.txt'),
+      'user_id: @recorder:example.com\npassword: Recorder-password-0123456789\n',
+      { mode: 0o600 },
+    );
+    const secrets = join(caseDir, 'record', 'recorder');
+    mkdirSync(secrets, { recursive: true, mode: 0o700 });
+    const journalBefore = readFileSync(join(caseDir, 'journal.jsonl'), 'utf8');
+    const cases: [string, string, string][] = [
+      [join(caseDir, 'record', 'state.json'), '{"last_alive": "2026-', 'move it aside'],
+      [join(secrets, 'session.json'), '[]', 'logs in a new device'],
+      [join(secrets, 'secrets.json'), '', 'restore it from a backup'],
+    ];
+    for (const [file, text, hint] of cases) {
+      writeFileSync(file, text, { mode: 0o600 });
+      const r = await runCli(['--case', caseDir, 'record', '--once'], {
+        env: { MATRIX_OOB_RECORD_URL: 'http://127.0.0.1:9' },
+      });
+      expect(r.stderr).toContain(`error: ${file} is damaged (not a JSON object)`);
+      expect(r.stderr).toMatch(new RegExp(`hint: .*${hint}`));
+      expect(r.stderr).not.toContain('internal error');
+      expect(r.exitCode).toBe(2);
+      expect(readFileSync(file, 'utf8')).toBe(text);
+      writeFileSync(file, '{}', { mode: 0o600 });
+    }
+    expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).toBe(journalBefore);
+  });
 });
