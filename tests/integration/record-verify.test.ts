@@ -134,4 +134,44 @@ describe('matrix-oob record verify', () => {
     }
     expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).toBe(journalBefore);
   });
+
+  it('record --import-keys, transcript, a recorder turned off: every refusal exits 2 with a hint, writing nothing', async () => {
+    const journalBefore = readFileSync(join(caseDir, 'journal.jsonl'), 'utf8');
+    const keys = join(tmp.dir, 'keys.txt');
+    writeFileSync(keys, '-----BEGIN MEGOLM SESSION DATA-----\n');
+    const importKeys = (...more: string[]) =>
+      runCli(['--case', caseDir, 'record', '--import-keys', keys, ...more]);
+    // Nothing recorded: said before any passphrase is asked for.
+    const none = await importKeys();
+    expect(none.stderr).toContain('has no recorded rooms (record/rooms/ is missing)');
+    expect(none.stderr).toContain('hint: run "matrix-oob record" first');
+    expect(none.exitCode).toBe(2);
+    const empty = await runCli(['--case', caseDir, 'transcript']);
+    expect(empty.stderr).toMatch(/error: nothing recorded in .*record\/rooms/);
+    expect(empty.exitCode).toBe(2);
+    mkdirSync(join(caseDir, 'record', 'rooms', '!r%3Aexample.com'), { recursive: true, mode: 0o700 });
+    const missing = await importKeys('--passphrase-file', join(tmp.dir, 'nope'));
+    expect(missing.stderr).toContain('error: --passphrase-file: cannot read');
+    expect(missing.stderr).toContain('ENOENT');
+    expect(missing.exitCode).toBe(2);
+    writeFileSync(join(tmp.dir, 'empty'), '\n');
+    const blank = await importKeys('--passphrase-file', join(tmp.dir, 'empty'));
+    expect(blank.stderr).toContain('error: --passphrase-file: the file is empty');
+    expect(blank.exitCode).toBe(2);
+    // No terminal to ask on (stdin is not one here), and never on the command line.
+    const noTty = await importKeys();
+    expect(noTty.stderr).toContain('error: --import-keys needs the passphrase of the key export');
+    expect(noTty.stderr).toContain('hint: give --passphrase-file FILE');
+    expect(noTty.exitCode).toBe(2);
+    const yml = join(caseDir, 'matrix-oob.yml');
+    const on = readFileSync(yml, 'utf8');
+    expect(on).toContain('recorder:\n  enabled: true\n');
+    writeFileSync(yml, on.replace('recorder:\n  enabled: true\n', 'recorder:\n  enabled: false\n'));
+    const off = await runCli(['--case', caseDir, 'record', '--once']);
+    expect(off.stderr).toContain('error: the recorder is off in this case (recorder.enabled: false)');
+    expect(off.exitCode).toBe(2);
+    expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).toBe(journalBefore);
+    expect(existsSync(join(caseDir, 'record', 'record.lock'))).toBe(false);
+    expect(existsSync(join(caseDir, 'record', 'rooms', '!r%3Aexample.com', 'decrypted.jsonl'))).toBe(false);
+  });
 });

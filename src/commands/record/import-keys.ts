@@ -30,13 +30,14 @@ export async function runImportKeys(req: ImportKeysRequest): Promise<void> {
       hint: 'give the file a client wrote with "Export E2E room keys" (Element: Settings > Security & Privacy).',
     });
   });
-  const passphrase = await readPassphrase(req.passphraseFile);
   const paths = recordPaths(req.caseRoot);
+  // Before the passphrase is asked for: nothing to decrypt is said at once.
   if (!(await exists(paths.rooms))) {
     throw new UserError(`${req.caseRoot} has no recorded rooms (record/rooms/ is missing)`, {
       hint: 'run "matrix-oob record" first; importing keys decrypts what it stored.',
     });
   }
+  const passphrase = await readPassphrase(req.passphraseFile);
   const rooms = (await readdir(paths.rooms, { withFileTypes: true })).filter((d) => d.isDirectory());
   const unlock = await lockRecord(req.caseRoot, 'record --import-keys');
   const result = await decryptStored(
