@@ -18,13 +18,6 @@ import { signIn } from './sign-in.js';
 import { RecordStore } from './store.js';
 import { cryptoClient, markUndecryptable, nextSync } from './sync.js';
 
-export {
-  REDACTED_FIRST,
-  type RecorderOptions,
-  type RecorderStatus,
-  type RecorderSummary,
-} from './recorder-types.js';
-
 /** The recorder: one device, one sync loop, everything it sees appended to the case record. */
 export class Recorder {
   readonly paths: RecordPaths;
