@@ -92,6 +92,7 @@ export class Recorder {
       opts.log(
         `recorder ${session.user_id} on ${resumed ? 'its' : 'a new'} device ${session.device_id}: ${keys.action === 'created' ? 'cross-signing and key backup set up' : `${keys.restored} room keys restored from its backup`}`,
       );
+      await this.retryStored(client);
       await this.catchUp(client);
       if (!opts.once) await this.loop(client);
       return await this.finish(client);
@@ -152,14 +153,34 @@ export class Recorder {
       });
       return true;
     }
-    const event = new sdk.MatrixEvent({ ...JSON.parse(JSON.stringify(raw)), room_id: roomId });
-    this.waiting.set(id, event);
-    event.on(sdk.MatrixEventEvent.Decrypted, () => this.track(this.onDecrypted(roomId, event)));
-    await (this.client as sdk.MatrixClient).decryptEventIfNeeded(event);
+    await this.decrypt(roomId, raw, 'live');
     return true;
   }
 
-  private async onDecrypted(roomId: string, event: sdk.MatrixEvent): Promise<void> {
+  /**
+   * Decrypt a copy of a stored event; its decrypted line is written once it can be read, also
+   * when its key comes later in this run. A new event waits (and is marked undecryptable at the
+   * stop); one stored by an earlier run already has its undecryptable line.
+   */
+  private async decrypt(roomId: string, raw: Record<string, unknown>, via: 'live' | 'backup'): Promise<void> {
+    const event = new sdk.MatrixEvent({ ...JSON.parse(JSON.stringify(raw)), room_id: roomId });
+    if (via === 'live') this.waiting.set(event.getId() as string, event);
+    event.on(sdk.MatrixEventEvent.Decrypted, () => this.track(this.onDecrypted(roomId, event, via)));
+    await (this.client as sdk.MatrixClient).decryptEventIfNeeded(event);
+  }
+
+  /**
+   * The stored encrypted events an earlier run could not read: tried again with the keys this
+   * device holds now (sent to it after the event, or restored from its key backup).
+   */
+  private async retryStored(client: sdk.MatrixClient): Promise<void> {
+    for (const room of client.getRooms()) {
+      for await (const raw of this.store.unreadStored(room.roomId))
+        await this.decrypt(room.roomId, raw, 'backup');
+    }
+  }
+
+  private async onDecrypted(roomId: string, event: sdk.MatrixEvent, via: 'live' | 'backup'): Promise<void> {
     const id = event.getId() as string;
     if (event.isDecryptionFailure() || event.isBeingDecrypted()) return;
     this.waiting.delete(id);
@@ -169,7 +190,7 @@ export class Recorder {
       event_id: id,
       type: event.getType(),
       content: event.getContent(),
-      via: 'live',
+      via,
     });
     await this.maybeMedia(roomId, id, event.getContent());
   }

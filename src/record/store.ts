@@ -103,6 +103,17 @@ export class RecordStore {
     await w.decrypted.append({ ...line });
   }
 
+  /** The room's stored encrypted events that have no decrypted line (nor were redacted first). */
+  async *unreadStored(roomId: string): AsyncGenerator<Record<string, unknown>> {
+    await this.room(roomId);
+    const readable = this.readable.get(roomId) as Set<string>;
+    for await (const l of storedLines(roomFiles(this.paths, roomId).events)) {
+      const e = l.event as Record<string, unknown> | undefined;
+      if (e?.type !== 'm.room.encrypted' || readable.has(e.event_id as string)) continue;
+      if (!(e.unsigned as { redacted_because?: unknown } | undefined)?.redacted_because) yield e;
+    }
+  }
+
   async flush(): Promise<void> {
     for (const p of this.rooms.values()) {
       const w = await p;
