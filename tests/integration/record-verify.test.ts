@@ -167,6 +167,11 @@ describe('matrix-oob record verify', () => {
     const on = readFileSync(yml, 'utf8');
     expect(on).toContain('recorder:\n  enabled: true\n');
     writeFileSync(yml, on.replace('recorder:\n  enabled: true\n', 'recorder:\n  enabled: false\n'));
+    const alone = await runCli(['--case', caseDir, 'record', '--passphrase-file', join(tmp.dir, 'empty')]);
+    expect(alone.stderr).toContain(
+      'error: --passphrase-file is the passphrase of a key export: it goes with --import-keys FILE',
+    );
+    expect(alone.exitCode).toBe(2);
     const off = await runCli(['--case', caseDir, 'record', '--once']);
     expect(off.stderr).toContain('error: the recorder is off in this case (recorder.enabled: false)');
     expect(off.exitCode).toBe(2);

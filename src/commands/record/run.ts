@@ -26,6 +26,14 @@ export async function runRecord({
   terminal = processTerminal(),
   exitWhenDone = false,
 }: RecordRequest): Promise<void> {
+  if (opts.passphraseFile && !opts.importKeys) {
+    throw new UserError(
+      '--passphrase-file is the passphrase of a key export: it goes with --import-keys FILE',
+      {
+        hint: 'matrix-oob record --import-keys FILE --passphrase-file PASSFILE (the recorder itself needs no passphrase).',
+      },
+    );
+  }
   const { config, paths, warnings } = await loadCase(globals.case);
   for (const w of warnings) out.warn(w);
   if (opts.importKeys) {
