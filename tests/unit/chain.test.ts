@@ -70,6 +70,17 @@ describe('hash-chained JSONL', () => {
     }
   });
 
+  it('names a last line whose line end was cut off', async () => {
+    const path = join(dir, 'a.jsonl');
+    await writeFile(path, (await sample(path)).slice(0, -1));
+    const r = await verifyChain(path);
+    expect(r.problem).toEqual({
+      line: 5,
+      kind: 'truncated',
+      message: 'line 5 has no line end: the file was cut or edited',
+    });
+  });
+
   it('tells a removed line from reordered lines', async () => {
     const path = join(dir, 'a.jsonl');
     const lines = (await sample(path)).trimEnd().split('\n');
