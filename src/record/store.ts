@@ -156,28 +156,28 @@ async function idsIn(
   pick: (v: Record<string, unknown>) => string | undefined,
 ): Promise<Set<string>> {
   const out = new Set<string>();
-  if (!(await exists(path))) return out;
-  const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of rl) {
-    try {
-      const id = pick(JSON.parse(line));
-      if (id) out.add(id);
-    } catch {
-      // A broken line is `record verify`'s business; ChainWriter.open already refused a broken last line.
-    }
+  for await (const v of storedLines(path)) {
+    const id = pick(v);
+    if (id) out.add(id);
   }
   return out;
 }
 
-/** Every stored event of a room file, in file order (for re-decryption and the transcript). */
+/**
+ * Every stored line of a room file that is a JSON object, in file order (for re-decryption and
+ * the transcript). Any other line, an edit, is skipped: `record verify` names it.
+ */
 export async function* storedLines(path: string): AsyncGenerator<Record<string, unknown>> {
   if (!(await exists(path))) return;
   const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of rl) {
+    let value: unknown;
     try {
-      yield JSON.parse(line) as Record<string, unknown>;
+      value = JSON.parse(line);
     } catch {
-      // skipped: record verify names it
+      continue;
     }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      yield value as Record<string, unknown>;
   }
 }
