@@ -1,4 +1,6 @@
 import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { exists, writeFileAtomic } from '../adapters/files.js';
 import { ChainWriter } from '../case/chain.js';
@@ -180,4 +182,17 @@ export async function* storedLines(path: string): AsyncGenerator<Record<string, 
     if (typeof value === 'object' && value !== null && !Array.isArray(value))
       yield value as Record<string, unknown>;
   }
+}
+
+/** The room of every folder in record/rooms/, read back from its first stored line. */
+export async function recordedRooms(paths: RecordPaths): Promise<string[]> {
+  if (!(await exists(paths.rooms))) return [];
+  const out: string[] = [];
+  for (const d of (await readdir(paths.rooms, { withFileTypes: true })).filter((x) => x.isDirectory())) {
+    for await (const l of storedLines(join(paths.rooms, d.name, 'events.jsonl'))) {
+      if (typeof l.room_id === 'string') out.push(l.room_id);
+      break;
+    }
+  }
+  return out;
 }

@@ -1,11 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { exists } from '../../adapters/files.js';
 import { journal } from '../../case/journal.js';
 import { UserError } from '../../errors.js';
 import { decryptStored } from '../../record/import.js';
 import { lockRecord } from '../../record/lock.js';
 import { caseRelative, recordPaths } from '../../record/paths.js';
+import { RecordStore, recordedRooms } from '../../record/store.js';
 import type { Output } from '../../ui/output.js';
 
 export interface ImportKeysRequest {
@@ -38,13 +38,13 @@ export async function runImportKeys(req: ImportKeysRequest): Promise<void> {
     });
   }
   const passphrase = await readPassphrase(req.passphraseFile);
-  const rooms = (await readdir(paths.rooms, { withFileTypes: true })).filter((d) => d.isDirectory());
   const unlock = await lockRecord(req.caseRoot, 'record --import-keys');
   const result = await decryptStored(
     text,
     passphrase,
     req.userId,
-    rooms.map((d) => join(paths.rooms, d.name)),
+    new RecordStore(paths),
+    await recordedRooms(paths),
   ).finally(unlock);
   await journal(req.journalPath, {
     command: 'record --import-keys',
