@@ -179,4 +179,33 @@ describe('matrix-oob record verify', () => {
     expect(existsSync(join(caseDir, 'record', 'record.lock'))).toBe(false);
     expect(existsSync(join(caseDir, 'record', 'rooms', '!r%3Aexample.com', 'decrypted.jsonl'))).toBe(false);
   });
+
+  it("record: the recorder's password goes only over https to this case's server (exit 2 before sending it)", async () => {
+    mkdirSync(join(caseDir, 'credentials'), { recursive: true, mode: 0o700 });
+    const password = 'Recorder-password-0123456789';
+    writeFileSync(join(caseDir, 'credentials', 'recorder.txt'), `password: ${password}\n`, { mode: 0o600 });
+    // Left in the environment from another case.
+    const env = await runCli(['--case', caseDir, 'record', '--once'], {
+      env: { MATRIX_OOB_RECORD_URL: 'https://matrix.other-case.invalid' },
+    });
+    expect(env.stderr).toContain(
+      "error: MATRIX_OOB_RECORD_URL (from the environment) https://matrix.other-case.invalid is not this case's server (matrix.example.com or 203.0.113.10)",
+    );
+    expect(env.stderr).toContain('hint: unset MATRIX_OOB_RECORD_URL (it may be left from another case)');
+    expect(env.exitCode).toBe(2);
+    const clear = await runCli([
+      '--case',
+      caseDir,
+      'record',
+      '--once',
+      '--homeserver-url',
+      'http://matrix.example.com',
+    ]);
+    expect(clear.stderr).toContain(
+      'error: --homeserver-url http://matrix.example.com is not https: the password would travel in clear',
+    );
+    expect(clear.exitCode).toBe(2);
+    for (const r of [env, clear]) expect(r.all).not.toContain(password);
+    expect(existsSync(join(caseDir, 'record', 'recorder', 'session.json'))).toBe(false);
+  });
 });

@@ -1,6 +1,7 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { credentialsPath, readPassword } from '../../case/credentials.js';
 import { loadCase } from '../../config/load.js';
+import { homeserverUrl } from '../../control-room/case.js';
 import { InterruptedError, UserError } from '../../errors.js';
 import { lockRecord } from '../../record/lock.js';
 import { formatStatus } from '../../record/status.js';
@@ -54,6 +55,11 @@ export async function runRecord({
       hint: 'set recorder.enabled: true in matrix-oob.yml, then "matrix-oob user add --all" and "matrix-oob control-room".',
     });
   }
+  // Where the recorder's password goes: held to the same rule as the admin's (https, this case's server).
+  const baseUrl = homeserverUrl(config.domain, opts.homeserverUrl, {
+    address: config.server.address,
+    ...(opts.homeserverUrlFrom ? { from: opts.homeserverUrlFrom } : {}),
+  });
   const credFile = credentialsPath(paths.credentialsDir, config.recorder.name);
   const password = await readPassword(credFile);
   if (!password) {
@@ -61,7 +67,6 @@ export async function runRecord({
       hint: 'register it first: matrix-oob user add --all (then matrix-oob control-room to invite it).',
     });
   }
-  const baseUrl = (opts.homeserverUrl ?? `https://matrix.${config.domain}`).replace(/\/$/, '');
   // One writer of the record at a time (released in the finally below, or at exit).
   const unlock = await lockRecord(paths.root, 'record');
   const interrupt = interruptOnSignals();
