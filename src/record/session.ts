@@ -77,7 +77,16 @@ export async function login(baseUrl: string, user: string, password: string): Pr
       },
     );
   }
-  return r.json as unknown as LoginResponse;
+  const { user_id, device_id, access_token } = r.json;
+  if (typeof user_id !== 'string' || typeof device_id !== 'string' || typeof access_token !== 'string') {
+    throw new FailureError(
+      `the answer of ${baseUrl} to the recorder's login is not a Matrix login (no user_id, device_id and access_token)`,
+      {
+        hint: 'check that the URL is the homeserver itself (--homeserver-url), not a proxy or web page in front of it.',
+      },
+    );
+  }
+  return { user_id, device_id, access_token };
 }
 
 /** The session's user and device if its token still works; undefined otherwise. */

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -55,6 +55,20 @@ describe('record: the login refused', () => {
     expect(r.stderr).not.toContain(PASSWORD);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal controls is the point
     expect(r.stderr).not.toMatch(/\u001b\[31m|\u202e/);
+  });
+
+  it('refuses a 200 answer that is not a Matrix login (a web page in front of the server), writing no session', async () => {
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>welcome</html>');
+    };
+    const r = await record();
+    expect(r.stderr).toContain(
+      `error: the answer of ${url} to the recorder's login is not a Matrix login (no user_id, device_id and access_token)`,
+    );
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.exitCode).toBe(1);
+    expect(existsSync(join(kase.dir, 'record', 'recorder', 'session.json'))).toBe(false);
   });
 
   it('does not follow a redirect with the password', async () => {
