@@ -16,13 +16,13 @@ describe('record: the login refused', () => {
   let url = '';
   let kase: { dir: string; cleanup(): Promise<void> };
   const hits: string[] = [];
-  let answer: (res: import('node:http').ServerResponse) => void = () => {};
+  let answer: (res: import('node:http').ServerResponse, path: string) => void = () => {};
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       hits.push(`${req.method} ${req.url}`);
       req.resume();
-      req.on('end', () => answer(res));
+      req.on('end', () => answer(res, req.url ?? ''));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -81,5 +81,27 @@ describe('record: the login refused', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('cannot reach the homeserver');
     expect(hits).toEqual(['POST /_matrix/client/v3/login']);
+  });
+
+  it('a server that fails after the login: one line naming it (exit 1), no stack', async () => {
+    answer = (res, path) => {
+      res.writeHead(path.endsWith('/login') ? 200 : 500, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          path.endsWith('/login')
+            ? { user_id: '@recorder:rec.test', device_id: 'RECDEV', access_token: 'syt_token' }
+            : { errcode: 'M_UNKNOWN', error: 'boom' },
+        ),
+      );
+    };
+    const r = await record();
+    expect(r.stderr).toMatch(
+      new RegExp(`^error: the homeserver at ${url} failed during the recording: .*\\[500\\] boom`, 'm'),
+    );
+    expect(r.stderr).toContain(
+      'hint: check the server ("matrix-oob verify") and run "matrix-oob record" again',
+    );
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.exitCode).toBe(1);
   });
 });

@@ -5,6 +5,7 @@ import { homeserverUrl } from '../../control-room/case.js';
 import { InterruptedError, UserError } from '../../errors.js';
 import { lockRecord } from '../../record/lock.js';
 import { formatStatus } from '../../record/status.js';
+import { Redactor } from '../../secrets/redact.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { GlobalOptions } from '../context.js';
@@ -71,6 +72,7 @@ export async function runRecord({
   const unlock = await lockRecord(paths.root, 'record');
   const interrupt = interruptOnSignals();
   const { Recorder } = await import('../../record/recorder.js');
+  const { homeserverFailure } = await import('../../record/sync.js');
   const started = Date.now();
   let shown = false;
   const draw = (text: string) => {
@@ -107,7 +109,9 @@ export async function runRecord({
     },
   );
   try {
-    const summary = await recorder.run();
+    const summary = await recorder.run().catch((err: unknown) => {
+      throw homeserverFailure(err, baseUrl, new Redactor([password]));
+    });
     clearInterval(timer);
     if (shown) terminal.write('\r\u001b[K');
     if (globals.json) out.data(JSON.stringify({ ok: true, ...summary }, null, 2));
