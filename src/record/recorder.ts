@@ -16,7 +16,7 @@ import {
 import type { RecorderSession } from './session.js';
 import { signIn } from './sign-in.js';
 import { RecordStore } from './store.js';
-import { cryptoClient, markUndecryptable, nextSync } from './sync.js';
+import { cryptoClient, markUndecryptable, nextSync, serverWords } from './sync.js';
 
 /** The recorder: one device, one sync loop, everything it sees appended to the case record. */
 export class Recorder {
@@ -115,7 +115,7 @@ export class Recorder {
   }
 
   private track(p: Promise<unknown>): void {
-    const t = p.catch((err: unknown) => this.opts.log(`warning: ${(err as Error).message}`));
+    const t = p.catch((err: unknown) => this.opts.log(`warning: ${serverWords(err, this.redactor)}`));
     this.tasks.add(t);
     void t.finally(() => this.tasks.delete(t));
   }
@@ -196,18 +196,17 @@ export class Recorder {
   }
 
   private async maybeMedia(roomId: string, eventId: string, content: Record<string, unknown>): Promise<void> {
-    if (
-      await recordMedia(
-        this.store,
-        this.session as RecorderSession,
-        this.paths,
-        roomId,
-        eventId,
-        content,
-        this.mediaDone,
-      )
-    )
-      this.media += 1;
+    const session = this.session as RecorderSession;
+    const stored = await recordMedia(
+      this.store,
+      session,
+      this.paths,
+      roomId,
+      eventId,
+      content,
+      this.mediaDone,
+    );
+    if (stored) this.media += 1;
   }
 
   private fillGaps(client: sdk.MatrixClient): Promise<void> {

@@ -93,9 +93,14 @@ export function homeserverFailure(err: unknown, baseUrl: string, redactor: Redac
   if (!(err instanceof sdk.MatrixError || err instanceof sdk.HTTPError || err instanceof sdk.ConnectionError))
     return err;
   return new FailureError(
-    `the homeserver at ${baseUrl} failed during the recording: ${untrusted(redactor.redact(err.message), 300)}`,
+    `the homeserver at ${baseUrl} failed during the recording: ${serverWords(err, redactor)}`,
     {
       hint: 'check the server ("matrix-oob verify") and run "matrix-oob record" again: what was stored is kept, and the next run fills the gap.',
     },
   );
+}
+
+/** An error's message, which quotes the server (via the SDK): one printable line, secrets masked. */
+export function serverWords(err: unknown, redactor: Redactor): string {
+  return untrusted(redactor.redact(String((err as Error | undefined)?.message ?? err)), 300);
 }
