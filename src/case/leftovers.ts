@@ -34,8 +34,7 @@ export async function sweepDeadTemp(root: string): Promise<string[]> {
   const removed: string[] = [];
   for (const n of names) {
     const pid = Number(/-(\d+)-[^-]*$/.exec(n)?.[1]);
-    if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) continue;
-    if (pid === process.pid) continue;
+    if (pid === process.pid || alive(pid)) continue;
     await rm(join(dir, n), { recursive: true, force: true });
     removed.push(n);
   }

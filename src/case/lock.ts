@@ -75,11 +75,14 @@ async function liveHolder(file: string): Promise<{ info?: LockInfo; text: string
   return age < 5000 ? { text } : undefined;
 }
 
+/** A lock held by another process (what withWaitingLock waits out; any other error is final). */
+class LockBusyError extends UserError {}
+
 function busy(info: LockInfo | undefined, file: string, what: string): UserError {
   const who = info
     ? `another matrix-oob, pid ${info.pid}${info.host && info.host !== hostname() ? ` on ${info.host}` : ''}, running \`${info.command}\` since ${info.since}, is working on ${what}`
     : `another matrix-oob is starting on ${what}`;
-  return new UserError(who, {
+  return new LockBusyError(who, {
     hint: `wait for it to finish and run the command again. If that process is gone for good, remove ${file}.`,
   });
 }
@@ -138,7 +141,7 @@ export async function withWaitingLock<T>(
       release = await acquireLockFile(lock, command, what);
       break;
     } catch (err) {
-      if (!(err instanceof UserError) || Date.now() > deadline) throw err;
+      if (!(err instanceof LockBusyError) || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
     }
   }

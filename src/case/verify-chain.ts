@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { type ChainHead, EMPTY_HEAD, GENESIS, parseChainLine } from './chain.js';
 
@@ -115,7 +116,6 @@ async function seqProblem(path: string, n: number, seq: number): Promise<ChainPr
 }
 
 async function endsWithNewline(path: string): Promise<boolean> {
-  const { open } = await import('node:fs/promises');
   const h = await open(path, 'r');
   try {
     const { size } = await h.stat();

@@ -119,7 +119,7 @@ export function homeserverUrl(
   }
   if (!loopback && !own.includes(url.hostname)) {
     throw new UserError(
-      `${from} ${override} is not this case's server (${own.join(' or ')}): the admin's password would go to another server`,
+      `${from} ${override} is not this case's server (${own.join(' or ')}): the password would go to another server`,
       {
         hint: `${from.startsWith('MATRIX_OOB') ? `unset ${from.split(' ')[0]} (it may be left from another case) or ` : ''}give this case's homeserver, e.g. https://matrix.${domain}`,
       },

@@ -1,4 +1,5 @@
 import * as wasm from '@matrix-org/matrix-sdk-crypto-wasm';
+import { untrusted } from '../watch/sanitize.js';
 
 type Machine = object;
 type Counts = Map<string, number>;
@@ -84,15 +85,19 @@ function toDeviceJson(result: unknown): string {
 /**
  * The SDK and its crypto log through console.debug/info/log, which go to stdout: in the recorder's
  * own process they would break `--json`. Quiet them (or send them to stderr with
- * MATRIX_OOB_SDK_LOG=debug, for a bug report); warnings and errors stay on stderr.
+ * MATRIX_OOB_SDK_LOG=debug, for a bug report); warnings and errors stay on stderr. They quote
+ * what the server said: each goes out as one printable line (no terminal controls).
  */
 export function routeSdkConsole(): void {
   const debug = process.env.MATRIX_OOB_SDK_LOG === 'debug';
+  const line = (args: unknown[]) => process.stderr.write(`${untrusted(args.map(String).join(' '), 2000)}\n`);
   const toStderr = (...args: unknown[]) => {
-    if (debug) process.stderr.write(`${args.map(String).join(' ')}\n`);
+    if (debug) line(args);
   };
   console.debug = toStderr;
   console.info = toStderr;
   console.log = toStderr;
+  console.warn = (...args: unknown[]) => line(args);
+  console.error = (...args: unknown[]) => line(args);
   if (!debug) new wasm.Tracing(wasm.LoggerLevel.Warn).turnOn();
 }

@@ -16,14 +16,7 @@ import {
 import type { RecorderSession } from './session.js';
 import { signIn } from './sign-in.js';
 import { RecordStore } from './store.js';
-import { cryptoClient, markUndecryptable, nextSync } from './sync.js';
-
-export {
-  REDACTED_FIRST,
-  type RecorderOptions,
-  type RecorderStatus,
-  type RecorderSummary,
-} from './recorder-types.js';
+import { cryptoClient, markUndecryptable, nextSync, serverWords } from './sync.js';
 
 /** The recorder: one device, one sync loop, everything it sees appended to the case record. */
 export class Recorder {
@@ -99,6 +92,7 @@ export class Recorder {
       opts.log(
         `recorder ${session.user_id} on ${resumed ? 'its' : 'a new'} device ${session.device_id}: ${keys.action === 'created' ? 'cross-signing and key backup set up' : `${keys.restored} room keys restored from its backup`}`,
       );
+      await this.retryStored(client);
       await this.catchUp(client);
       if (!opts.once) await this.loop(client);
       return await this.finish(client);
@@ -121,7 +115,7 @@ export class Recorder {
   }
 
   private track(p: Promise<unknown>): void {
-    const t = p.catch((err: unknown) => this.opts.log(`warning: ${(err as Error).message}`));
+    const t = p.catch((err: unknown) => this.opts.log(`warning: ${serverWords(err, this.redactor)}`));
     this.tasks.add(t);
     void t.finally(() => this.tasks.delete(t));
   }
@@ -159,14 +153,34 @@ export class Recorder {
       });
       return true;
     }
-    const event = new sdk.MatrixEvent({ ...JSON.parse(JSON.stringify(raw)), room_id: roomId });
-    this.waiting.set(id, event);
-    event.on(sdk.MatrixEventEvent.Decrypted, () => this.track(this.onDecrypted(roomId, event)));
-    await (this.client as sdk.MatrixClient).decryptEventIfNeeded(event);
+    await this.decrypt(roomId, raw, 'live');
     return true;
   }
 
-  private async onDecrypted(roomId: string, event: sdk.MatrixEvent): Promise<void> {
+  /**
+   * Decrypt a copy of a stored event; its decrypted line is written once it can be read, also
+   * when its key comes later in this run. A new event waits (and is marked undecryptable at the
+   * stop); one stored by an earlier run already has its undecryptable line.
+   */
+  private async decrypt(roomId: string, raw: Record<string, unknown>, via: 'live' | 'backup'): Promise<void> {
+    const event = new sdk.MatrixEvent({ ...JSON.parse(JSON.stringify(raw)), room_id: roomId });
+    if (via === 'live') this.waiting.set(event.getId() as string, event);
+    event.on(sdk.MatrixEventEvent.Decrypted, () => this.track(this.onDecrypted(roomId, event, via)));
+    await (this.client as sdk.MatrixClient).decryptEventIfNeeded(event);
+  }
+
+  /**
+   * The stored encrypted events an earlier run could not read: tried again with the keys this
+   * device holds now (sent to it after the event, or restored from its key backup).
+   */
+  private async retryStored(client: sdk.MatrixClient): Promise<void> {
+    for (const room of client.getRooms()) {
+      for await (const raw of this.store.unreadStored(room.roomId))
+        await this.decrypt(room.roomId, raw, 'backup');
+    }
+  }
+
+  private async onDecrypted(roomId: string, event: sdk.MatrixEvent, via: 'live' | 'backup'): Promise<void> {
     const id = event.getId() as string;
     if (event.isDecryptionFailure() || event.isBeingDecrypted()) return;
     this.waiting.delete(id);
@@ -176,24 +190,23 @@ export class Recorder {
       event_id: id,
       type: event.getType(),
       content: event.getContent(),
-      via: 'live',
+      via,
     });
     await this.maybeMedia(roomId, id, event.getContent());
   }
 
   private async maybeMedia(roomId: string, eventId: string, content: Record<string, unknown>): Promise<void> {
-    if (
-      await recordMedia(
-        this.store,
-        this.session as RecorderSession,
-        this.paths,
-        roomId,
-        eventId,
-        content,
-        this.mediaDone,
-      )
-    )
-      this.media += 1;
+    const session = this.session as RecorderSession;
+    const stored = await recordMedia(
+      this.store,
+      session,
+      this.paths,
+      roomId,
+      eventId,
+      content,
+      this.mediaDone,
+    );
+    if (stored) this.media += 1;
   }
 
   private fillGaps(client: sdk.MatrixClient): Promise<void> {

@@ -1,5 +1,5 @@
 import { readIfExists, writeFileAtomic } from '../adapters/files.js';
-import { FailureError } from '../errors.js';
+import { FailureError, UserError } from '../errors.js';
 import { Redactor } from '../secrets/redact.js';
 import { untrusted } from '../watch/sanitize.js';
 
@@ -77,7 +77,16 @@ export async function login(baseUrl: string, user: string, password: string): Pr
       },
     );
   }
-  return r.json as unknown as LoginResponse;
+  const { user_id, device_id, access_token } = r.json;
+  if (typeof user_id !== 'string' || typeof device_id !== 'string' || typeof access_token !== 'string') {
+    throw new FailureError(
+      `the answer of ${baseUrl} to the recorder's login is not a Matrix login (no user_id, device_id and access_token)`,
+      {
+        hint: 'check that the URL is the homeserver itself (--homeserver-url), not a proxy or web page in front of it.',
+      },
+    );
+  }
+  return { user_id, device_id, access_token };
 }
 
 /** The session's user and device if its token still works; undefined otherwise. */
@@ -106,9 +115,19 @@ export async function logoutQuietly(baseUrl: string, token: string): Promise<boo
   }
 }
 
-export async function readJson<T>(path: string): Promise<T | undefined> {
+/** A JSON object file of the recorder; undefined when missing, one line naming it when damaged. */
+export async function readJson<T>(path: string, hint: string): Promise<T | undefined> {
   const text = await readIfExists(path);
-  return text === undefined ? undefined : (JSON.parse(text) as T);
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UserError(`${path} is damaged (not a JSON object)`, { hint });
+  return value as T;
 }
 
 export async function writeSecretJson(path: string, value: unknown): Promise<void> {

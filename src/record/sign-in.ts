@@ -25,9 +25,15 @@ export async function signIn(
   password: string,
 ): Promise<{ session: RecorderSession; resumed: boolean; secrets: RecorderSecrets }> {
   await installIndexedDb();
-  let secrets = await readJson<RecorderSecrets>(paths.secretsFile);
+  let secrets = await readJson<RecorderSecrets>(
+    paths.secretsFile,
+    "restore it from a backup: it holds the recorder's keys (cross-signing, key backup, crypto store key).",
+  );
   if (!secrets) secrets = { user_id: '', storage_key: randomBytes(32).toString('base64') };
-  const saved = await readJson<RecorderSession>(paths.session);
+  const saved = await readJson<RecorderSession>(
+    paths.session,
+    `move it aside (mv ${paths.session} ${paths.session}.damaged): the recorder then logs in a new device and restores its keys from the backup.`,
+  );
   if (saved && saved.homeserver === baseUrl && (await exists(paths.cryptoStore))) {
     const me = await whoami(baseUrl, saved.access_token);
     if (me?.user_id === saved.user_id && me.device_id === saved.device_id) {

@@ -1,8 +1,11 @@
 import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { exists, readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { exists, writeFileAtomic } from '../adapters/files.js';
 import { ChainWriter } from '../case/chain.js';
 import { type RecordPaths, roomFiles } from './paths.js';
+import { readJson } from './session.js';
 
 /** A decrypted-file line: what one encrypted event said, or why it could not be read. */
 export type DecryptedLine =
@@ -102,6 +105,17 @@ export class RecordStore {
     await w.decrypted.append({ ...line });
   }
 
+  /** The room's stored encrypted events that have no decrypted line (nor were redacted first). */
+  async *unreadStored(roomId: string): AsyncGenerator<Record<string, unknown>> {
+    await this.room(roomId);
+    const readable = this.readable.get(roomId) as Set<string>;
+    for await (const l of storedLines(roomFiles(this.paths, roomId).events)) {
+      const e = l.event as Record<string, unknown> | undefined;
+      if (e?.type !== 'm.room.encrypted' || readable.has(e.event_id as string)) continue;
+      if (!(e.unsigned as { redacted_because?: unknown } | undefined)?.redacted_because) yield e;
+    }
+  }
+
   async flush(): Promise<void> {
     for (const p of this.rooms.values()) {
       const w = await p;
@@ -125,8 +139,13 @@ export class RecordStore {
   }
 
   async readState(): Promise<RecordState> {
-    const text = await readIfExists(this.paths.state);
-    return text ? (JSON.parse(text) as RecordState) : {};
+    const file = this.paths.state;
+    return (
+      (await readJson<RecordState>(
+        file,
+        `move it aside (mv ${file} ${file}.damaged): it only tells when the recorder last ran.`,
+      )) ?? {}
+    );
   }
 
   async writeState(state: RecordState): Promise<void> {
@@ -139,28 +158,41 @@ async function idsIn(
   pick: (v: Record<string, unknown>) => string | undefined,
 ): Promise<Set<string>> {
   const out = new Set<string>();
-  if (!(await exists(path))) return out;
-  const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of rl) {
-    try {
-      const id = pick(JSON.parse(line));
-      if (id) out.add(id);
-    } catch {
-      // A broken line is `record verify`'s business; ChainWriter.open already refused a broken last line.
-    }
+  for await (const v of storedLines(path)) {
+    const id = pick(v);
+    if (id) out.add(id);
   }
   return out;
 }
 
-/** Every stored event of a room file, in file order (for re-decryption and the transcript). */
+/**
+ * Every stored line of a room file that is a JSON object, in file order (for re-decryption and
+ * the transcript). Any other line, an edit, is skipped: `record verify` names it.
+ */
 export async function* storedLines(path: string): AsyncGenerator<Record<string, unknown>> {
   if (!(await exists(path))) return;
   const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of rl) {
+    let value: unknown;
     try {
-      yield JSON.parse(line) as Record<string, unknown>;
+      value = JSON.parse(line);
     } catch {
-      // skipped: record verify names it
+      continue;
+    }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      yield value as Record<string, unknown>;
+  }
+}
+
+/** The room of every folder in record/rooms/, read back from its first stored line. */
+export async function recordedRooms(paths: RecordPaths): Promise<string[]> {
+  if (!(await exists(paths.rooms))) return [];
+  const out: string[] = [];
+  for (const d of (await readdir(paths.rooms, { withFileTypes: true })).filter((x) => x.isDirectory())) {
+    for await (const l of storedLines(join(paths.rooms, d.name, 'events.jsonl'))) {
+      if (typeof l.room_id === 'string') out.push(l.room_id);
+      break;
     }
   }
+  return out;
 }

@@ -1,5 +1,8 @@
 import * as sdk from 'matrix-js-sdk';
 import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
+import { FailureError } from '../errors.js';
+import type { Redactor } from '../secrets/redact.js';
+import { untrusted } from '../watch/sanitize.js';
 import { installCryptoCompat, routeSdkConsole } from './crypto-compat.js';
 import type { RecorderSession } from './session.js';
 import type { RecordStore } from './store.js';
@@ -80,4 +83,24 @@ export async function cryptoClient(
   });
   if (quietSdk) routeSdkConsole();
   return client;
+}
+
+/**
+ * An error of the SDK's HTTP layer (the server answered with an error, or could not be reached)
+ * as one line naming the server, its words sanitised and secrets masked; anything else as it is.
+ */
+export function homeserverFailure(err: unknown, baseUrl: string, redactor: Redactor): unknown {
+  if (!(err instanceof sdk.MatrixError || err instanceof sdk.HTTPError || err instanceof sdk.ConnectionError))
+    return err;
+  return new FailureError(
+    `the homeserver at ${baseUrl} failed during the recording: ${serverWords(err, redactor)}`,
+    {
+      hint: 'check the server ("matrix-oob verify") and run "matrix-oob record" again: what was stored is kept, and the next run fills the gap.',
+    },
+  );
+}
+
+/** An error's message, which quotes the server (via the SDK): one printable line, secrets masked. */
+export function serverWords(err: unknown, redactor: Redactor): string {
+  return untrusted(redactor.redact(String((err as Error | undefined)?.message ?? err)), 300);
 }

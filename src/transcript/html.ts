@@ -68,7 +68,8 @@ function itemHtml(i: Item): string {
     const a = i.attachment;
     parts.push(
       a.sha256
-        ? `attachment <bdi class="b">${escapeText(a.name)}</bdi>: <a href="media/${a.sha256}">media/${a.sha256}</a> (${a.size} bytes, SHA-256 of the content)`
+        ? // Read back from a record file that may have been edited: escaped like any other text.
+          `attachment <bdi class="b">${escapeText(a.name)}</bdi>: <a href="media/${escapeText(a.sha256)}">media/${escapeText(a.sha256)}</a> (${a.size} bytes, SHA-256 of the content)`
         : `attachment <bdi class="b">${escapeText(a.name)}</bdi>: <span class="utd">${escapeText(a.error ?? 'not stored')}</span>`,
     );
   }

@@ -1,8 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { exists } from '../adapters/files.js';
 import { type RecordPaths, roomFiles } from '../record/paths.js';
-import { storedLines } from '../record/store.js';
+import { recordedRooms, storedLines } from '../record/store.js';
 
 /** One line of a room's timeline, as the transcript shows it. */
 export interface Item {
@@ -136,15 +133,9 @@ export async function loadRoom(paths: RecordPaths, roomId: string): Promise<Room
   return { room_id: roomId, ...(name !== undefined ? { name } : {}), items };
 }
 
-/** Every recorded room: the room ID is read back from the first stored line of each folder. */
+/** Every recorded room, by name. */
 export async function loadRooms(paths: RecordPaths): Promise<RoomTranscript[]> {
-  if (!(await exists(paths.rooms))) return [];
   const out: RoomTranscript[] = [];
-  for (const d of (await readdir(paths.rooms, { withFileTypes: true })).filter((x) => x.isDirectory())) {
-    for await (const l of storedLines(join(paths.rooms, d.name, 'events.jsonl'))) {
-      if (typeof l.room_id === 'string') out.push(await loadRoom(paths, l.room_id));
-      break;
-    }
-  }
+  for (const roomId of await recordedRooms(paths)) out.push(await loadRoom(paths, roomId));
   return out.sort((a, b) => (a.name ?? a.room_id).localeCompare(b.name ?? b.room_id));
 }

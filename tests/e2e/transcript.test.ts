@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainWriter } from '../../src/case/chain.js';
@@ -155,6 +155,25 @@ describe('matrix-oob transcript', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(statSync(outside).mode & 0o777).toBe(0o755);
       expect(readFileSync(file, 'utf8')).toContain('<!DOCTYPE html>');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('-o into a folder, or into a folder that does not exist: exit 2 naming it, nothing written', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'matrix-oob-handover-'));
+    try {
+      const folder = await runCli(['--case', kase.dir, 'transcript', '-o', outside]);
+      expect(folder.stderr).toContain(`error: --output ${outside} is a folder`);
+      expect(folder.stderr).toContain(`hint: give a file name, e.g. -o ${join(outside, 'transcript.html')}`);
+      expect(folder.exitCode).toBe(2);
+      const missing = join(outside, 'no', 'such', 'report.html');
+      const none = await runCli(['--case', kase.dir, 'transcript', '-o', missing]);
+      expect(none.stderr).toContain(
+        `error: --output ${missing}: the folder ${join(outside, 'no', 'such')} does not exist`,
+      );
+      expect(none.exitCode).toBe(2);
+      expect(readdirSync(outside)).toEqual([]);
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }

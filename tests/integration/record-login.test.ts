@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,13 +16,13 @@ describe('record: the login refused', () => {
   let url = '';
   let kase: { dir: string; cleanup(): Promise<void> };
   const hits: string[] = [];
-  let answer: (res: import('node:http').ServerResponse) => void = () => {};
+  let answer: (res: import('node:http').ServerResponse, path: string) => void = () => {};
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       hits.push(`${req.method} ${req.url}`);
       req.resume();
-      req.on('end', () => answer(res));
+      req.on('end', () => answer(res, req.url ?? ''));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -57,6 +57,20 @@ describe('record: the login refused', () => {
     expect(r.stderr).not.toMatch(/\u001b\[31m|\u202e/);
   });
 
+  it('refuses a 200 answer that is not a Matrix login (a web page in front of the server), writing no session', async () => {
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>welcome</html>');
+    };
+    const r = await record();
+    expect(r.stderr).toContain(
+      `error: the answer of ${url} to the recorder's login is not a Matrix login (no user_id, device_id and access_token)`,
+    );
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.exitCode).toBe(1);
+    expect(existsSync(join(kase.dir, 'record', 'recorder', 'session.json'))).toBe(false);
+  });
+
   it('does not follow a redirect with the password', async () => {
     hits.length = 0;
     answer = (res) => {
@@ -67,5 +81,30 @@ describe('record: the login refused', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('cannot reach the homeserver');
     expect(hits).toEqual(['POST /_matrix/client/v3/login']);
+  });
+
+  it('a server that fails after the login: one line naming it (exit 1), no stack, no terminal controls', async () => {
+    answer = (res, path) => {
+      res.writeHead(path.endsWith('/login') ? 200 : 500, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          path.endsWith('/login')
+            ? { user_id: '@recorder:rec.test', device_id: 'RECDEV', access_token: 'syt_token' }
+            : { errcode: 'M_UNKNOWN', error: 'boom \u001b[31mred\u202e' },
+        ),
+      );
+    };
+    const r = await record();
+    expect(r.stderr).toMatch(
+      new RegExp(`^error: the homeserver at ${url} failed during the recording: .*\\[500\\] boom`, 'm'),
+    );
+    expect(r.stderr).toContain(
+      'hint: check the server ("matrix-oob verify") and run "matrix-oob record" again',
+    );
+    expect(r.stderr).not.toContain('internal error');
+    // What the server said reaches the terminal only as printable text, also in the SDK's own warnings.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for terminal controls is the point
+    expect(r.stderr).not.toMatch(/\u001b\[31m|\u202e/);
+    expect(r.exitCode).toBe(1);
   });
 });

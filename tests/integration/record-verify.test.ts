@@ -104,4 +104,108 @@ describe('matrix-oob record verify', () => {
     expect(imp.stderr).toContain('--import-keys: cannot read');
     expect(existsSync(join(caseDir, 'record'))).toBe(false);
   });
+
+  it('record: a damaged state.json, session.json or secrets.json of the recorder exits 2 naming the file, journal untouched', async () => {
+    mkdirSync(join(caseDir, 'credentials'), { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(caseDir, 'credentials', 'recorder.txt'),
+      'user_id: @recorder:example.com\npassword: Recorder-password-0123456789\n',
+      { mode: 0o600 },
+    );
+    const secrets = join(caseDir, 'record', 'recorder');
+    mkdirSync(secrets, { recursive: true, mode: 0o700 });
+    const journalBefore = readFileSync(join(caseDir, 'journal.jsonl'), 'utf8');
+    const cases: [string, string, string][] = [
+      [join(caseDir, 'record', 'state.json'), '{"last_alive": "2026-', 'move it aside'],
+      [join(secrets, 'session.json'), '[]', 'logs in a new device'],
+      [join(secrets, 'secrets.json'), '', 'restore it from a backup'],
+    ];
+    for (const [file, text, hint] of cases) {
+      writeFileSync(file, text, { mode: 0o600 });
+      const r = await runCli(['--case', caseDir, 'record', '--once'], {
+        env: { MATRIX_OOB_RECORD_URL: 'http://127.0.0.1:9' },
+      });
+      expect(r.stderr).toContain(`error: ${file} is damaged (not a JSON object)`);
+      expect(r.stderr).toMatch(new RegExp(`hint: .*${hint}`));
+      expect(r.stderr).not.toContain('internal error');
+      expect(r.exitCode).toBe(2);
+      expect(readFileSync(file, 'utf8')).toBe(text);
+      writeFileSync(file, '{}', { mode: 0o600 });
+    }
+    expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).toBe(journalBefore);
+  });
+
+  it('record --import-keys, transcript, a recorder turned off: every refusal exits 2 with a hint, writing nothing', async () => {
+    const journalBefore = readFileSync(join(caseDir, 'journal.jsonl'), 'utf8');
+    const keys = join(tmp.dir, 'keys.txt');
+    writeFileSync(keys, '-----BEGIN MEGOLM SESSION DATA-----\n');
+    const importKeys = (...more: string[]) =>
+      runCli(['--case', caseDir, 'record', '--import-keys', keys, ...more]);
+    // Nothing recorded: said before any passphrase is asked for.
+    const none = await importKeys();
+    expect(none.stderr).toContain('has no recorded rooms (record/rooms/ is missing)');
+    expect(none.stderr).toContain('hint: run "matrix-oob record" first');
+    expect(none.exitCode).toBe(2);
+    const empty = await runCli(['--case', caseDir, 'transcript']);
+    expect(empty.stderr).toMatch(/error: nothing recorded in .*record\/rooms/);
+    expect(empty.exitCode).toBe(2);
+    mkdirSync(join(caseDir, 'record', 'rooms', '!r%3Aexample.com'), { recursive: true, mode: 0o700 });
+    const missing = await importKeys('--passphrase-file', join(tmp.dir, 'nope'));
+    expect(missing.stderr).toContain('error: --passphrase-file: cannot read');
+    expect(missing.stderr).toContain('ENOENT');
+    expect(missing.exitCode).toBe(2);
+    writeFileSync(join(tmp.dir, 'empty'), '\n');
+    const blank = await importKeys('--passphrase-file', join(tmp.dir, 'empty'));
+    expect(blank.stderr).toContain('error: --passphrase-file: the file is empty');
+    expect(blank.exitCode).toBe(2);
+    // No terminal to ask on (stdin is not one here), and never on the command line.
+    const noTty = await importKeys();
+    expect(noTty.stderr).toContain('error: --import-keys needs the passphrase of the key export');
+    expect(noTty.stderr).toContain('hint: give --passphrase-file FILE');
+    expect(noTty.exitCode).toBe(2);
+    const yml = join(caseDir, 'matrix-oob.yml');
+    const on = readFileSync(yml, 'utf8');
+    expect(on).toContain('recorder:\n  enabled: true\n');
+    writeFileSync(yml, on.replace('recorder:\n  enabled: true\n', 'recorder:\n  enabled: false\n'));
+    const alone = await runCli(['--case', caseDir, 'record', '--passphrase-file', join(tmp.dir, 'empty')]);
+    expect(alone.stderr).toContain(
+      'error: --passphrase-file is the passphrase of a key export: it goes with --import-keys FILE',
+    );
+    expect(alone.exitCode).toBe(2);
+    const off = await runCli(['--case', caseDir, 'record', '--once']);
+    expect(off.stderr).toContain('error: the recorder is off in this case (recorder.enabled: false)');
+    expect(off.exitCode).toBe(2);
+    expect(readFileSync(join(caseDir, 'journal.jsonl'), 'utf8')).toBe(journalBefore);
+    expect(existsSync(join(caseDir, 'record', 'record.lock'))).toBe(false);
+    expect(existsSync(join(caseDir, 'record', 'rooms', '!r%3Aexample.com', 'decrypted.jsonl'))).toBe(false);
+  });
+
+  it("record: the recorder's password goes only over https to this case's server (exit 2 before sending it)", async () => {
+    mkdirSync(join(caseDir, 'credentials'), { recursive: true, mode: 0o700 });
+    const password = 'Recorder-password-0123456789';
+    writeFileSync(join(caseDir, 'credentials', 'recorder.txt'), `password: ${password}\n`, { mode: 0o600 });
+    // Left in the environment from another case.
+    const env = await runCli(['--case', caseDir, 'record', '--once'], {
+      env: { MATRIX_OOB_RECORD_URL: 'https://matrix.other-case.invalid' },
+    });
+    expect(env.stderr).toContain(
+      "error: MATRIX_OOB_RECORD_URL (from the environment) https://matrix.other-case.invalid is not this case's server (matrix.example.com or 203.0.113.10)",
+    );
+    expect(env.stderr).toContain('hint: unset MATRIX_OOB_RECORD_URL (it may be left from another case)');
+    expect(env.exitCode).toBe(2);
+    const clear = await runCli([
+      '--case',
+      caseDir,
+      'record',
+      '--once',
+      '--homeserver-url',
+      'http://matrix.example.com',
+    ]);
+    expect(clear.stderr).toContain(
+      'error: --homeserver-url http://matrix.example.com is not https: the password would travel in clear',
+    );
+    expect(clear.exitCode).toBe(2);
+    for (const r of [env, clear]) expect(r.all).not.toContain(password);
+    expect(existsSync(join(caseDir, 'record', 'recorder', 'session.json'))).toBe(false);
+  });
 });

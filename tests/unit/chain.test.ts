@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -68,6 +68,17 @@ describe('hash-chained JSONL', () => {
         throw new Error(`byte ${i}: expected line ${lineOf[i]}, got ${JSON.stringify(r.problem)}`);
       }
     }
+  });
+
+  it('names a last line whose line end was cut off', async () => {
+    const path = join(dir, 'a.jsonl');
+    await writeFile(path, (await sample(path)).slice(0, -1));
+    const r = await verifyChain(path);
+    expect(r.problem).toEqual({
+      line: 5,
+      kind: 'truncated',
+      message: 'line 5 has no line end: the file was cut or edited',
+    });
   });
 
   it('tells a removed line from reordered lines', async () => {
@@ -162,6 +173,19 @@ describe('hash-chained JSONL', () => {
     expect(released).toBeGreaterThan(0);
     const r = await verifyChain(path);
     expect([r.problem, r.lines]).toEqual([undefined, 2]);
+  });
+
+  it('appendChained waits only for a live holder: a lock it cannot use fails at once, naming it', async () => {
+    const path = join(dir, 'journal.jsonl');
+    // A folder where the lock file belongs: not another matrix-oob, so nothing to wait for.
+    await mkdir(`${path}.lock`);
+    const started = Date.now();
+    await expect(appendChained(path, { n: 1 })).rejects.toThrow(
+      `cannot read ${path}.lock: it is a folder, where a file belongs (EISDIR)`,
+    );
+    // Not the 10 s a live holder is given.
+    expect(Date.now() - started).toBeLessThan(5000);
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
   it('journal(): hashes the redacted line, so the stored line verifies and holds no secret', async () => {

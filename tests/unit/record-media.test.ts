@@ -1,5 +1,5 @@
 import { decryptAttachment, downloadUrl } from '../../src/record/media.js';
-import { escapeText } from '../../src/transcript/html.js';
+import { escapeText, renderHtml } from '../../src/transcript/html.js';
 import { encryptAttachment } from '../helpers/participant.js';
 
 describe('encrypted attachments', () => {
@@ -32,5 +32,32 @@ describe('transcript escaping', () => {
       '&lt;a href=&quot;x&quot;&gt;&#39;&amp;[U+202E][U+200B][U+0007]',
     );
     expect(escapeText('line\nbreak\ttab')).toBe('line\nbreak\ttab');
+  });
+
+  it('an edited record file cannot put markup into the transcript through an attachment line', () => {
+    // record/rooms/*/decrypted.jsonl edited: a "sha256" that closes the link and hides the verdict.
+    const hostile = 'x"><style>#verification{display:none}</style><a href="';
+    const html = renderHtml(
+      [
+        {
+          room_id: '!r:example.com',
+          items: [
+            {
+              event_id: '$1',
+              time: '2026-01-01T00:00:00Z',
+              ts: 0,
+              sender: '@a:example.com',
+              type: 'm.room.message',
+              attachment: { name: 'f.txt', sha256: hostile, size: 1 },
+            },
+          ],
+        },
+      ],
+      { ok: false, files: [] },
+      { domain: 'example.com', generated: '2026-01-01T00:00:00Z' },
+    );
+    expect(html).not.toContain('<style>#verification');
+    expect(html).toContain('media/x&quot;&gt;&lt;style&gt;#verification{display:none}&lt;/style&gt;');
+    expect(html.match(/<style>/g)).toHaveLength(1);
   });
 });

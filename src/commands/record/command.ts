@@ -4,6 +4,8 @@ import { exitCodesHelp, homeserverUrlOption, lazyAction, repeatable } from '../o
 
 export interface RecordOptions {
   homeserverUrl?: string;
+  /** Where homeserverUrl came from, when it is the environment (for its errors). */
+  homeserverUrlFrom?: string;
   once: boolean;
   importKeys?: string;
   passphraseFile?: string;
@@ -33,8 +35,10 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
         'record.md',
       ),
     )
-    .action(async (opts: RecordOptions) => {
+    .action(async (opts: RecordOptions, cmd: Command) => {
       const { runRecord } = await import('./run.js');
+      if (cmd.getOptionValueSource('homeserverUrl') === 'env')
+        opts.homeserverUrlFrom = 'MATRIX_OOB_RECORD_URL (from the environment)';
       await runRecord({ opts, globals: ctx.globals(), out: ctx.out, exitWhenDone: true });
     });
 

@@ -1,11 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { exists } from '../../adapters/files.js';
 import { journal } from '../../case/journal.js';
 import { UserError } from '../../errors.js';
 import { decryptStored } from '../../record/import.js';
 import { lockRecord } from '../../record/lock.js';
 import { caseRelative, recordPaths } from '../../record/paths.js';
+import { RecordStore, recordedRooms } from '../../record/store.js';
 import type { Output } from '../../ui/output.js';
 
 export interface ImportKeysRequest {
@@ -30,20 +30,21 @@ export async function runImportKeys(req: ImportKeysRequest): Promise<void> {
       hint: 'give the file a client wrote with "Export E2E room keys" (Element: Settings > Security & Privacy).',
     });
   });
-  const passphrase = await readPassphrase(req.passphraseFile);
   const paths = recordPaths(req.caseRoot);
+  // Before the passphrase is asked for: nothing to decrypt is said at once.
   if (!(await exists(paths.rooms))) {
     throw new UserError(`${req.caseRoot} has no recorded rooms (record/rooms/ is missing)`, {
       hint: 'run "matrix-oob record" first; importing keys decrypts what it stored.',
     });
   }
-  const rooms = (await readdir(paths.rooms, { withFileTypes: true })).filter((d) => d.isDirectory());
+  const passphrase = await readPassphrase(req.passphraseFile);
   const unlock = await lockRecord(req.caseRoot, 'record --import-keys');
   const result = await decryptStored(
     text,
     passphrase,
     req.userId,
-    rooms.map((d) => join(paths.rooms, d.name)),
+    new RecordStore(paths),
+    await recordedRooms(paths),
   ).finally(unlock);
   await journal(req.journalPath, {
     command: 'record --import-keys',

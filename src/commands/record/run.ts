@@ -1,9 +1,11 @@
 import { interruptOnSignals } from '../../adapters/signals.js';
 import { credentialsPath, readPassword } from '../../case/credentials.js';
 import { loadCase } from '../../config/load.js';
+import { homeserverUrl } from '../../control-room/case.js';
 import { InterruptedError, UserError } from '../../errors.js';
 import { lockRecord } from '../../record/lock.js';
 import { formatStatus } from '../../record/status.js';
+import { Redactor } from '../../secrets/redact.js';
 import type { Output } from '../../ui/output.js';
 import { processTerminal, type Terminal } from '../../ui/terminal.js';
 import type { GlobalOptions } from '../context.js';
@@ -26,6 +28,14 @@ export async function runRecord({
   terminal = processTerminal(),
   exitWhenDone = false,
 }: RecordRequest): Promise<void> {
+  if (opts.passphraseFile && !opts.importKeys) {
+    throw new UserError(
+      '--passphrase-file is the passphrase of a key export: it goes with --import-keys FILE',
+      {
+        hint: 'matrix-oob record --import-keys FILE --passphrase-file PASSFILE (the recorder itself needs no passphrase).',
+      },
+    );
+  }
   const { config, paths, warnings } = await loadCase(globals.case);
   for (const w of warnings) out.warn(w);
   if (opts.importKeys) {
@@ -46,6 +56,11 @@ export async function runRecord({
       hint: 'set recorder.enabled: true in matrix-oob.yml, then "matrix-oob user add --all" and "matrix-oob control-room".',
     });
   }
+  // Where the recorder's password goes: held to the same rule as the admin's (https, this case's server).
+  const baseUrl = homeserverUrl(config.domain, opts.homeserverUrl, {
+    address: config.server.address,
+    ...(opts.homeserverUrlFrom ? { from: opts.homeserverUrlFrom } : {}),
+  });
   const credFile = credentialsPath(paths.credentialsDir, config.recorder.name);
   const password = await readPassword(credFile);
   if (!password) {
@@ -53,11 +68,11 @@ export async function runRecord({
       hint: 'register it first: matrix-oob user add --all (then matrix-oob control-room to invite it).',
     });
   }
-  const baseUrl = (opts.homeserverUrl ?? `https://matrix.${config.domain}`).replace(/\/$/, '');
   // One writer of the record at a time (released in the finally below, or at exit).
   const unlock = await lockRecord(paths.root, 'record');
   const interrupt = interruptOnSignals();
   const { Recorder } = await import('../../record/recorder.js');
+  const { homeserverFailure } = await import('../../record/sync.js');
   const started = Date.now();
   let shown = false;
   const draw = (text: string) => {
@@ -94,7 +109,9 @@ export async function runRecord({
     },
   );
   try {
-    const summary = await recorder.run();
+    const summary = await recorder.run().catch((err: unknown) => {
+      throw homeserverFailure(err, baseUrl, new Redactor([password]));
+    });
     clearInterval(timer);
     if (shown) terminal.write('\r\u001b[K');
     if (globals.json) out.data(JSON.stringify({ ok: true, ...summary }, null, 2));

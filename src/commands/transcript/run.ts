@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { loadCase } from '../../config/load.js';
 import { UserError } from '../../errors.js';
@@ -24,6 +25,7 @@ export async function runTranscript({ opts, globals, out }: TranscriptRequest): 
       hint: 'use --format html (for people) or --format jsonl (for tools).',
     });
   }
+  if (opts.output !== undefined && opts.output !== '-') await checkOutput(resolve(opts.output), opts.format);
   const { config, paths } = await loadCase(globals.case);
   const rec = recordPaths(paths.root);
   const rooms = await loadRooms(rec);
@@ -53,4 +55,18 @@ export async function runTranscript({ opts, globals, out }: TranscriptRequest): 
   out.info(`transcript: ${rooms.length} rooms, ${events} events → ${file}`);
   if (globals.json)
     out.data(JSON.stringify({ ok: true, file, rooms: rooms.length, events, verified: verification.ok }));
+}
+
+/** -o FILE: a file name in a folder that exists (refused before anything is read). */
+async function checkOutput(file: string, format: string): Promise<void> {
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    throw new UserError(`--output ${file} is a folder`, {
+      hint: `give a file name, e.g. -o ${join(file, `transcript.${format}`)}`,
+    });
+  }
+  if (!(await stat(dirname(file)).catch(() => undefined))?.isDirectory()) {
+    throw new UserError(`--output ${file}: the folder ${dirname(file)} does not exist`, {
+      hint: 'create it first, or write to stdout with -o -.',
+    });
+  }
 }
