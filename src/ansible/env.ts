@@ -1,4 +1,5 @@
 import { hostKeyOptions } from '../ssh/known-hosts.js';
+import { shellQuote } from '../ui/shell.js';
 import { readAnsibleConfig } from './config-file.js';
 
 /**
@@ -18,17 +19,13 @@ export interface AnsibleEnvOptions {
   base?: NodeJS.ProcessEnv;
 }
 
-/** Quote for Python's shlex.split (how Ansible splits ssh_args). */
-export function shlexQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'"'"'`)}'`;
-}
-
 export function sshArgs(knownHosts: string): string {
   return [
     '-C',
     '-o ControlMaster=auto',
     '-o ControlPersist=60s',
-    ...hostKeyOptions(knownHosts).map((option) => `-o ${shlexQuote(option)}`),
+    // Ansible splits ssh_args with Python's shlex.split, which reads POSIX shell quoting.
+    ...hostKeyOptions(knownHosts).map((option) => `-o ${shellQuote(option)}`),
   ].join(' ');
 }
 

@@ -1,25 +1,21 @@
 import { UserError } from '../errors.js';
 import { isSecretKey } from '../secrets/keys.js';
 import { extraVarsValues } from '../ssh/pin-guard.js';
+import { shellQuote } from '../ui/shell.js';
 import { formatElapsed } from '../ui/status-line.js';
 import { parseAnsibleArgs } from './args.js';
 import { formatRecap } from './recap.js';
 import type { PlaybookCommand, PlaybookResult } from './run.js';
 
-/** POSIX sh quoting, for commands shown to the user (--dry-run, logs). */
-export function shQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 /** One line that reproduces the run in a shell: cd, environment, command. */
 export function commandLine(cmd: PlaybookCommand): string {
-  const env = Object.entries(cmd.envOverrides).map(([k, v]) => `${k}=${shQuote(v)}`);
-  return `cd ${shQuote(cmd.cwd)} && ${[...env, cmd.file, ...cmd.args.map(shQuote)].join(' ')}`;
+  const env = Object.entries(cmd.envOverrides).map(([k, v]) => `${k}=${shellQuote(v)}`);
+  return `cd ${shellQuote(cmd.cwd)} && ${[...env, cmd.file, ...cmd.args.map(shellQuote)].join(' ')}`;
 }
 
 /** The short version for the journal: the command without cwd and environment. */
 export function commandText(cmd: PlaybookCommand): string {
-  return [cmd.file, ...cmd.args].map(shQuote).join(' ');
+  return [cmd.file, ...cmd.args].map(shellQuote).join(' ');
 }
 
 /** Lines under "stage X failed": the task, its message, the recap, the log. */

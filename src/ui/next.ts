@@ -1,3 +1,5 @@
+import { shellQuote } from './shell.js';
+
 /**
  * "Next:" commands, ready to paste: the command, then the case folder, then its flags, e.g.
  * `matrix-oob up --case /cases/ir-1 --skip-dns-check`. The case path is always spelled out, so
@@ -5,11 +7,6 @@
  */
 export function nextCommand(command: string, caseDir: string | undefined, ...flags: string[]): string {
   const parts = ['matrix-oob', command];
-  if (caseDir !== undefined) parts.push('--case', quote(caseDir));
-  return [...parts, ...flags.map(quote)].join(' ');
-}
-
-/** Quoted for a POSIX shell when needed. */
-export function quote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+  if (caseDir !== undefined) parts.push('--case', shellQuote(caseDir));
+  return [...parts, ...flags.map(shellQuote)].join(' ');
 }

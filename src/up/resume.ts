@@ -1,5 +1,6 @@
 import { ExitError, FailureError, InterruptedError, UserError } from '../errors.js';
-import { nextCommand, quote } from '../ui/next.js';
+import { nextCommand } from '../ui/next.js';
+import { shellQuote } from '../ui/shell.js';
 import { STEP_NAMES, type UpStepName } from './steps.js';
 
 /** The flags of this `up` that the next one needs to go on the same way. */
@@ -29,7 +30,7 @@ export function resumeCommand(root: string, f: UpFlags): string {
   if (f.skipDnsCheck) flags.push('--skip-dns-check');
   for (const h of f.skipHook) flags.push('--skip-hook', h);
   const base = nextCommand('up', root, ...flags);
-  return f.ansibleArgs.length > 0 ? `${base} -- ${f.ansibleArgs.map(quote).join(' ')}` : base;
+  return f.ansibleArgs.length > 0 ? `${base} -- ${f.ansibleArgs.map(shellQuote).join(' ')}` : base;
 }
 
 export function position(name: UpStepName): string {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { sshBaseArgs } from '../ssh/known-hosts.js';
 import type { SshTarget } from '../ssh/target.js';
+import { shellQuote } from '../ui/shell.js';
 import { type LogEvent, readJournalLine } from './log-lines.js';
 import { CURSOR_PATTERN } from './store.js';
 
@@ -26,11 +27,6 @@ export interface LogSourceOptions {
 
 /** The Synapse units of an MDAD server (main process and workers). */
 export const SYNAPSE_UNITS = ['matrix-synapse.service', 'matrix-synapse-worker-*'];
-
-/** Quote one word for the remote POSIX shell ssh hands the command to. */
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
-}
 
 export function journalctlCommand(
   opts: Pick<LogSourceOptions, 'become' | 'journalDir' | 'follow'>,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { shQuote } from '../../ansible/summary.js';
+import { shellQuote } from '../../ui/shell.js';
 import type { DeployRequest } from './run.js';
 
 /** This run as a command line: for the journal, and to resume it from any folder. */
@@ -18,5 +18,5 @@ export function commandName(req: DeployRequest): string {
 export /** How to resume this case's deploy, ready to paste (the case path quoted for the shell). */
 function resumeCommand(req: DeployRequest): string {
   // The case folder spelled out: the command works from any folder.
-  return `matrix-oob --case ${shQuote(resolve(req.globals.case))} deploy`;
+  return `matrix-oob --case ${shellQuote(resolve(req.globals.case))} deploy`;
 }
