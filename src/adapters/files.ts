@@ -14,9 +14,11 @@ export const FILE_MODE = 0o600;
  * is wrong with it (a folder where a file belongs, no permission...), never a stack trace.
  * Errors without a path or of other kinds are returned as they are.
  */
-export function fileError(err: unknown, path: string, action: string): unknown {
-  const e = err as NodeJS.ErrnoException;
-  const p = e?.path ?? path;
+export function fileError(err: unknown, path: string, action: string, shown?: string): unknown {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  // `shown`: the file the user knows (not the temporary file it is written through); a rename
+  // names its target.
+  const p = shown ?? e?.dest ?? e?.path ?? path;
   const why: Record<string, string> = {
     EISDIR: 'it is a folder, where a file belongs',
     ENOTDIR: 'a part of the path is a file, where a folder belongs',
@@ -82,7 +84,7 @@ export async function writeFileAtomic(
   // A folder of the case is made 0700; one the user named (transcript -o) is left as it is.
   if (options.privateDir !== false) await ensurePrivateDir(dir);
   const tmp = join(dir, `.matrix-oob-tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const handle = await openOrFail(tmp, 'wx', mode, 'write');
+  const handle = await openOrFail(tmp, 'wx', mode, 'write', path);
   try {
     await handle.writeFile(content);
     await handle.chmod(mode);
@@ -90,25 +92,31 @@ export async function writeFileAtomic(
   } catch (err) {
     await handle.close();
     await rm(tmp, { force: true });
-    throw fileError(err, path, 'write');
+    throw fileError(err, path, 'write', path);
   }
   await handle.close();
   try {
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw fileError(err, path, 'write');
+    throw fileError(err, path, 'write', path);
   }
   // Without this, a power loss can undo the rename: the old file (or none) comes back.
   await syncDir(dir);
 }
 
-/** Open a file to write (created with mode), or a file error naming it and what we tried to do. */
-async function openOrFail(path: string, flags: string, mode: number, action: string): Promise<FileHandle> {
+/** Open a file to write (created with mode), or a file error naming it (or `shown`) and what we tried to do. */
+async function openOrFail(
+  path: string,
+  flags: string,
+  mode: number,
+  action: string,
+  shown?: string,
+): Promise<FileHandle> {
   try {
     return await open(path, flags, mode);
   } catch (err) {
-    throw fileError(err, path, action);
+    throw fileError(err, path, action, shown);
   }
 }
 
