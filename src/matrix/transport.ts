@@ -169,27 +169,29 @@ export class MatrixTransport {
   }
 
   private unreachable(err: unknown): MatrixUnreachableError {
-    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
-      return new MatrixUnreachableError(
-        this.baseUrl,
-        'TIMEOUT',
-        `no answer within ${Number((this.timeoutMs / 1000).toFixed(1))} s`,
-      );
-    }
-    const code = e?.cause?.code ?? 'ERROR';
-    const why: Record<string, string> = {
-      ECONNREFUSED: 'connection refused',
-      ENOTFOUND: 'host name does not resolve',
-      EAI_AGAIN: 'host name does not resolve (DNS failure)',
-      ECONNRESET: 'connection reset',
-      EHOSTUNREACH: 'no route to host',
-      ENETUNREACH: 'network unreachable',
-      UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-    };
-    const text =
-      why[code] ??
-      (code.includes('CERT') ? `certificate refused (${code})` : (e?.cause?.message ?? e?.message ?? code));
+    const { code, text } = networkFailure(err, this.timeoutMs);
     return new MatrixUnreachableError(this.baseUrl, code, this.redactor.redact(text));
   }
+}
+
+/** Why a fetch() to a homeserver got no answer: a code and a few words (not redacted). */
+export function networkFailure(err: unknown, timeoutMs: number): { code: string; text: string } {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
+    return { code: 'TIMEOUT', text: `no answer within ${Number((timeoutMs / 1000).toFixed(1))} s` };
+  }
+  const code = e?.cause?.code ?? 'ERROR';
+  const why: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host name does not resolve',
+    EAI_AGAIN: 'host name does not resolve (DNS failure)',
+    ECONNRESET: 'connection reset',
+    EHOSTUNREACH: 'no route to host',
+    ENETUNREACH: 'network unreachable',
+    UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  };
+  const text =
+    why[code] ??
+    (code.includes('CERT') ? `certificate refused (${code})` : (e?.cause?.message ?? e?.message ?? code));
+  return { code, text };
 }

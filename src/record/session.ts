@@ -1,5 +1,6 @@
 import { readIfExists, writeFileAtomic } from '../adapters/files.js';
 import { FailureError, UserError } from '../errors.js';
+import { networkFailure } from '../matrix/transport.js';
 import { Redactor } from '../secrets/redact.js';
 import { untrusted } from '../watch/sanitize.js';
 
@@ -26,6 +27,17 @@ interface LoginResponse {
   access_token: string;
 }
 
+const CALL_TIMEOUT_MS = 30_000;
+
+/** The one line for a request that got no answer: why (refused, no DNS, timeout...), never a secret. */
+function unreachable(baseUrl: string, err: unknown, password?: string): FailureError {
+  const { text } = networkFailure(err, CALL_TIMEOUT_MS);
+  return new FailureError(
+    `cannot reach the homeserver at ${baseUrl}: ${password ? serverText(text, password) : untrusted(text, 300)}`,
+    { hint: 'check that the server is up ("matrix-oob verify") and the URL (--homeserver-url).' },
+  );
+}
+
 async function call(
   baseUrl: string,
   path: string,
@@ -40,7 +52,7 @@ async function call(
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
     // A redirect would re-send the password (or the token) wherever it points.
     redirect: 'error',
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
   });
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   return { status: res.status, json };
@@ -64,9 +76,7 @@ export async function login(baseUrl: string, user: string, password: string): Pr
       },
     });
   } catch (err) {
-    throw new FailureError(`cannot reach the homeserver at ${baseUrl}: ${(err as Error).message}`, {
-      hint: 'check that the server is up ("matrix-oob verify") and the URL (--homeserver-url).',
-    });
+    throw unreachable(baseUrl, err, password);
   }
   if (r.status !== 200) {
     throw new FailureError(
@@ -98,9 +108,7 @@ export async function whoami(
     const r = await call(baseUrl, '/_matrix/client/v3/account/whoami', { method: 'GET', token });
     return r.status === 200 ? (r.json as { user_id: string; device_id?: string }) : undefined;
   } catch (err) {
-    throw new FailureError(`cannot reach the homeserver at ${baseUrl}: ${(err as Error).message}`, {
-      hint: 'check that the server is up ("matrix-oob verify") and the URL (--homeserver-url).',
-    });
+    throw unreachable(baseUrl, err);
   }
 }
 

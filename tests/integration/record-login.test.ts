@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ensurePrivateDir } from '../../src/adapters/files.js';
 import { makeCase } from '../helpers/case.js';
 import { runCli } from '../helpers/cli.js';
+import { closedPort } from '../helpers/fake-deployment.js';
 
 // The recorder's login against a hostile or misdirected homeserver (loopback): what the server
 // says is printed sanitised with the password masked, and a redirect is never followed (it would
@@ -81,6 +82,18 @@ describe('record: the login refused', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('cannot reach the homeserver');
     expect(hits).toEqual(['POST /_matrix/client/v3/login']);
+  });
+
+  it('a server that does not answer: says why (connection refused), as the other commands do', async () => {
+    const port = await closedPort();
+    const r = await runCli(['--case', kase.dir, 'record', '--once'], {
+      env: { MATRIX_OOB_RECORD_URL: `http://127.0.0.1:${port}` },
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(
+      `error: cannot reach the homeserver at http://127.0.0.1:${port}: connection refused`,
+    );
+    expect(r.stderr).not.toContain('fetch failed');
   });
 
   it('a server that fails after the login: one line naming it (exit 1), no stack, no terminal controls', async () => {
