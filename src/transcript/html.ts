@@ -52,7 +52,8 @@ table{border-collapse:collapse}td,th{padding:.15em .6em;text-align:left;vertical
 .note{color:#555;font-size:.9em;display:block}code{font-size:.9em;word-break:break-all}
 `;
 
-function itemHtml(i: Item): string {
+/** One timeline line; `media`: the URL path of record/media/ from the HTML file. */
+function itemHtml(i: Item, media: string): string {
   const parts: string[] = [];
   if (i.state) parts.push(`<span class="state">${escapeText(i.state)}</span>`);
   if (i.redacts) parts.push(`<span class="state">redacted <code>${escapeText(i.redacts)}</code></span>`);
@@ -69,7 +70,7 @@ function itemHtml(i: Item): string {
     parts.push(
       a.sha256
         ? // Read back from a record file that may have been edited: escaped like any other text.
-          `attachment <bdi class="b">${escapeText(a.name)}</bdi>: <a href="media/${escapeText(a.sha256)}">media/${escapeText(a.sha256)}</a> (${a.size} bytes, SHA-256 of the content)`
+          `attachment <bdi class="b">${escapeText(a.name)}</bdi>: <a href="${escapeText(`${media}/${a.sha256}`)}">media/${escapeText(a.sha256)}</a> (${a.size} bytes, SHA-256 of the content)`
         : `attachment <bdi class="b">${escapeText(a.name)}</bdi>: <span class="utd">${escapeText(a.error ?? 'not stored')}</span>`,
     );
   }
@@ -89,7 +90,7 @@ function itemHtml(i: Item): string {
 export function renderHtml(
   rooms: RoomTranscript[],
   verification: CaseVerification,
-  meta: { domain: string; generated: string },
+  meta: { domain: string; generated: string; media?: string },
 ): string {
   const heads = verification.files
     .map(
@@ -100,7 +101,7 @@ export function renderHtml(
   const body = rooms
     .map(
       (r) =>
-        `<h2>${escapeText(r.name ?? r.room_id)} <code>${escapeText(r.room_id)}</code></h2>\n<table>\n${r.items.map(itemHtml).join('\n')}\n</table>`,
+        `<h2>${escapeText(r.name ?? r.room_id)} <code>${escapeText(r.room_id)}</code></h2>\n<table>\n${r.items.map((i) => itemHtml(i, meta.media ?? 'media')).join('\n')}\n</table>`,
     )
     .join('\n');
   return `<!DOCTYPE html>

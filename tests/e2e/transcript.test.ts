@@ -1,6 +1,6 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ChainWriter } from '../../src/case/chain.js';
 import { journal } from '../../src/case/journal.js';
 import { recordPaths, roomFiles } from '../../src/record/paths.js';
@@ -154,7 +154,13 @@ describe('matrix-oob transcript', () => {
       expect(r.exitCode).toBe(0);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(statSync(outside).mode & 0o777).toBe(0o755);
-      expect(readFileSync(file, 'utf8')).toContain('<!DOCTYPE html>');
+      const html = readFileSync(file, 'utf8');
+      expect(html).toContain('<!DOCTYPE html>');
+      // Attachments stay in the case: linked from where the file was written, not as media/.
+      const href = /<a href="([^"]+)">media\//.exec(html)?.[1] ?? '';
+      expect(resolve(outside, decodeURIComponent(href))).toBe(
+        join(kase.dir, 'record', 'media', 'ab'.repeat(32)),
+      );
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { loadCase } from '../../config/load.js';
 import { UserError } from '../../errors.js';
@@ -40,15 +40,18 @@ export async function runTranscript({ opts, globals, out }: TranscriptRequest): 
       'a hash chain of the case is broken: the transcript says so on its first page (run "matrix-oob record verify").',
     );
   const generated = new Date().toISOString();
+  const file =
+    opts.output === '-' ? undefined : resolve(opts.output ?? `${rec.root}/transcript.${opts.format}`);
+  // Attachments are linked where they are (record/media/), from wherever the file is written.
+  const media = urlPath(relative(file ? dirname(file) : process.cwd(), rec.media));
   const text =
     opts.format === 'html'
-      ? renderHtml(rooms, verification, { domain: config.domain, generated })
+      ? renderHtml(rooms, verification, { domain: config.domain, generated, media })
       : renderJsonl(rooms, verification);
-  if (opts.output === '-') {
+  if (file === undefined) {
     out.data(text);
     return;
   }
-  const file = resolve(opts.output ?? `${rec.root}/transcript.${opts.format}`);
   // Outside the case (-o), the user's folder keeps its permissions; the file is 0600 anyway.
   await writeFileAtomic(file, text, { privateDir: opts.output === undefined });
   const events = rooms.reduce((n, r) => n + r.items.length, 0);
@@ -69,4 +72,9 @@ async function checkOutput(file: string, format: string): Promise<void> {
       hint: 'create it first, or write to stdout with -o -.',
     });
   }
+}
+
+/** A relative file path as a URL path: each part percent-encoded. */
+function urlPath(path: string): string {
+  return path.split(sep).map(encodeURIComponent).join('/');
 }
