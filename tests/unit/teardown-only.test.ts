@@ -35,7 +35,7 @@ describe('teardown --only', () => {
 
   const run = (
     root: string,
-    opts: { only: string; dryRun?: boolean; localOnly?: boolean; confirm?: string },
+    opts: { only: string; dryRun?: boolean; localOnly?: boolean; confirm?: string; skipHook?: string[] },
     json = false,
   ) => {
     const out = memoryOutput();
@@ -52,8 +52,8 @@ describe('teardown --only', () => {
     return { out, done };
   };
 
-  const refusal = async (root: string, only: string) => {
-    const { out, done } = run(root, { only, confirm: only });
+  const refusal = async (root: string, only: string, skipHook: string[] = []) => {
+    const { out, done } = run(root, { only, confirm: only, skipHook });
     const err = await done.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).exitCode).toBe(2);
@@ -77,6 +77,14 @@ describe('teardown --only', () => {
     rmSync(join(dir, 'case'), { recursive: true });
     const none = await refusal(fallbackCase(false), FALLBACK);
     expect(none.hint).toBe('this case has no fallback servers; "matrix-oob teardown" removes the case');
+  });
+
+  it('refuses --skip-hook (it runs no hooks) rather than ignoring it; nothing changes', async () => {
+    const root = fallbackCase();
+    const err = await refusal(root, FALLBACK, ['10-verify']);
+    expect(err.message).toBe('--skip-hook 10-verify: teardown --only runs no hooks');
+    expect(existsSync(join(root, FALLBACK_VARS, 'vars.yml'))).toBe(true);
+    expect(existsSync(join(root, 'journal.jsonl'))).toBe(false);
   });
 
   it('without the pinned host key the server part is refused before anything runs (exit 2)', async () => {

@@ -51,6 +51,11 @@ export async function runTeardownOnly(
           : 'this case has no fallback servers; "matrix-oob teardown" removes the case',
     });
   }
+  if (opts.skipHook.length > 0) {
+    throw new UserError(`--skip-hook ${opts.skipHook[0]}: teardown --only runs no hooks`, {
+      hint: 'leave --skip-hook out: the pre- and post-teardown hooks run only when the whole case is torn down.',
+    });
+  }
   if (target.isMain) {
     throw new UserError(
       `--only ${domain}: the main server cannot be removed alone (the case is named after it)`,
