@@ -1,4 +1,4 @@
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import type { Output } from '../ui/output.js';
 import type { CommandContext, GlobalOptions } from './context.js';
@@ -21,6 +21,19 @@ export function homeserverUrlOption(envVar: string): Option {
   return new Option('--homeserver-url <url>', 'homeserver base URL (default https://matrix.<domain>)').env(
     envVar,
   );
+}
+
+/**
+ * Where --homeserver-url's value came from, for errors that blame it: the environment variable
+ * when the user never typed the flag (so the hint says to unset it).
+ */
+export function noteHomeserverUrlSource(
+  opts: { homeserverUrlFrom?: string },
+  cmd: Command,
+  envVar: string,
+): void {
+  if (cmd.getOptionValueSource('homeserverUrl') === 'env')
+    opts.homeserverUrlFrom = `${envVar} (from the environment)`;
 }
 
 /** --server-url DOMAIN=URL: a fallback server's homeserver URL (docs/fallback.md), repeatable. */

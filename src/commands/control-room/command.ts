@@ -5,6 +5,7 @@ import {
   adminPasswordFileOption,
   exitCodesHelp,
   homeserverUrlOption,
+  noteHomeserverUrlSource,
   requestTimeoutOption,
   serverUrlOption,
 } from '../options.js';
@@ -40,8 +41,7 @@ export function registerControlRoom(program: Command, ctx: CommandContext): void
     )
     .action(async (opts: ControlRoomCommandOptions, cmd: Command) => {
       const { runControlRoom } = await import('./run.js');
-      if (cmd.getOptionValueSource('homeserverUrl') === 'env')
-        opts.homeserverUrlFrom = 'MATRIX_OOB_CONTROL_ROOM_URL (from the environment)';
+      noteHomeserverUrlSource(opts, cmd, 'MATRIX_OOB_CONTROL_ROOM_URL');
       await runControlRoom({ opts, globals: ctx.globals(), out: ctx.out });
     });
 }

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { exitCodesHelp, homeserverUrlOption, lazyAction, repeatable } from '../options.js';
+import {
+  exitCodesHelp,
+  homeserverUrlOption,
+  lazyAction,
+  noteHomeserverUrlSource,
+  repeatable,
+} from '../options.js';
 
 export interface RecordOptions {
   homeserverUrl?: string;
@@ -37,8 +43,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     )
     .action(async (opts: RecordOptions, cmd: Command) => {
       const { runRecord } = await import('./run.js');
-      if (cmd.getOptionValueSource('homeserverUrl') === 'env')
-        opts.homeserverUrlFrom = 'MATRIX_OOB_RECORD_URL (from the environment)';
+      noteHomeserverUrlSource(opts, cmd, 'MATRIX_OOB_RECORD_URL');
       await runRecord({ opts, globals: ctx.globals(), out: ctx.out, exitWhenDone: true });
     });
 

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { exitCodesHelp, homeserverUrlOption, requestTimeoutOption, serverUrlOption } from '../options.js';
+import {
+  exitCodesHelp,
+  homeserverUrlOption,
+  noteHomeserverUrlSource,
+  requestTimeoutOption,
+  serverUrlOption,
+} from '../options.js';
 import type { UserRemoveOptions } from './remove.js';
 
 export interface UserAddOptions {
@@ -63,8 +69,7 @@ export function registerUser(program: Command, ctx: CommandContext): void {
     )
     .action(async (name: string, opts: UserRemoveOptions, cmd: Command) => {
       const { runUserRemove } = await import('./remove.js');
-      if (cmd.getOptionValueSource('homeserverUrl') === 'env')
-        opts.homeserverUrlFrom = 'MATRIX_OOB_CONTROL_ROOM_URL (from the environment)';
+      noteHomeserverUrlSource(opts, cmd, 'MATRIX_OOB_CONTROL_ROOM_URL');
       await runUserRemove({ name, opts, globals: ctx.globals(), out: ctx.out });
     });
 }

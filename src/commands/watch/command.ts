@@ -6,6 +6,7 @@ import {
   exitCodesHelp,
   homeserverUrlOption,
   lazyAction,
+  noteHomeserverUrlSource,
   repeatable,
   requestTimeoutOption,
 } from '../options.js';
@@ -62,8 +63,7 @@ export function registerWatch(program: Command, ctx: CommandContext): void {
       ),
     )
     .action(async (opts: WatchCommandOptions, cmd: Command) => {
-      if (cmd.getOptionValueSource('homeserverUrl') === 'env')
-        opts.homeserverUrlFrom = 'MATRIX_OOB_WATCH_URL (from the environment)';
+      noteHomeserverUrlSource(opts, cmd, 'MATRIX_OOB_WATCH_URL');
       await lazyAction<WatchCommandOptions>(ctx, async () => (await import('./run.js')).runWatch)(opts);
     });
 }
