@@ -85,7 +85,12 @@ export async function openAnsibleCase(caseDir: string, playbook = 'setup.yml'): 
 export async function caseRedactor(
   paths: { vars: string; credentialsDir: string },
   checkout?: string,
+  options: { skipUnreadable?: boolean } = {},
 ): Promise<Redactor> {
+  // skipUnreadable (doctor): a file it cannot read is some check's finding; every other secret
+  // is still redacted. Otherwise the error names the file.
+  const read = (file: string) =>
+    options.skipUnreadable ? readIfExists(file).catch(() => undefined) : readIfExists(file);
   const redactor = new Redactor();
   // Every server's vars.yml (the main one and any fallback's: docs/fallback.md).
   const hostVars = dirname(dirname(paths.vars));
@@ -103,7 +108,7 @@ export async function caseRedactor(
   // What MDAD derives from the generic secret depends only on the checkout: scanned once.
   let derivations: Derivations | undefined;
   for (const file of varsFiles) {
-    const vars = await readIfExists(file);
+    const vars = await read(file);
     if (!vars) continue;
     // An unparsable vars.yml is reported by Ansible itself; what parses is still redacted.
     const data = parseVarsDocument(vars).toJS() as Record<string, unknown> | null;
@@ -122,7 +127,7 @@ export async function caseRedactor(
     names = [];
   }
   for (const name of names) {
-    const text = await readIfExists(join(paths.credentialsDir, name));
+    const text = await read(join(paths.credentialsDir, name));
     const password = text ? /^password: (.*)$/m.exec(text)?.[1] : undefined;
     if (password) redactor.add(password);
   }

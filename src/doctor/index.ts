@@ -59,8 +59,10 @@ export async function runDoctor(
   }
   const inventory = loaded ? readInventoryState(loaded.paths) : Promise.resolve(undefined);
   // Every server's secrets and those MDAD derives from them (read from the checkout once).
+  // A vars.yml it cannot read is a check's finding, not a reason to stop: the redactor keeps every
+  // secret it can read (an unhandled rejection here crashed doctor while the checks ran).
   const redactor = loaded
-    ? caseRedactor(loaded.paths, checkoutPath(loaded))
+    ? caseRedactor(loaded.paths, checkoutPath(loaded), { skipUnreadable: true })
     : Promise.resolve(new Redactor());
   const ctx: DoctorContext = {
     caseDir: opts.caseDir,
