@@ -139,15 +139,12 @@ export async function localStage(input: {
   const { paths, clock, serverStatus, record, rel } = input;
   const finish = `matrix-oob teardown --local-only --confirm ${input.domain}`;
   const items = await localSecrets(paths, input.checkout);
-  // What the recorder stored is evidence under a hash chain: a secret said in the chat is
+  // What the recorder stored and the transcript made of it (record/, but the recorder's own
+  // secrets in record/recorder/, removed below) is evidence: a secret said in the chat is
   // reported, never a reason to edit the record (scanned once: teardown writes nothing there).
-  const { rooms, media } = recordPaths(paths.root);
-  const recorded = [rooms, media];
-  const inRecord = [
-    ...(await scanForSecrets(rooms, input.redactor, [])),
-    ...(await scanForSecrets(media, input.redactor, [])),
-  ];
-  const notScanned = [...recorded, ...(input.checkout ? [input.checkout] : [])];
+  const recorded = recordPaths(paths.root);
+  const inRecord = await scanForSecrets(recorded.root, input.redactor, [recorded.secrets]);
+  const notScanned = [recorded.root, ...(input.checkout ? [input.checkout] : [])];
   const skip = [...items.map((i) => i.path), dirname(paths.hostVarsDir), ...notScanned];
   // Before removing anything: a secret elsewhere in the case (a pasted note, an old log) stops
   // the teardown while the secrets are still here to look for (a retry scans again).

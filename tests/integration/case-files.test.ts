@@ -113,17 +113,19 @@ describe('case files', () => {
     mkdirSync(room, { recursive: true });
     const said = `${chainLine({ kind: 'decrypted', content: { body: `the password is ${c.generic}` } }, EMPTY_HEAD).line}\n`;
     writeFileSync(join(room, 'decrypted.jsonl'), said);
+    // The transcript made of it holds the same words.
+    writeFileSync(join(c.root, 'record', 'transcript.html'), `<p>the password is ${c.generic}</p>\n`);
     const r = await runCli(['-C', c.root, 'teardown', '--local-only', '--confirm', 'example.test']);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(
-      'a known secret was said in the recorded chat (record/rooms/room-1/decrypted.jsonl): the record is evidence and is kept as it is; the server was left alone (--local-only): if it still runs, change that secret there',
+      'a known secret was said in the recorded chat (record/rooms/room-1/decrypted.jsonl, record/transcript.html): the record is evidence and is kept as it is; the server was left alone (--local-only): if it still runs, change that secret there',
     );
     expect(r.all).toContain('local secrets removed');
     expect(r.all).not.toContain(c.generic);
     expect(readFileSync(join(room, 'decrypted.jsonl'), 'utf8')).toBe(said);
     expect(existsSync(c.vars)).toBe(false);
     expect(readFileSync(join(c.root, 'journal.jsonl'), 'utf8')).toContain(
-      '"secrets_in_record":["record/rooms/room-1/decrypted.jsonl"]',
+      '"secrets_in_record":["record/rooms/room-1/decrypted.jsonl","record/transcript.html"]',
     );
   });
 
