@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../adapters/clock.js';
-import { exists } from '../adapters/files.js';
+import { exists, readIfExists } from '../adapters/files.js';
 import type { Capture } from '../adapters/process.js';
 import { ansibleEnv } from '../ansible/env.js';
 import {
@@ -13,8 +13,10 @@ import {
 } from '../ansible/run.js';
 import { commandLine } from '../ansible/summary.js';
 import { listTags } from '../ansible/tags.js';
+import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import type { Redactor } from '../secrets/redact.js';
+import { unpinnedFallbacks } from '../ssh/fallback-pins.js';
 import type { Terminal } from '../ui/terminal.js';
 
 /** playbooks/ at the package root (dist/teardown/ -> ../../playbooks), shipped with the package. */
@@ -37,16 +39,35 @@ export interface ServerRunContext {
 }
 
 /** The server part needs the inventory and the pinned host key; else exit 2 before anything runs. */
-export async function requireServerAccess(paths: { hosts: string; knownHosts: string }): Promise<void> {
+export async function requireServerAccess(
+  paths: { hosts: string; knownHosts: string },
+  config: Config,
+  only?: string,
+): Promise<void> {
   if (!(await exists(paths.hosts))) {
     throw new UserError(`the case has no inventory (${paths.hosts} is missing): cannot reach the server`, {
       hint: 'run "matrix-oob init" in this case folder to write it; if the server no longer exists, use --local-only.',
     });
   }
-  if (!(await exists(paths.knownHosts))) {
+  const knownHosts = await readIfExists(paths.knownHosts);
+  if (knownHosts === undefined) {
     throw new UserError(`the server's SSH host key is not pinned (${paths.knownHosts} is missing)`, {
       hint: 'run "matrix-oob trust-host" first (host-key checking is never turned off); if the server no longer exists, use --local-only.',
     });
+  }
+  // Every fallback the run will reach has its own pin (the main one's is not enough), as deploy
+  // checks (src/ansible/case.ts).
+  const hostsText = (await readIfExists(paths.hosts)) ?? '';
+  const [missing] = unpinnedFallbacks(config, hostsText, knownHosts).filter(
+    (d) => only === undefined || d === only,
+  );
+  if (missing !== undefined) {
+    throw new UserError(
+      `the SSH host key of the fallback server ${missing} is not pinned in ${paths.knownHosts}`,
+      {
+        hint: `run "matrix-oob trust-host --server ${missing}" first (host-key checking is never turned off); if that server no longer exists, use --local-only.`,
+      },
+    );
   }
 }
 

@@ -13,6 +13,8 @@ import { HAND_SECRET, writeHandCase } from '../helpers/case.js';
 const FALLBACK = 'fallback.test';
 const FALLBACK_VARS = join('inventory', 'host_vars', `matrix.${FALLBACK}`);
 
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIEQrNuLinxQvu2RDhBG9E59GRJUC85thzHpmbaQBuZe';
+
 describe('teardown --only', () => {
   let dir: string;
   beforeEach(() => {
@@ -25,7 +27,8 @@ describe('teardown --only', () => {
     const root = join(dir, 'case');
     const fallback = `fallback:\n  - domain: ${FALLBACK}\n    server:\n      address: 198.51.100.20\n`;
     writeHandCase(root, { configExtra: withFallback ? fallback : '' });
-    writeFileSync(join(root, 'known_hosts'), '', { mode: 0o600 });
+    // Both servers' host keys pinned (trust-host, trust-host --server).
+    writeFileSync(join(root, 'known_hosts'), `127.0.0.1 ${KEY}\n198.51.100.20 ${KEY}\n`, { mode: 0o600 });
     if (withFallback) {
       mkdirSync(join(root, FALLBACK_VARS), { mode: 0o700 });
       writeFileSync(join(root, FALLBACK_VARS, 'vars.yml'), `matrix_domain: ${FALLBACK}\n`, { mode: 0o600 });
@@ -95,6 +98,18 @@ describe('teardown --only', () => {
       `the server's SSH host key is not pinned (${join(root, 'known_hosts')} is missing)`,
     );
     expect(err.hint).toContain('use --local-only');
+    expect(existsSync(join(root, FALLBACK_VARS, 'vars.yml'))).toBe(true);
+    expect(existsSync(join(root, 'journal.jsonl'))).toBe(false);
+  });
+
+  it("without the fallback's own pin (the main server's is there) it is refused before anything runs", async () => {
+    const root = fallbackCase();
+    writeFileSync(join(root, 'known_hosts'), `127.0.0.1 ${KEY}\n`, { mode: 0o600 });
+    const err = await refusal(root, FALLBACK);
+    expect(err.message).toBe(
+      `the SSH host key of the fallback server ${FALLBACK} is not pinned in ${join(root, 'known_hosts')}`,
+    );
+    expect(err.hint).toContain(`run "matrix-oob trust-host --server ${FALLBACK}" first`);
     expect(existsSync(join(root, FALLBACK_VARS, 'vars.yml'))).toBe(true);
     expect(existsSync(join(root, 'journal.jsonl'))).toBe(false);
   });

@@ -21,7 +21,11 @@ describe('teardown: the stop decision', () => {
   it("answers from the case's tags cache: no ansible-playbook --list-tags", async () => {
     const root = join(dir, 'case');
     writeHandCase(root);
-    writeFileSync(join(root, 'known_hosts'), '', { mode: 0o600 });
+    writeFileSync(
+      join(root, 'known_hosts'),
+      '127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIEQrNuLinxQvu2RDhBG9E59GRJUC85thzHpmbaQBuZe\n',
+      { mode: 0o600 },
+    );
     mkdirSync(join(root, 'playbook'));
     writeFileSync(join(root, 'playbook', 'setup.yml'), '---\n');
     const paths = casePaths(root, 'example.test');

@@ -64,7 +64,7 @@ export async function runTeardownOnly(
       },
     );
   }
-  if (!opts.localOnly) await requireServerAccess(paths);
+  if (!opts.localOnly) await requireServerAccess(paths, config, domain);
   const configText = (await readIfExists(paths.config)) ?? '';
   const newConfigText = withoutFallback(configText, domain);
   if (newConfigText === undefined) {

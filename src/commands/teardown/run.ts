@@ -99,7 +99,7 @@ async function teardownLocked(req: TeardownRequest): Promise<void> {
       { hint: "set it to the playbook's own folder (/matrix by default), or remove the line." },
     );
   }
-  if (!opts.localOnly) await requireServerAccess(paths);
+  if (!opts.localOnly) await requireServerAccess(paths, config);
 
   const terminal = req.terminal ?? processTerminal();
   // The checkout is the working directory, so MDAD's ansible.cfg applies as in deploy; without
