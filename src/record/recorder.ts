@@ -69,7 +69,7 @@ export class Recorder {
         note: 'the recorder was not running: keys for messages sent then may be missing',
       });
     }
-    const { session, resumed, secrets } = await signIn(paths, opts.baseUrl, opts.user, opts.password);
+    const { session, resumed, secrets } = await signIn(paths, opts);
     this.session = session;
     this.redactor.add(session.access_token);
     const client = await cryptoClient(opts.baseUrl, session, secrets.storage_key, opts.quietSdk === true);
