@@ -4,6 +4,8 @@ export interface RecorderOptions {
   caseRoot: string;
   journalPath: string;
   baseUrl: string;
+  /** Where baseUrl came from, for hints (e.g. "MATRIX_OOB_RECORD_URL (from the environment)"). */
+  urlFrom?: string;
   /** The recorder's localpart and password. */
   user: string;
   password: string;

@@ -15,7 +15,7 @@ import {
 } from './recorder-types.js';
 import type { RecorderSession } from './session.js';
 import { signIn } from './sign-in.js';
-import { RecordStore } from './store.js';
+import { RecordStore, recordedRooms } from './store.js';
 import { cryptoClient, markUndecryptable, nextSync, serverWords } from './sync.js';
 
 /** The recorder: one device, one sync loop, everything it sees appended to the case record. */
@@ -69,7 +69,7 @@ export class Recorder {
         note: 'the recorder was not running: keys for messages sent then may be missing',
       });
     }
-    const { session, resumed, secrets } = await signIn(paths, opts.baseUrl, opts.user, opts.password);
+    const { session, resumed, secrets } = await signIn(paths, opts);
     this.session = session;
     this.redactor.add(session.access_token);
     const client = await cryptoClient(opts.baseUrl, session, secrets.storage_key, opts.quietSdk === true);
@@ -92,7 +92,7 @@ export class Recorder {
       opts.log(
         `recorder ${session.user_id} on ${resumed ? 'its' : 'a new'} device ${session.device_id}: ${keys.action === 'created' ? 'cross-signing and key backup set up' : `${keys.restored} room keys restored from its backup`}`,
       );
-      await this.retryStored(client);
+      await this.retryStored();
       await this.catchUp(client);
       if (!opts.once) await this.loop(client);
       return await this.finish(client);
@@ -170,13 +170,13 @@ export class Recorder {
   }
 
   /**
-   * The stored encrypted events an earlier run could not read: tried again with the keys this
-   * device holds now (sent to it after the event, or restored from its key backup).
+   * The stored encrypted events an earlier run could not read, in every recorded room (also one
+   * the recorder has left): tried again with the keys this device holds now (sent to it after
+   * the event, or restored from its key backup). Events of this run are not among them.
    */
-  private async retryStored(client: sdk.MatrixClient): Promise<void> {
-    for (const room of client.getRooms()) {
-      for await (const raw of this.store.unreadStored(room.roomId))
-        await this.decrypt(room.roomId, raw, 'backup');
+  private async retryStored(): Promise<void> {
+    for (const roomId of await recordedRooms(this.paths)) {
+      for await (const raw of this.store.unreadStored(roomId)) await this.decrypt(roomId, raw, 'backup');
     }
   }
 

@@ -29,12 +29,25 @@ interface LoginResponse {
 
 const CALL_TIMEOUT_MS = 30_000;
 
+/**
+ * Where the homeserver URL came from, for hints: --homeserver-url unless the command says
+ * otherwise (`from`, e.g. "MATRIX_OOB_RECORD_URL (from the environment)").
+ */
+function urlSource(from: string | undefined): string {
+  return from ?? '--homeserver-url';
+}
+
 /** The one line for a request that got no answer: why (refused, no DNS, timeout...), never a secret. */
-function unreachable(baseUrl: string, err: unknown, password?: string): FailureError {
+function unreachable(
+  baseUrl: string,
+  err: unknown,
+  from: string | undefined,
+  password?: string,
+): FailureError {
   const { text } = networkFailure(err, CALL_TIMEOUT_MS);
   return new FailureError(
     `cannot reach the homeserver at ${baseUrl}: ${password ? serverText(text, password) : untrusted(text, 300)}`,
-    { hint: 'check that the server is up ("matrix-oob verify") and the URL (--homeserver-url).' },
+    { hint: `check that the server is up ("matrix-oob verify") and the URL given by ${urlSource(from)}.` },
   );
 }
 
@@ -62,8 +75,16 @@ function serverText(value: unknown, password: string): string {
   return untrusted(new Redactor([password]).redact(String(value)), 300);
 }
 
-/** Log in as the recorder with a new device (its crypto store lives in memory: one device per run). */
-export async function login(baseUrl: string, user: string, password: string): Promise<LoginResponse> {
+/**
+ * Log in as the recorder with a new device (its crypto store lives in memory: one device per run).
+ * `from` names where baseUrl came from, for the hints.
+ */
+export async function login(
+  baseUrl: string,
+  user: string,
+  password: string,
+  from?: string,
+): Promise<LoginResponse> {
   let r: { status: number; json: Record<string, unknown> };
   try {
     r = await call(baseUrl, '/_matrix/client/v3/login', {
@@ -76,7 +97,7 @@ export async function login(baseUrl: string, user: string, password: string): Pr
       },
     });
   } catch (err) {
-    throw unreachable(baseUrl, err, password);
+    throw unreachable(baseUrl, err, from, password);
   }
   if (r.status !== 200) {
     throw new FailureError(
@@ -92,7 +113,7 @@ export async function login(baseUrl: string, user: string, password: string): Pr
     throw new FailureError(
       `the answer of ${baseUrl} to the recorder's login is not a Matrix login (no user_id, device_id and access_token)`,
       {
-        hint: 'check that the URL is the homeserver itself (--homeserver-url), not a proxy or web page in front of it.',
+        hint: `check that the URL given by ${urlSource(from)} is the homeserver itself, not a proxy or web page in front of it.`,
       },
     );
   }
@@ -103,12 +124,13 @@ export async function login(baseUrl: string, user: string, password: string): Pr
 export async function whoami(
   baseUrl: string,
   token: string,
+  from?: string,
 ): Promise<{ user_id: string; device_id?: string } | undefined> {
   try {
     const r = await call(baseUrl, '/_matrix/client/v3/account/whoami', { method: 'GET', token });
     return r.status === 200 ? (r.json as { user_id: string; device_id?: string }) : undefined;
   } catch (err) {
-    throw unreachable(baseUrl, err);
+    throw unreachable(baseUrl, err, from);
   }
 }
 

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { exists } from '../adapters/files.js';
 import { installIndexedDb, loadSnapshot } from './crypto-store.js';
 import type { RecordPaths } from './paths.js';
+import type { RecorderOptions } from './recorder-types.js';
 import {
   login,
   logoutQuietly,
@@ -20,9 +21,7 @@ import {
  */
 export async function signIn(
   paths: RecordPaths,
-  baseUrl: string,
-  user: string,
-  password: string,
+  { baseUrl, user, password, urlFrom }: Pick<RecorderOptions, 'baseUrl' | 'user' | 'password' | 'urlFrom'>,
 ): Promise<{ session: RecorderSession; resumed: boolean; secrets: RecorderSecrets }> {
   await installIndexedDb();
   let secrets = await readJson<RecorderSecrets>(
@@ -35,7 +34,7 @@ export async function signIn(
     `move it aside (mv ${paths.session} ${paths.session}.damaged): the recorder then logs in a new device and restores its keys from the backup.`,
   );
   if (saved && saved.homeserver === baseUrl && (await exists(paths.cryptoStore))) {
-    const me = await whoami(baseUrl, saved.access_token);
+    const me = await whoami(baseUrl, saved.access_token, urlFrom);
     if (me?.user_id === saved.user_id && me.device_id === saved.device_id) {
       await loadSnapshot(paths.cryptoStore);
       return { session: saved, resumed: true, secrets };
@@ -43,7 +42,7 @@ export async function signIn(
   }
   if (saved) await logoutQuietly(saved.homeserver, saved.access_token);
   await rm(paths.cryptoStore, { force: true });
-  const r = await login(baseUrl, user, password);
+  const r = await login(baseUrl, user, password, urlFrom);
   const session: RecorderSession = { homeserver: baseUrl, ...r };
   await writeSecretJson(paths.session, session);
   if (secrets.user_id !== r.user_id) secrets = { user_id: r.user_id, storage_key: secrets.storage_key };

@@ -43,6 +43,8 @@ export class RecordStore {
   private readonly seen = new Map<string, Set<string>>();
   /** Event IDs that have a decrypted (or media) line, per room. */
   private readonly readable = new Map<string, Set<string>>();
+  /** Event IDs this store added (this run): decrypted live, never retried as an earlier run's. */
+  private readonly addedNow = new Set<string>();
   events = 0;
   decrypted = 0;
 
@@ -89,6 +91,7 @@ export class RecordStore {
     const seen = this.seen.get(roomId) as Set<string>;
     if (seen.has(id)) return false;
     seen.add(id);
+    this.addedNow.add(id);
     this.events += 1;
     await w.events.append({ received_at: new Date().toISOString(), source, room_id: roomId, event });
     return true;
@@ -105,13 +108,18 @@ export class RecordStore {
     await w.decrypted.append({ ...line });
   }
 
-  /** The room's stored encrypted events that have no decrypted line (nor were redacted first). */
+  /**
+   * The room's encrypted events stored by an earlier run that have no decrypted line (nor were
+   * redacted first). Those this store added are left out: their own decryption is under way
+   * (via: live), and a second one must not record them as restored from the backup.
+   */
   async *unreadStored(roomId: string): AsyncGenerator<Record<string, unknown>> {
     await this.room(roomId);
     const readable = this.readable.get(roomId) as Set<string>;
     for await (const l of storedLines(roomFiles(this.paths, roomId).events)) {
       const e = l.event as Record<string, unknown> | undefined;
-      if (e?.type !== 'm.room.encrypted' || readable.has(e.event_id as string)) continue;
+      const id = e?.event_id as string;
+      if (e?.type !== 'm.room.encrypted' || readable.has(id) || this.addedNow.has(id)) continue;
       if (!(e.unsigned as { redacted_because?: unknown } | undefined)?.redacted_because) yield e;
     }
   }

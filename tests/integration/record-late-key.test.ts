@@ -8,7 +8,10 @@ import { RECORDER_ID, recordReaders, startRecordCase, stopRecordCase } from '../
 
 // A room key that reaches the recorder only after a run stored its message as undecryptable:
 // the next run decrypts the stored message (the built CLI, real matrix-js-sdk, test homeserver).
-describe('matrix-oob record: a key that comes after its message', () => {
+describe.each([
+  ['while it is still in the room', false],
+  ['from a room it was removed from since', true],
+])('matrix-oob record: a key that comes after its message, %s', (_, removed) => {
   let hs: E2eeHomeserver;
   let alice: Participant;
   let kase: { dir: string; cleanup(): Promise<void> };
@@ -57,6 +60,14 @@ describe('matrix-oob record: a key that comes after its message', () => {
     const id = marked[0]?.event_id as string;
     expect(lines('events.jsonl').filter((e) => e.event.event_id === id)).toHaveLength(1);
 
+    if (removed) {
+      // Alice removes the recorder: the room is no longer in its sync, only in the record.
+      await c.sendStateEvent(roomId, 'm.room.member' as never, { membership: 'leave' } as never, RECORDER_ID);
+      await waitFor(
+        () => c.getRoom(roomId)?.getMember(RECORDER_ID)?.membership === 'leave',
+        'recorder removed',
+      );
+    }
     // The key is delivered now; the message is not sent again, so only the stored copy can be read.
     for (const m of held)
       hs.state.toDevice.set(key, [...(hs.state.toDevice.get(key) ?? []), { ...m, pos: bump(hs.state) }]);
@@ -66,7 +77,7 @@ describe('matrix-oob record: a key that comes after its message', () => {
     // Its earlier mark stays (the record is append-only); no second one is added.
     expect(lines('decrypted.jsonl').filter((d) => d.kind === 'undecryptable')).toHaveLength(1);
     expect(lines('events.jsonl').filter((e) => e.event.event_id === id)).toHaveLength(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ decrypted: 1, undecryptable: 0 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ decrypted: 1, undecryptable: 0, rooms: removed ? 0 : 1 });
     expect(journal().filter((j) => j.stage === 'stop')).toHaveLength(3);
     expect((await record('record', 'verify')).exitCode).toBe(0);
   }, 180_000);

@@ -67,6 +67,11 @@ describe('record: the login refused', () => {
     expect(r.stderr).toContain(
       `error: the answer of ${url} to the recorder's login is not a Matrix login (no user_id, device_id and access_token)`,
     );
+    // The URL came from the environment: the hint names that, not an option that was never given.
+    expect(r.stderr).toContain(
+      'hint: check that the URL given by MATRIX_OOB_RECORD_URL (from the environment) is the homeserver itself',
+    );
+    expect(r.stderr).not.toContain('--homeserver-url');
     expect(r.stderr).not.toContain('internal error');
     expect(r.exitCode).toBe(1);
     expect(existsSync(join(kase.dir, 'record', 'recorder', 'session.json'))).toBe(false);
@@ -94,6 +99,31 @@ describe('record: the login refused', () => {
       `error: cannot reach the homeserver at http://127.0.0.1:${port}: connection refused`,
     );
     expect(r.stderr).not.toContain('fetch failed');
+    // The URL came from MATRIX_OOB_RECORD_URL: the hint says so, not --homeserver-url.
+    expect(r.stderr).toContain(
+      'hint: check that the server is up ("matrix-oob verify") and the URL given by MATRIX_OOB_RECORD_URL (from the environment).',
+    );
+    expect(r.stderr).not.toContain('--homeserver-url');
+  });
+
+  it('a server that does not answer, its URL given by --homeserver-url: the hint names the option', async () => {
+    const port = await closedPort();
+    const r = await runCli([
+      '--case',
+      kase.dir,
+      'record',
+      '--once',
+      '--homeserver-url',
+      `http://127.0.0.1:${port}`,
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(
+      `error: cannot reach the homeserver at http://127.0.0.1:${port}: connection refused`,
+    );
+    expect(r.stderr).toContain(
+      'hint: check that the server is up ("matrix-oob verify") and the URL given by --homeserver-url.',
+    );
+    expect(r.stderr).not.toContain('MATRIX_OOB_RECORD_URL');
   });
 
   it('a server that fails after the login: one line naming it (exit 1), no stack, no terminal controls', async () => {

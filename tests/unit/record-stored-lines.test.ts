@@ -55,4 +55,37 @@ describe('stored lines of an edited record file', () => {
     expect(await store.has(room, '$3')).toBe(true);
     expect(await store.isReadable(room, '$2')).toBe(true);
   });
+
+  it('a retry of unread stored events offers only those of an earlier run, never one this run stored', async () => {
+    const paths = recordPaths(dir);
+    const room = '!r:example.com';
+    const encrypted = (id: string) => ({
+      event_id: id,
+      type: 'm.room.encrypted',
+      sender: '@a:example.com',
+      origin_server_ts: 1,
+      content: { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: id },
+    });
+    const earlier = new RecordStore(paths);
+    expect(await earlier.addEvent(room, encrypted('$old'), 'sync')).toBe(true);
+    await earlier.flush();
+
+    const now = new RecordStore(paths);
+    expect(await now.addEvent(room, encrypted('$old'), 'sync')).toBe(false);
+    expect(await now.addEvent(room, encrypted('$new'), 'sync')).toBe(true);
+    // On disk before the retry reads the file (a large first sync flushes while it is stored).
+    await now.flush();
+    const stored: string[] = [];
+    for await (const l of storedLines(roomFiles(paths, room).events))
+      stored.push((l.event as { event_id: string }).event_id);
+    expect(stored).toEqual(['$old', '$new']);
+
+    const offered: string[] = [];
+    for await (const e of now.unreadStored(room)) offered.push(e.event_id as string);
+    expect(offered).toEqual(['$old']);
+    // The next run (a new store) offers both: neither has a decrypted line.
+    const next: string[] = [];
+    for await (const e of new RecordStore(paths).unreadStored(room)) next.push(e.event_id as string);
+    expect(next).toEqual(['$old', '$new']);
+  });
 });

@@ -89,6 +89,7 @@ export async function runRecord({
     caseRoot: paths.root,
     journalPath: paths.journal,
     baseUrl,
+    ...(opts.homeserverUrlFrom ? { urlFrom: opts.homeserverUrlFrom } : {}),
     user: config.recorder.name,
     password,
     once: opts.once,
