@@ -4,7 +4,7 @@ import { exists, readIfExists } from '../adapters/files.js';
 import { readState } from '../case/state.js';
 import { type LoadedCase, loadCase } from '../config/load.js';
 import { UserError } from '../errors.js';
-import { parseVarsDocument } from '../inventory/yaml-doc.js';
+import { parseVars, plainVars } from '../inventory/vars-file.js';
 import { checkoutPath } from '../playbook/pin.js';
 import type { Derivations } from '../secrets/derived.js';
 import { secretValuesOf } from '../secrets/keys.js';
@@ -110,8 +110,9 @@ export async function caseRedactor(
   for (const file of varsFiles) {
     const vars = await read(file);
     if (!vars) continue;
-    // An unparsable vars.yml is reported by Ansible itself; what parses is still redacted.
-    const data = parseVarsDocument(vars).toJS() as Record<string, unknown> | null;
+    // An unparsable vars.yml is reported by Ansible itself (quoting its lines): whatever of it
+    // can be read is still redacted.
+    const data = varsOrWhatReads(vars);
     for (const secret of secretValuesOf(data)) redactor.add(secret);
     const generic = data?.matrix_homeserver_generic_secret_key;
     if (checkout && typeof generic === 'string' && generic !== '') {
@@ -137,4 +138,12 @@ export async function caseRedactor(
 /** Add a secret (the Redactor knows every form Ansible may print it in). */
 export function addSecret(redactor: Redactor, secret: string): void {
   redactor.add(secret);
+}
+
+function varsOrWhatReads(text: string): Record<string, unknown> | undefined {
+  try {
+    return parseVars(text).data;
+  } catch {
+    return plainVars(text);
+  }
 }

@@ -1,4 +1,4 @@
-import { type Document, isMap, isScalar, Scalar } from 'yaml';
+import { type Document, isMap, isScalar, Scalar, visit } from 'yaml';
 import { describeYamlError } from '../config/yaml-error.js';
 import { parseVarsDocument } from './yaml-doc.js';
 
@@ -34,7 +34,40 @@ export function parseVars(text: string): VarsFile {
   }
   if (doc.contents === null) return { doc, data: {} };
   if (!isMap(doc.contents)) return { doc, data: undefined };
+  const missing = unresolvedAlias(doc);
+  if (missing !== undefined) {
+    // The yaml library throws a ReferenceError on it only when converting: named here instead.
+    const line = text.slice(0, missing).split('\n').length;
+    throw new VarsSyntaxError(line, missing - text.lastIndexOf('\n', missing - 1));
+  }
   return { doc, data: (doc.toJS() ?? {}) as Record<string, unknown> };
+}
+
+/** The offset of the first alias (`*name`) whose anchor does not exist before it, if any. */
+function unresolvedAlias(doc: Document): number | undefined {
+  let at: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      at = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return at;
+}
+
+/**
+ * The top-level `key: value` scalars of a vars.yml that does not parse as a whole (an alias to
+ * nothing, a syntax error further down): what can still be read, e.g. to redact its secrets.
+ */
+export function plainVars(text: string): Record<string, unknown> {
+  const doc = parseVarsDocument(text);
+  const out: Record<string, unknown> = {};
+  if (!isMap(doc.contents)) return out;
+  for (const pair of doc.contents.items) {
+    if (isScalar(pair.key) && isScalar(pair.value)) out[String(pair.key.value)] = pair.value.value;
+  }
+  return out;
 }
 
 /**
