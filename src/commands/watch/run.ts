@@ -14,7 +14,7 @@ import type { Output } from '../../ui/output.js';
 import { approveItems, requirePinnedKey } from '../../watch/case.js';
 import { WatchClient } from '../../watch/client.js';
 import { untrusted } from '../../watch/sanitize.js';
-import { noControlRoom, runWatchSession } from '../../watch/session.js';
+import { runWatchSession } from '../../watch/session.js';
 import { readWatchState } from '../../watch/store.js';
 import { renderAlert, renderTable } from '../../watch/table.js';
 import type { GlobalOptions } from '../context.js';
@@ -68,7 +68,12 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
   // and #control (its members are watched too; --notify posts there).
   const previous = await readWatchState(paths);
   const controlRoom = state || opts.notify ? await readControlRoomRecord(paths) : undefined;
-  if (opts.notify && !controlRoom) throw noControlRoom();
+  if (opts.notify && !controlRoom) {
+    // Refused before the admin's password is sent anywhere.
+    throw new UserError('--notify: no #control room recorded in this case', {
+      hint: 'create it first with "matrix-oob control-room", or drop --notify',
+    });
+  }
 
   const interrupt = interruptOnSignals();
   const redactor = new Redactor();
