@@ -39,8 +39,8 @@ export interface WatchSessionOptions {
   client?: WatchClient;
   /** The case's #control room (its members are watched; --notify posts there; the command refuses --notify without it). */
   controlRoom?: ControlRoomRecord;
-  /** The device of `client`'s login: watch's own session, never an alert. */
-  ownDevice?: { user: string; device: string };
+  /** `client`'s login: watch's own session, and when it logged in (this machine's clock). */
+  ownDevice?: { user: string; device: string; from: string; to: string };
   /** The log source; undefined when it is off. */
   log?: Omit<LogSourceOptions, 'follow'>;
   out: Output;
@@ -72,7 +72,7 @@ export async function runWatchSession(
   const { config, paths } = loaded;
   const now = o.now ?? (() => new Date());
   const detector = new Detector(o.previous, caseUserIds(config), now());
-  if (o.ownDevice) detector.ownDevice(o.ownDevice.user, o.ownDevice.device);
+  if (o.ownDevice) detector.ownLogin(o.ownDevice);
   const baseline = detector.isBaseline;
   const raised: Alert[] = [];
   const problems: string[] = [];

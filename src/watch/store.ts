@@ -3,6 +3,7 @@ import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../adapters/fil
 import { withWaitingLock } from '../case/lock.js';
 import type { CasePaths } from '../case/paths.js';
 import { UserError } from '../errors.js';
+import type { OwnLogin } from './own-logins.js';
 
 /**
  * What `watch` remembers between runs, in <case>/watch/ (folder 0700, files 0600, written
@@ -45,8 +46,8 @@ export interface WatchState {
   items: Record<string, WatchItem>;
   /** Keys of alerts already raised, so a restart does not raise them again. */
   alerted: string[];
-  /** `user|device` of watch's own logins (the admin's session of each run): never an alert. */
-  own_devices: string[];
+  /** Watch's own logins (the admin's session of each run) and their time windows: own-logins.ts. */
+  own_devices: OwnLogin[];
 }
 
 export function watchDir(paths: Pick<CasePaths, 'root'>): string {

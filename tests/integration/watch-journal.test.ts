@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GlobalOptions } from '../../src/commands/context.js';
@@ -13,8 +13,6 @@ import { readJournal } from '../../src/watch/log-source.js';
 import { runWatchSession } from '../../src/watch/session.js';
 import { readWatchState } from '../../src/watch/store.js';
 import { makeCase } from '../helpers/case.js';
-import { startFakeHomeserver } from '../helpers/fake-homeserver.js';
-import { fakeSessions } from '../helpers/fake-sessions.js';
 import { importEntries, journalToolsMissing, synapseLine } from '../helpers/journal-export.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 import { HOSTILE_NAME } from '../helpers/watch-fixtures.js';
@@ -264,37 +262,5 @@ maybe('watch, log source, through the loopback sshd', () => {
     expect((err as UserError).hint).toContain('delete the file');
     expect(await cursor()).toBe("s=1;i=2' ; touch /tmp/pwned '\n");
     await writeFile(file, before, { mode: 0o600 });
-  });
-
-  // Every run logs the admin in, and Synapse logs that login with the new device's ID: the
-  // watch's own session, not an intruder. It raises no alert, in this run or a later one that
-  // reads the line (after a run with the state source only, say).
-  it("the watch's own login in the log raises no alert, now or in a later run", async () => {
-    const lead = `@lead:${DOMAIN}`;
-    const sessions = fakeSessions({ admins: [lead] });
-    const hs = await startFakeHomeserver({
-      domain: DOMAIN,
-      users: { lead: 'lead-passphrase-0123456789' },
-      extension: sessions.extension,
-      onLogin: sessions.onLogin,
-    });
-    sessions.attach(hs);
-    cleanups.push(hs.close);
-    await mkdir(join(caseDir, 'credentials'), { recursive: true, mode: 0o700 });
-    await writeFile(join(caseDir, 'credentials', 'lead.txt'), 'password: lead-passphrase-0123456789\n', {
-      mode: 0o600,
-    });
-    // What Synapse logs for the watch's login (the test homeserver names every device FAKEDEVICE).
-    const ownLogin = auth('INFO', `Logging in user ${lead} on device FAKEDEVICE`);
-    await once(); // the lines earlier tests left unread
-    append(journalDir, [ownLogin]);
-    const run = await once({ source: 'both', homeserverUrl: hs.url });
-    // Its connection is a new address of the admin (docs/watch.md: approve it); its device is not.
-    expect(run.alerts.map((a) => `${a.kind} ${a.user} ${a.device ?? a.address}`)).toEqual([
-      `new-address ${lead} 127.0.0.1`,
-    ]);
-    append(journalDir, [ownLogin]);
-    const later = await once({ source: 'log' });
-    expect(later.alerts).toEqual([]);
   });
 });

@@ -79,7 +79,7 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
   const redactor = new Redactor();
   let client: WatchClient | undefined;
   let adminId = '';
-  let ownDevice: { user: string; device: string } | undefined;
+  let ownDevice: { user: string; device: string; from: string; to: string } | undefined;
   const started = performance.now();
   try {
     if (state || opts.notify) {
@@ -92,10 +92,12 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
       const password = await readPassword(paths, admin, opts.passwordFile);
       redactor.add(password);
       client = new WatchClient({ baseUrl, redactor, timeoutMs, signal: interrupt.signal });
+      const from = new Date().toISOString();
       const login = await client.login(admin, password, 'matrix-oob watch').catch((err: unknown) => {
         throw explain(err, baseUrl, adminId, 'login');
       });
-      if (login.deviceId) ownDevice = { user: login.userId, device: login.deviceId };
+      const to = new Date().toISOString();
+      if (login.deviceId) ownDevice = { user: login.userId, device: login.deviceId, from, to };
       out.info(`state source: logged in to ${baseUrl} as ${adminId}`);
     }
     const colour = colourEnabled();
