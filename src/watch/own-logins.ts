@@ -59,3 +59,21 @@ export function claimOwnLogin(
   if (hit) hit.logged = true;
   return hit;
 }
+
+/** Whether `value` (from state.json) is a list of own logins. */
+export function isOwnLoginList(value: unknown): value is OwnLogin[] {
+  const time = (v: unknown) => typeof v === 'string' && Number.isFinite(Date.parse(v));
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (l) =>
+        typeof l === 'object' &&
+        l !== null &&
+        typeof l.user === 'string' &&
+        typeof l.device === 'string' &&
+        time(l.from) &&
+        time(l.to) &&
+        typeof l.logged === 'boolean',
+    )
+  );
+}
