@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Alert, type AlertKind, itemAlertText, type Snapshot } from './alert.js';
 import type { Connection } from './client.js';
 import type { LogEvent } from './log-lines.js';
+import { claimOwnLogin, mergeOwnLogins, type OwnLogin } from './own-logins.js';
 import { untrusted } from './sanitize.js';
 import { type ItemKind, itemKey, type WatchItem, type WatchState } from './store.js';
 
@@ -12,12 +13,13 @@ import { type ItemKind, itemKey, type WatchItem, type WatchState } from './store
 export type { Alert, AlertKind, Snapshot } from './alert.js';
 
 const MAX_ALERT_KEYS = 5000;
-const MAX_OWN_DEVICES = 500;
 
 export class Detector {
   readonly state: WatchState;
   private readonly alerted: Set<string>;
   private baselining: boolean;
+  /** This run's own login: its device, in the device list, is watch (docs/watch.md). */
+  private own: OwnLogin | undefined;
 
   constructor(previous: WatchState | undefined, caseUsers: readonly string[], now: Date) {
     this.baselining = previous === undefined;
@@ -59,27 +61,19 @@ export class Detector {
     ];
   }
 
-  /** The device of watch's own login: seen in the log or the device list, it is not an alert. */
-  ownDevice(user: string, deviceId: string): void {
-    this.addOwn([`${user}|${deviceId}`]);
+  /** This run's own login (see own-logins.ts): never an alert itself, a reuse of its ID is. */
+  ownLogin(login: Omit<OwnLogin, 'logged'>): void {
+    this.own = { ...login, logged: false };
+    this.state.own_devices = mergeOwnLogins(this.state.own_devices, [this.own]);
   }
 
-  /** Adopt what another process wrote meanwhile: approvals (`watch --approve`), own devices. */
+  /** Adopt what another process wrote meanwhile: approvals (`watch --approve`), own logins. */
   adopt(disk: WatchState | undefined): void {
     for (const [key, item] of Object.entries(disk?.items ?? {})) {
       const mine = this.state.items[key];
       if (item.status === 'approved' && mine?.status === 'new') mine.status = 'approved';
     }
-    this.addOwn(disk?.own_devices ?? []);
-  }
-
-  private addOwn(keys: readonly string[]): void {
-    const all = new Set([...this.state.own_devices, ...keys]);
-    if (all.size > this.state.own_devices.length) this.state.own_devices = [...all].slice(-MAX_OWN_DEVICES);
-  }
-
-  private isOwn(user: string, deviceId: string): boolean {
-    return this.state.own_devices.includes(`${user}|${deviceId}`);
+    this.state.own_devices = mergeOwnLogins(this.state.own_devices, disk?.own_devices ?? []);
   }
 
   observeSnapshot(snap: Snapshot): Alert[] {
@@ -100,7 +94,7 @@ export class Detector {
     }
     for (const [user, seen] of snap.accounts) {
       for (const d of seen.devices) {
-        if (this.isOwn(user, d.deviceId)) continue;
+        if (user === this.own?.user && d.deviceId === this.own.device) continue;
         const lastSeen = d.lastSeenTs !== undefined ? new Date(d.lastSeenTs).toISOString() : undefined;
         const item = this.upsert(
           'device',
@@ -147,7 +141,7 @@ export class Detector {
       return this.remember(alerts);
     }
     const user = ev.user;
-    if (this.isOwn(user, ev.device ?? '')) return [];
+    if (claimOwnLogin(this.state.own_devices, user, ev.device ?? '', ev.at)) return [];
     if (!this.state.case_users.includes(user) && !(user in this.state.removed_users)) {
       if (!this.state.extra_accounts.includes(user)) this.state.extra_accounts.push(user);
     }

@@ -50,11 +50,6 @@ export function fieldText(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Parse one line of `journalctl --output=json`; undefined for anything but the three forms. */
-export function parseJournalLine(line: string): LogEvent | undefined {
-  return readJournalLine(line).event;
-}
-
 /**
  * One line of `journalctl --output=json`, parsed once: its login event (if it is one of the
  * three forms) and its cursor (of every entry, also the ignored ones, to resume after it).

@@ -4,7 +4,7 @@ import { journal } from '../case/journal.js';
 import type { CasePaths } from '../case/paths.js';
 import type { Config } from '../config/schema.js';
 import type { ControlRoomRecord } from '../control-room/case.js';
-import { InterruptedError, UserError } from '../errors.js';
+import { InterruptedError } from '../errors.js';
 import type { Redactor } from '../secrets/redact.js';
 import type { Output } from '../ui/output.js';
 import { caseUserIds } from './case.js';
@@ -37,10 +37,10 @@ export interface WatchSessionOptions {
   state: boolean;
   /** Logged-in admin client (state source and --notify); undefined when neither is used. */
   client?: WatchClient;
-  /** The case's #control room (its members are watched; --notify posts there). Needed by --notify. */
+  /** The case's #control room (its members are watched; --notify posts there; the command refuses --notify without it). */
   controlRoom?: ControlRoomRecord;
-  /** The device of `client`'s login: watch's own session, never an alert. */
-  ownDevice?: { user: string; device: string };
+  /** `client`'s login: watch's own session, and when it logged in (this machine's clock). */
+  ownDevice?: { user: string; device: string; from: string; to: string };
   /** The log source; undefined when it is off. */
   log?: Omit<LogSourceOptions, 'follow'>;
   out: Output;
@@ -72,12 +72,11 @@ export async function runWatchSession(
   const { config, paths } = loaded;
   const now = o.now ?? (() => new Date());
   const detector = new Detector(o.previous, caseUserIds(config), now());
-  if (o.ownDevice) detector.ownDevice(o.ownDevice.user, o.ownDevice.device);
+  if (o.ownDevice) detector.ownLogin(o.ownDevice);
   const baseline = detector.isBaseline;
   const raised: Alert[] = [];
   const problems: string[] = [];
   const controlRoom = o.controlRoom;
-  if (o.notify && !controlRoom) throw noControlRoom();
 
   // Every write of state.json goes through here: under its lock, approvals made meanwhile by
   // `watch --approve` in another terminal are adopted first (not overwritten), and an unchanged
@@ -278,13 +277,6 @@ export async function runWatchSession(
 }
 
 export class LogSourceError extends Error {}
-
-/** --notify without a #control room: refused (by the command before it logs in). */
-export function noControlRoom(): UserError {
-  return new UserError('--notify: no #control room recorded in this case', {
-    hint: 'create it first with "matrix-oob control-room", or drop --notify',
-  });
-}
 
 /** Wait `ms`, or less when `signal` aborts (then the loops see it and stop). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -3,6 +3,7 @@ import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../adapters/fil
 import { withWaitingLock } from '../case/lock.js';
 import type { CasePaths } from '../case/paths.js';
 import { UserError } from '../errors.js';
+import { isOwnLoginList, type OwnLogin } from './own-logins.js';
 
 /**
  * What `watch` remembers between runs, in <case>/watch/ (folder 0700, files 0600, written
@@ -45,8 +46,8 @@ export interface WatchState {
   items: Record<string, WatchItem>;
   /** Keys of alerts already raised, so a restart does not raise them again. */
   alerted: string[];
-  /** `user|device` of watch's own logins (the admin's session of each run): never an alert. */
-  own_devices: string[];
+  /** Watch's own logins (the admin's session of each run) and their time windows: own-logins.ts. */
+  own_devices: OwnLogin[];
 }
 
 export function watchDir(paths: Pick<CasePaths, 'root'>): string {
@@ -82,6 +83,12 @@ export async function readWatchState(paths: Pick<CasePaths, 'root'>): Promise<Wa
       hint: 'move it away to take a new baseline (every device present then counts as known)',
     });
   }
+  const bad = badField(data);
+  if (bad) {
+    throw new UserError(`${file}: ${bad}`, {
+      hint: 'restore it, or move it away to take a new baseline (every device present then counts as known)',
+    });
+  }
   return {
     version: 1,
     created_at: String(data.created_at),
@@ -92,6 +99,39 @@ export async function readWatchState(paths: Pick<CasePaths, 'root'>): Promise<Wa
     alerted: data.alerted ?? [],
     own_devices: data.own_devices ?? [],
   };
+}
+
+const strings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * The first field of a parsed state.json with the wrong shape, said in words (a field written
+ * before it existed may be absent). A wrong shape is refused, never coerced: an edited
+ * `own_devices: "…"` would turn the list lookups into substring matches that hide alerts.
+ */
+function badField(data: Partial<WatchState>): string | undefined {
+  const at = data.created_at as unknown;
+  if (typeof at !== 'string' || !Number.isFinite(Date.parse(at))) return 'created_at is not a time';
+  if (!strings(data.case_users)) return 'case_users is not a list of user IDs';
+  const items = data.items as unknown;
+  if (items === null || Array.isArray(items)) return 'items is not an object';
+  const removed = data.removed_users as unknown;
+  if (
+    removed !== undefined &&
+    (typeof removed !== 'object' ||
+      removed === null ||
+      Array.isArray(removed) ||
+      !strings(Object.values(removed)))
+  ) {
+    return 'removed_users is not an object of user IDs and times';
+  }
+  if (data.extra_accounts !== undefined && !strings(data.extra_accounts)) {
+    return 'extra_accounts is not a list of user IDs';
+  }
+  if (data.alerted !== undefined && !strings(data.alerted)) return 'alerted is not a list of alert keys';
+  if (data.own_devices !== undefined && !isOwnLoginList(data.own_devices)) {
+    return "own_devices is not a list of watch's own logins (user, device, from, to, logged)";
+  }
+  return undefined;
 }
 
 /**

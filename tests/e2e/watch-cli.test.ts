@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCase } from '../helpers/case.js';
 import { runCli } from '../helpers/cli.js';
@@ -70,6 +70,59 @@ describe('matrix-oob watch (built CLI)', () => {
       ]);
       expect(address.stderr).not.toContain("is not this case's server");
       expect(address.exitCode).toBe(1);
+    } finally {
+      await kase.cleanup();
+    }
+  });
+  // A state.json field of the wrong shape is refused, never coerced: own_devices edited to a
+  // string would make its lookups substring matches that hide alerts.
+  it('refuses a state.json with a field of the wrong shape: exit 2 naming the file and the field, file kept', async () => {
+    const kase = await makeCase({
+      domain: 'oob-watch.test',
+      server: { address: '192.0.2.10' },
+      users: [{ name: 'lead', admin: true }],
+    });
+    const file = join(kase.dir, 'watch', 'state.json');
+    const state = {
+      version: 1,
+      created_at: '2026-11-29T09:00:00.000Z',
+      case_users: ['@lead:oob-watch.test'],
+      removed_users: {},
+      extra_accounts: [],
+      items: {},
+      alerted: [],
+      own_devices: [],
+    };
+    const OWN = "own_devices is not a list of watch's own logins (user, device, from, to, logged)";
+    const login = {
+      user: '@lead:oob-watch.test',
+      device: 'ABC',
+      from: state.created_at,
+      to: state.created_at,
+    };
+    try {
+      mkdirSync(join(kase.dir, 'watch'), { mode: 0o700 });
+      for (const [field, value, says] of [
+        ['own_devices', '@lead:oob-watch.test|ABCDEFGHIJ @lead:oob-watch.test|KLMNOPQRST', OWN],
+        ['own_devices', ['@lead:oob-watch.test|ABCDEFGHIJ'], OWN],
+        ['own_devices', [{ ...login, from: 'yesterday', logged: false }], OWN],
+        ['own_devices', [login], OWN],
+        ['extra_accounts', '@mallory:oob-watch.test', 'extra_accounts is not a list of user IDs'],
+        [
+          'removed_users',
+          ['@analyst1:oob-watch.test'],
+          'removed_users is not an object of user IDs and times',
+        ],
+        ['alerted', {}, 'alerted is not a list of alert keys'],
+      ] as const) {
+        const text = JSON.stringify({ ...state, [field]: value });
+        writeFileSync(file, text, { mode: 0o600 });
+        const r = await runCli(['-C', kase.dir, 'watch', '--once', '--source', 'state', '--timeout', '1']);
+        expect([field, r.exitCode]).toEqual([field, 2]);
+        expect(r.stderr).toContain(`error: ${file}: ${says}`);
+        expect(r.stderr).toContain('hint: restore it, or move it away to take a new baseline');
+        expect(readFileSync(file, 'utf8')).toBe(text);
+      }
     } finally {
       await kase.cleanup();
     }

@@ -15,7 +15,7 @@ export const HOSTILE_DEVICE = '\u202eEVIL\u001b[31mRED\u001b[0m';
 
 export interface FixtureLine {
   message: string;
-  /** What parseJournalLine must make of it. */
+  /** What readJournalLine must make of it (its event). */
   expect?: { kind: 'failed-password' | 'unknown-user' | 'login'; user: string; device?: string };
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Detector, type Snapshot } from '../../src/watch/detect.js';
-import { type LogEvent, parseJournalLine } from '../../src/watch/log-lines.js';
+import { type LogEvent, readJournalLine } from '../../src/watch/log-lines.js';
 import { journalctlCommand } from '../../src/watch/log-source.js';
 import { untrusted } from '../../src/watch/sanitize.js';
 import { renderTable, tableRows } from '../../src/watch/table.js';
@@ -73,7 +73,7 @@ describe('untrusted text', () => {
 
 describe('log source parser on journald JSON lines', () => {
   const lines = journalLines();
-  const events = lines.map((l) => parseJournalLine(l));
+  const events = lines.map((l) => readJournalLine(l).event);
 
   it('matches exactly the three fixed forms, with hostile text intact for the detector', () => {
     expect(lines).toHaveLength(FIXTURE_LINES.length);
@@ -105,14 +105,15 @@ describe('log source parser on journald JSON lines', () => {
   });
 
   it('ignores what is not JSON or has no cursor', () => {
-    expect(parseJournalLine('not json')).toBeUndefined();
-    expect(parseJournalLine('[1,2]')).toBeUndefined();
+    expect(readJournalLine('not json')).toEqual({});
+    expect(readJournalLine('[1,2]')).toEqual({});
     expect(
-      parseJournalLine(JSON.stringify({ MESSAGE: FIXTURE_LINES[0]!.message, __REALTIME_TIMESTAMP: '1' })),
-    ).toBeUndefined();
+      readJournalLine(JSON.stringify({ MESSAGE: FIXTURE_LINES[0]!.message, __REALTIME_TIMESTAMP: '1' })),
+    ).toEqual({});
+    // No event, but its cursor, to resume after it.
     expect(
-      parseJournalLine(JSON.stringify({ __CURSOR: 'c', MESSAGE: null, __REALTIME_TIMESTAMP: '1' })),
-    ).toBeUndefined();
+      readJournalLine(JSON.stringify({ __CURSOR: 'c', MESSAGE: null, __REALTIME_TIMESTAMP: '1' })),
+    ).toEqual({ cursor: 'c' });
   });
 });
 

@@ -14,7 +14,7 @@ import type { Output } from '../../ui/output.js';
 import { approveItems, requirePinnedKey } from '../../watch/case.js';
 import { WatchClient } from '../../watch/client.js';
 import { untrusted } from '../../watch/sanitize.js';
-import { noControlRoom, runWatchSession } from '../../watch/session.js';
+import { runWatchSession } from '../../watch/session.js';
 import { readWatchState } from '../../watch/store.js';
 import { renderAlert, renderTable } from '../../watch/table.js';
 import type { GlobalOptions } from '../context.js';
@@ -68,13 +68,18 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
   // and #control (its members are watched too; --notify posts there).
   const previous = await readWatchState(paths);
   const controlRoom = state || opts.notify ? await readControlRoomRecord(paths) : undefined;
-  if (opts.notify && !controlRoom) throw noControlRoom();
+  if (opts.notify && !controlRoom) {
+    // Refused before the admin's password is sent anywhere.
+    throw new UserError('--notify: no #control room recorded in this case', {
+      hint: 'create it first with "matrix-oob control-room", or drop --notify',
+    });
+  }
 
   const interrupt = interruptOnSignals();
   const redactor = new Redactor();
   let client: WatchClient | undefined;
   let adminId = '';
-  let ownDevice: { user: string; device: string } | undefined;
+  let ownDevice: { user: string; device: string; from: string; to: string } | undefined;
   const started = performance.now();
   try {
     if (state || opts.notify) {
@@ -87,10 +92,12 @@ export async function runWatch({ opts, globals, out, env = process.env }: WatchR
       const password = await readPassword(paths, admin, opts.passwordFile);
       redactor.add(password);
       client = new WatchClient({ baseUrl, redactor, timeoutMs, signal: interrupt.signal });
+      const from = new Date().toISOString();
       const login = await client.login(admin, password, 'matrix-oob watch').catch((err: unknown) => {
         throw explain(err, baseUrl, adminId, 'login');
       });
-      if (login.deviceId) ownDevice = { user: login.userId, device: login.deviceId };
+      const to = new Date().toISOString();
+      if (login.deviceId) ownDevice = { user: login.userId, device: login.deviceId, from, to };
       out.info(`state source: logged in to ${baseUrl} as ${adminId}`);
     }
     const colour = colourEnabled();
