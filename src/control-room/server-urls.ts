@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
-import { fallbackServers } from '../config/servers.js';
+import { fallbackServers, serverByDomain } from '../config/servers.js';
 import { UserError } from '../errors.js';
+import { homeserverUrl } from './case.js';
 
 /**
  * The DOMAIN=URL pairs of a repeatable flag (control-room --server-url, drill --homeserver-url),
@@ -36,12 +37,25 @@ export function serverUrlPairs(
   return out;
 }
 
-/** --server-url DOMAIN=URL pairs (control-room, user remove): each must name a fallback server. */
+/**
+ * --server-url DOMAIN=URL pairs (control-room, user remove): each must name a fallback server,
+ * and each URL is held to the main server's rule (homeserverUrl: that server's name or address,
+ * https or loopback), all checked before anything is sent. Returns the checked URLs by domain.
+ */
 export function fallbackServerUrls(pairs: readonly string[], config: Config): Record<string, string> {
-  return serverUrlPairs(
+  const given = serverUrlPairs(
     '--server-url',
     pairs,
     fallbackServers(config).map((s) => s.domain),
     "a fallback server of this case (the main server's URL is --homeserver-url)",
+  );
+  return Object.fromEntries(
+    Object.entries(given).map(([domain, url]) => {
+      const address = serverByDomain(config, domain)?.server.address;
+      return [
+        domain,
+        homeserverUrl(domain, url, { from: `--server-url ${domain}=`, ...(address ? { address } : {}) }),
+      ];
+    }),
   );
 }

@@ -56,6 +56,18 @@ describe('user remove with a fallback server (built CLI, two test homeservers)',
     expect(main.deactivated.size + fallback.deactivated.size).toBe(0);
   });
 
+  it("holds a fallback's --server-url to the same rule as control-room: that server's name or address", async () => {
+    const elsewhere = await spawnCli(
+      ['--case', kase.dir, 'user', 'remove', 'carol', '--server-url', `${FALLBACK}=https://203.0.113.77`],
+      env(),
+    );
+    expect(elsewhere.exitCode).toBe(2);
+    expect(elsewhere.stderr).toContain(
+      `error: --server-url ${FALLBACK}= https://203.0.113.77 is not this case's server (matrix.${FALLBACK} or 198.51.100.20): the password would go to another server`,
+    );
+    expect(main.deactivated.size + fallback.deactivated.size).toBe(0);
+  });
+
   it('a fallback it cannot reach: exit 1, says where it is done, keeps the credentials; the retry finishes', async () => {
     const port = await closedPort();
     const r = await spawnCli(

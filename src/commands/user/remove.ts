@@ -80,7 +80,7 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
       { domain: config.domain, url: mainUrl },
       ...fallbackServers(config)
         .filter((s) => accounts.includes(`@${name}:${s.domain}`))
-        .map((s) => ({ domain: s.domain, url: homeserverUrl(s.domain, urls[s.domain]) })),
+        .map((s) => ({ domain: s.domain, url: urls[s.domain] ?? homeserverUrl(s.domain) })),
     ];
     const interrupt = interruptOnSignals();
     try {
