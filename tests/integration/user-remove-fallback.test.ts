@@ -135,6 +135,8 @@ describe('user remove with a fallback server (built CLI, two test homeservers)',
       expect(Date.now() - sent).toBeLessThan(5_000); // not the 20 s the login would take
       expect(existsSync(join(kase.dir, 'credentials', 'lead.txt'))).toBe(true);
       expect(slow.deactivated.size).toBe(0);
+      const last = readFileSync(join(kase.dir, 'journal.jsonl'), 'utf8').trim().split('\n').at(-1) ?? '';
+      expect(JSON.parse(last)).toMatchObject({ command: 'user remove', user: 'lead', result: 'interrupted' });
     } finally {
       await slow.close();
     }

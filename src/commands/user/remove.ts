@@ -12,7 +12,7 @@ import { localpartProblem } from '../../config/validators.js';
 import { homeserverUrl } from '../../control-room/case.js';
 import { readPassword } from '../../control-room/credentials.js';
 import { fallbackServerUrls } from '../../control-room/server-urls.js';
-import { FailureError, UserError } from '../../errors.js';
+import { FailureError, InterruptedError, UserError } from '../../errors.js';
 import { MatrixApiError, MatrixClient, MatrixUnreachableError } from '../../matrix/client.js';
 import { Redactor } from '../../secrets/redact.js';
 import { nextCommand } from '../../ui/next.js';
@@ -83,6 +83,7 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
         .map((s) => ({ domain: s.domain, url: urls[s.domain] ?? homeserverUrl(s.domain) })),
     ];
     const interrupt = interruptOnSignals();
+    let interrupted = false;
     try {
       const client = (url: string) =>
         new MatrixClient({
@@ -94,7 +95,21 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
         });
       servers = await Promise.all(targets.map((t) => deactivateOn(t.domain, client(t.url), name, password)));
     } finally {
+      interrupted = interrupt.signal.aborted;
       interrupt.dispose();
+    }
+    const perServer = targets.length > 1 ? { servers: servers.map((o) => `${o.domain}: ${o.status}`) } : {};
+    if (interrupted) {
+      // Ctrl-C wins over whatever the servers answered meanwhile: exit 130, journalled as such.
+      await journal(paths.journal, {
+        command: 'user remove',
+        user: name,
+        result: 'interrupted',
+        ...perServer,
+      });
+      throw new InterruptedError(
+        `interrupted: nothing was changed locally; run "${nextCommand('user remove', paths.root, name)}" again to finish`,
+      );
     }
     const failed = servers.find((o) => o.status === 'failed');
     if (failed) {
@@ -103,7 +118,7 @@ async function userRemoveLocked(req: UserRemoveRequest): Promise<void> {
         user: name,
         result: 'failed',
         error: failed.error instanceof Error ? failed.error.message : String(failed.error),
-        ...(targets.length > 1 ? { servers: servers.map((o) => `${o.domain}: ${o.status}`) } : {}),
+        ...perServer,
       });
       throw explain(failed, servers, name, credFile, paths.root);
     }
