@@ -76,7 +76,9 @@ export class StepRunner {
         ...(result.failed_hooks?.length ? { failed_hooks: result.failed_hooks } : {}),
         ...(error ? { error } : {}),
       },
-      await caseRedactor(paths, this.o.checkout),
+      // Only free text can hold a secret: the case's secrets are gathered (a scan of the
+      // checkout's derivations) for a note or an error, not for every step.
+      result.note || error ? await caseRedactor(paths, this.o.checkout) : undefined,
       clock,
     );
   }
