@@ -138,3 +138,8 @@ export function optionValues(args: readonly string[], name: string): string[] {
 export function hasOption(args: readonly string[], name: string): boolean {
   return parseAnsibleArgs(args).some((a) => a.name === name);
 }
+
+/** Values of `-e`/`--extra-vars` in pass-through arguments (any spelling Ansible accepts). */
+export function extraVarsValues(args: readonly string[]): string[] {
+  return optionValues(args, '--extra-vars');
+}

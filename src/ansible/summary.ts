@@ -1,9 +1,9 @@
 import { UserError } from '../errors.js';
 import { isSecretKey } from '../secrets/keys.js';
-import { extraVarsValues } from '../ssh/pin-guard.js';
+
 import { shellQuote } from '../ui/shell.js';
 import { formatElapsed } from '../ui/status-line.js';
-import { parseAnsibleArgs } from './args.js';
+import { extraVarsValues, parseAnsibleArgs } from './args.js';
 import { formatRecap } from './recap.js';
 import type { PlaybookCommand, PlaybookResult } from './run.js';
 

@@ -76,13 +76,20 @@ export function formatCredentials(c: Credentials): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A credentials file read back: its `key: value` lines; every `fallback_account:` line kept. */
 export function parseCredentials(text: string): Partial<Credentials> {
   const out: Record<string, string> = {};
+  const fallbacks: string[] = [];
   for (const line of text.split('\n')) {
     const i = line.indexOf(': ');
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 2);
+    if (i <= 0) continue;
+    if (line.slice(0, i) === 'fallback_account') fallbacks.push(line.slice(i + 2));
+    else out[line.slice(0, i)] = line.slice(i + 2);
   }
-  return out as Partial<Credentials>;
+  return {
+    ...(out as Partial<Credentials>),
+    ...(fallbacks.length > 0 ? { fallback_accounts: fallbacks } : {}),
+  };
 }
 
 export function credentialsPath(dir: string, name: string): string {

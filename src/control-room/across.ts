@@ -46,8 +46,6 @@ export interface AcrossResult {
   canonical_alias?: { alias: string; alt_aliases: string[] };
 }
 
-/** #control:<domain>; the name src/verify uses for controlAlias. */
-
 export async function ensureAcrossServers(o: AcrossOptions): Promise<AcrossResult> {
   const log = o.log ?? (() => {});
   const warn = o.warn ?? (() => {});

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listFilesSync } from '../adapters/files.js';
-import { optionValues, parseAnsibleArgs } from '../ansible/args.js';
+import { extraVarsValues, parseAnsibleArgs } from '../ansible/args.js';
 import { readAnsibleConfig } from '../ansible/config-file.js';
 import { UserError } from '../errors.js';
 import { parseInventoryIni } from '../inventory/parse-hosts.js';
@@ -72,11 +72,6 @@ export function inventoryProblems(hostsFile: string, checkout: string | undefine
     }
   }
   return [...new Set(out)];
-}
-
-/** Values of `-e`/`--extra-vars` in pass-through arguments (any spelling Ansible accepts). */
-export function extraVarsValues(args: readonly string[]): string[] {
-  return optionValues(args, '--extra-vars');
 }
 
 /** key=value pairs of an inline `-e` (Ansible splits them like a shell would). */

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Capture } from '../adapters/process.js';
-import { optionValues } from '../ansible/args.js';
+import { extraVarsValues, optionValues } from '../ansible/args.js';
 import { parseInventoryIni } from '../inventory/parse-hosts.js';
 import { parseVarsDocument } from '../inventory/yaml-doc.js';
 import { sshHostKeyOptions } from './known-hosts.js';
-import { extraVarsMapping, extraVarsValues, type PinGuardInput, varsFiles } from './pin-guard.js';
+import { extraVarsMapping, type PinGuardInput, varsFiles } from './pin-guard.js';
 
 /** Split like Python's shlex.split (how Ansible splits ssh argument strings), enough for options. */
 export function shlexSplit(text: string): string[] {

@@ -1,6 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  credentialsFor,
+  formatCredentials,
+  parseCredentials as parseUserAddCredentials,
+} from '../../src/case/credentials.js';
 import { parseCredentials, readPassword } from '../../src/control-room/credentials.js';
 import { controlRoomRequest } from '../../src/control-room/ensure.js';
 
@@ -52,5 +57,22 @@ describe('controlRoomRequest', () => {
       state_key: '',
       content: { algorithm: 'm.megolm.v1.aes-sha2' },
     });
+  });
+});
+
+describe('the credentials file user add writes, read back', () => {
+  it('keeps every fallback_account line, and the password byte for byte', () => {
+    const config = {
+      domain: 'example.com',
+      element: true,
+      fallback: [{ domain: 'backup-one.org' }, { domain: 'backup-two.net' }],
+    } as Parameters<typeof credentialsFor>[0];
+    const written = credentialsFor(config, 'alice', 'p a s s: word 123', false);
+    const back = parseUserAddCredentials(formatCredentials(written));
+    expect(back.password).toBe('p a s s: word 123');
+    expect(back.fallback_accounts).toEqual([
+      '@alice:backup-one.org https://matrix.backup-one.org',
+      '@alice:backup-two.net https://matrix.backup-two.net',
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { exists, readIfExists } from '../../adapters/files.js';
 import { interruptOnSignals } from '../../adapters/signals.js';
-import { credentialsPath, pendingPath } from '../../case/credentials.js';
+import { credentialsPath, parseCredentials, pendingPath } from '../../case/credentials.js';
 import { journal } from '../../case/journal.js';
 import { withCaseLock } from '../../case/lock.js';
 import { loadCase } from '../../config/load.js';
@@ -205,8 +205,8 @@ async function deactivateOn(
 
 /** The user IDs of the fallback accounts the credentials file lists ("fallback_account: @x:d URL"). */
 async function fallbackAccounts(credFile: string): Promise<string[]> {
-  const text = (await readIfExists(credFile)) ?? '';
-  return [...text.matchAll(/^fallback_account: (\S+)/gm)].map((m) => m[1]!);
+  const accounts = parseCredentials((await readIfExists(credFile)) ?? '').fallback_accounts ?? [];
+  return accounts.map((a) => a.split(' ')[0] ?? '');
 }
 
 function explain(

@@ -1,8 +1,8 @@
-import { hasOption, optionValues, parseAnsibleArgs } from '../../../src/ansible/args.js';
+import { extraVarsValues, hasOption, optionValues, parseAnsibleArgs } from '../../../src/ansible/args.js';
 import { hasOwnLimit } from '../../../src/ansible/host-limit.js';
 import { checkExtraArgs, isRehearsal } from '../../../src/ansible/summary.js';
 import { UserError } from '../../../src/errors.js';
-import { extraVarsValues, passThroughProblems } from '../../../src/ssh/pin-guard.js';
+import { passThroughProblems } from '../../../src/ssh/pin-guard.js';
 
 // ansible-playbook (argparse) takes abbreviated long options and clusters of short ones; every
 // check of pass-through arguments must read them as Ansible does (each spelling below was run
