@@ -126,6 +126,19 @@ export function passThroughProblems(args: readonly string[], cwd: string): strin
         `${raw.startsWith('--') ? '--connection' : '-c'} ${value}: matrix-oob's host-key pin only holds for the ssh connection`,
       );
   }
+  // Whatever the parse found, no argument may carry a host-key option: a value starting with "-"
+  // (--ssh-extra-args '-C -o StrictHostKeyChecking=no') is read differently by argparse versions.
+  if (out.length === 0) {
+    for (const token of args) {
+      const opt = HOST_KEY_OPTION.exec(token);
+      if (opt) {
+        out.push(
+          `${JSON.stringify(token)} sets ${opt[1]}: only the key pinned in the case's known_hosts may be trusted`,
+        );
+        break;
+      }
+    }
+  }
   return out;
 }
 

@@ -82,6 +82,10 @@ describe('pass-through arguments as Ansible reads them', () => {
       expect.stringMatching(/^--ssh-common-args sets StrictHostKeyChecking/),
     ]);
     expect(passThroughProblems(['-vcparamiko'], '/')).toEqual([expect.stringMatching(/^-c paramiko: /)]);
+    // A value that starts with "-" is not taken as the option's value by the parse: still refused.
+    expect(passThroughProblems(['--ssh-extra-args', '-C -o StrictHostKeyChecking=no'], '/')).toEqual([
+      `"-C -o StrictHostKeyChecking=no" sets StrictHostKeyChecking: only the key pinned in the case's known_hosts may be trusted`,
+    ]);
     expect(passThroughProblems(['--conn=local'], '/')).toEqual([]); // ambiguous: Ansible refuses it itself
     expect(passThroughProblems(['--connection=local'], '/')).toEqual([
       expect.stringMatching(/^--connection local: /),
